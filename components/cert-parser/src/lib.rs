@@ -1,0 +1,95 @@
+//! The acmebox `cert-parser` stage (acme-client's certproc): it turns
+//! untrusted PEM bytes, as downloaded from the ACME server or read back from
+//! cert.pem, into typed values, and checks a downloaded chain.
+//!
+//! It has no file system, network, clock or randomness: the time comes in
+//! as an argument. The logic lives in plain functions ([`inspect`],
+//! [`check`]) that are unit-tested natively; the WIT glue only converts.
+
+#![deny(unsafe_code)]
+
+mod chain;
+mod date;
+mod dn;
+mod pem;
+#[cfg(test)]
+mod tests;
+
+/// Bindings for the `cert-parser` world (generated code needs `unsafe`).
+///
+/// The exports are only emitted for wasm32: their symbol names (such as
+/// `acmebox:stages/x509@0.1.0#check`) do not link into a native cdylib,
+/// and native builds exist only for the unit tests.
+#[allow(unsafe_code)]
+mod bindings {
+    wit_bindgen::generate!({ world: "cert-parser", path: "../../wit" });
+
+    #[cfg(target_arch = "wasm32")]
+    use super::Component;
+    #[cfg(target_arch = "wasm32")]
+    export!(Component);
+}
+
+use bindings::exports::acmebox::stages::x509::{ChainInfo, Guest};
+pub use chain::Info;
+
+/// The component: implements the exported `x509` interface.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+struct Component;
+
+impl Guest for Component {
+    fn inspect(pem: Vec<u8>) -> Result<ChainInfo, String> {
+        inspect(&pem).map(ChainInfo::from)
+    }
+
+    fn check(
+        pem: Vec<u8>,
+        names: Vec<String>,
+        spki: Vec<u8>,
+        now: i64,
+    ) -> Result<ChainInfo, String> {
+        check(&pem, &names, &spki, now).map(ChainInfo::from)
+    }
+}
+
+impl From<Info> for ChainInfo {
+    fn from(info: Info) -> Self {
+        ChainInfo {
+            names: info.names,
+            not_after: info.not_after,
+            serial: info.serial,
+            cert_pem: info.cert_pem,
+            chain_pem: info.chain_pem,
+        }
+    }
+}
+
+/// Parses a PEM chain (leaf first) without checking it against anything.
+pub fn inspect(pem: &[u8]) -> Result<Info, String> {
+    let ders = pem::certificates(pem)?;
+    let certs = chain::parse(&ders)?;
+    chain::info(&certs, &ders)
+}
+
+/// Parses a PEM chain and checks it: the leaf's public key is `spki` (DER),
+/// its names are exactly `names` (case and order aside), it is valid at
+/// `now` (Unix seconds), and each certificate is issued and signed by the
+/// next one.
+pub fn check<S: AsRef<str>>(
+    pem: &[u8],
+    names: &[S],
+    spki: &[u8],
+    now: i64,
+) -> Result<Info, String> {
+    let ders = pem::certificates(pem)?;
+    let certs = chain::parse(&ders)?;
+    let info = chain::info(&certs, &ders)?;
+    let leaf = certs
+        .first()
+        .ok_or_else(|| "no certificate found in the PEM input".to_string())?;
+    chain::check_key(leaf, spki)?;
+    chain::check_names(&info.names, names)?;
+    chain::check_validity(leaf, now)?;
+    chain::check_signatures(&certs)?;
+    Ok(info)
+}

@@ -1,0 +1,66 @@
+//! The domain-key stage (acme-client's keyproc): holds the certificate's
+//! private key and makes the PKCS#10 request (RFC 2986) that finalizes an
+//! ACME order (RFC 8555 §7.4). The private key never leaves this component.
+#![deny(unsafe_code)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use bindings::exports::acmebox::stages::csr::Guest;
+use keys::Key;
+
+#[allow(unsafe_code)]
+mod bindings {
+    //! Generated from `wit/domain-key.wit`.
+    wit_bindgen::generate!({ world: "domain-key", path: "../../wit" });
+
+    use super::DomainKey;
+    export!(DomainKey with_types_in self);
+}
+
+/// Where the host preopens the key directory.
+const KEY_DIR: &str = "/key";
+
+/// The loaded certificate key; `None` until `load` succeeds.
+static KEY: Mutex<Option<Key>> = Mutex::new(None);
+
+struct DomainKey;
+
+/// Minimal checks; the host validates names properly before they get here.
+fn check_names(names: &[String]) -> Result<(), String> {
+    if names.is_empty() {
+        return Err("no names for the certificate request".to_owned());
+    }
+    match names.iter().find(|n| n.is_empty() || !n.is_ascii()) {
+        Some(bad) => Err(format!("invalid name {bad:?}: must be non-empty ASCII")),
+        None => Ok(()),
+    }
+}
+
+impl Guest for DomainKey {
+    fn load(name: String, create: bool) -> Result<Vec<u8>, String> {
+        let key =
+            keys::load_or_create(Path::new(KEY_DIR), &name, create).map_err(|e| e.to_string())?;
+        let spki = key.spki_der().map_err(|e| e.to_string())?;
+        let mut guard = KEY
+            .lock()
+            .map_err(|_| "domain key lock poisoned".to_owned())?;
+        *guard = Some(key);
+        Ok(spki)
+    }
+
+    fn make_csr(names: Vec<String>) -> Result<Vec<u8>, String> {
+        check_names(&names)?;
+        let guard = KEY
+            .lock()
+            .map_err(|_| "domain key lock poisoned".to_owned())?;
+        let key = guard.as_ref().ok_or("no domain key loaded")?;
+        key.csr_der(&names).map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,81 @@
+//! load_or_create: reading, creating atomically, refusing bad names.
+
+use std::fs;
+use std::path::PathBuf;
+
+use keys::{load_or_create, Algorithm, Key, KeyError};
+
+/// A fresh empty directory under the target's tmp dir.
+fn scratch(test: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("keys-{test}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn err(result: Result<Key, KeyError>) -> KeyError {
+    match result {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn creates_once_then_reads() {
+    let dir = scratch("create");
+    let created = load_or_create(&dir, "privkey.pem", true).expect("create");
+    assert_eq!(created.algorithm(), Algorithm::Es256);
+    let entries: Vec<_> = fs::read_dir(&dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(entries, ["privkey.pem"], "no temporary file left behind");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(dir.join("privkey.pem"))
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let again = load_or_create(&dir, "privkey.pem", true).expect("read back");
+    assert_eq!(again.jwk(), created.jwk());
+    let read_only = load_or_create(&dir, "privkey.pem", false).expect("read back");
+    assert_eq!(read_only.jwk(), created.jwk());
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn missing_without_create() {
+    let dir = scratch("missing");
+    let e = err(load_or_create(&dir, "privkey.pem", false));
+    assert_eq!(
+        e.to_string(),
+        r#"key file "privkey.pem" not found (create it with -n/-N)"#
+    );
+    assert!(fs::read_dir(&dir).expect("list").next().is_none());
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn existing_bad_key_is_not_replaced() {
+    let dir = scratch("bad");
+    fs::write(dir.join("privkey.pem"), "garbage").expect("write");
+    let e = err(load_or_create(&dir, "privkey.pem", true));
+    assert_eq!(e.to_string(), "not a PEM private key");
+    assert_eq!(fs::read(dir.join("privkey.pem")).expect("read"), b"garbage");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn rejects_names_that_are_not_plain() {
+    let dir = scratch("names");
+    for name in ["", ".", "..", "../privkey.pem", "a/b", "/etc/passwd"] {
+        let e = err(load_or_create(&dir, name, true));
+        assert!(matches!(e, KeyError::InvalidName(_)), "{name:?}: {e}");
+    }
+    assert!(fs::read_dir(&dir).expect("list").next().is_none());
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,335 @@
+//! The ACME conversation (RFC 8555 §7): directory, nonces, signed POSTs and
+//! the objects the host asks for. Transport and signer are parameters so
+//! this runs in unit tests without a network or an account stage.
+
+use serde::de::DeserializeOwned;
+
+use crate::http::{Method, Reply, Request, Transport};
+use crate::jws::{self, KeyRef};
+use crate::origin::Origin;
+use crate::types::{self, Directory, Identifier, Problem, BAD_NONCE};
+
+/// How often a request rejected with badNonce is sent again (§6.5).
+const BAD_NONCE_RETRIES: usize = 3;
+/// Accept header for the certificate download (§7.4.2).
+const PEM_CHAIN: &str = "application/pem-certificate-chain";
+
+/// The account key as the signer describes it.
+#[derive(Debug, Clone)]
+pub struct PublicKey {
+    pub alg: String,
+    pub jwk: String,
+}
+
+/// The imported signer.
+pub trait Signer {
+    fn public_key(&self) -> Result<PublicKey, String>;
+    fn sign(&self, input: &str) -> Result<String, String>;
+}
+
+/// An order as returned to the host; `error` is the raw problem JSON.
+#[derive(Debug, PartialEq)]
+pub struct Order {
+    pub url: String,
+    pub status: String,
+    pub authorizations: Vec<String>,
+    pub finalize: String,
+    pub certificate: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A challenge as returned to the host.
+#[derive(Debug, PartialEq)]
+pub struct Challenge {
+    pub kind: String,
+    pub url: String,
+    pub token: String,
+    pub status: String,
+}
+
+/// An authorization as returned to the host; `error` is the raw problem
+/// JSON of the first challenge that carries one (§7.1.5).
+#[derive(Debug, PartialEq)]
+pub struct Authorization {
+    pub url: String,
+    pub identifier: String,
+    pub status: String,
+    pub challenges: Vec<Challenge>,
+    pub error: Option<String>,
+}
+
+/// One ACME session with one server.
+pub struct Session<T: Transport, S: Signer> {
+    transport: T,
+    signer: S,
+    origin: Origin,
+    dir: Directory,
+    nonce: Option<String>,
+    key: Option<PublicKey>,
+    /// The account URL, the `kid` of every later request (§7.3).
+    kid: Option<String>,
+    /// (finalize URL, order URL) of every order seen, so that `finalize`
+    /// can name the order even when the response has no Location header.
+    orders: Vec<(String, String)>,
+}
+
+impl<T: Transport, S: Signer> Session<T, S> {
+    /// Fetch the directory (§7.1.1) and a first nonce (§7.2).
+    pub fn open(transport: T, signer: S, directory_url: &str) -> Result<Self, String> {
+        let origin = Origin::parse(directory_url)?;
+        let reply = fetch(&transport, "directory", Method::Get, directory_url)?;
+        expect_ok("directory", directory_url, &reply)?;
+        let dir: Directory = parse("directory", &reply.body)?;
+        for url in [&dir.new_nonce, &dir.new_account, &dir.new_order] {
+            origin.check(url, "the server")?;
+        }
+        let mut session = Session {
+            transport,
+            signer,
+            origin,
+            dir,
+            nonce: None,
+            key: None,
+            kid: None,
+            orders: Vec::new(),
+        };
+        session.nonce = Some(session.fresh_nonce()?);
+        Ok(session)
+    }
+
+    /// Find or create the account (§7.3, §7.3.1), agreeing to the terms.
+    pub fn account(&mut self) -> Result<String, String> {
+        let payload = to_json(&types::NewAccount {
+            terms_of_service_agreed: true,
+        })?;
+        let url = self.dir.new_account.clone();
+        let reply = self.post("newAccount", &url, &payload, None)?;
+        let kid = self.location("newAccount", &reply)?;
+        self.kid = Some(kid.clone());
+        Ok(kid)
+    }
+
+    /// Create an order for dns identifiers (§7.4).
+    pub fn new_order(&mut self, names: &[String]) -> Result<Order, String> {
+        let identifiers = names
+            .iter()
+            .map(|n| Identifier {
+                kind: "dns".into(),
+                value: n.clone(),
+            })
+            .collect();
+        let payload = to_json(&types::NewOrder { identifiers })?;
+        let url = self.dir.new_order.clone();
+        let reply = self.post("newOrder", &url, &payload, None)?;
+        let order_url = self.location("newOrder", &reply)?;
+        self.order(order_url, "newOrder", &reply.body)
+    }
+
+    /// POST-as-GET an order (§7.4, §6.3).
+    pub fn get_order(&mut self, url: &str) -> Result<Order, String> {
+        self.origin.check(url, "the host")?;
+        let reply = self.post("order", url, "", None)?;
+        self.order(url.to_string(), "order", &reply.body)
+    }
+
+    /// POST-as-GET an authorization (§7.5).
+    pub fn get_authorization(&mut self, url: &str) -> Result<Authorization, String> {
+        self.origin.check(url, "the host")?;
+        let reply = self.post("authorization", url, "", None)?;
+        let authz: types::Authorization = parse("authorization", &reply.body)?;
+        if authz.identifier.kind != "dns" {
+            return Err(format!(
+                "authorization: identifier type {:?} is not dns",
+                types::clean(&authz.identifier.kind)
+            ));
+        }
+        for c in &authz.challenges {
+            self.origin.check(&c.url, "the server")?;
+        }
+        let error = authz.challenges.iter().find_map(|c| c.error.as_ref());
+        Ok(Authorization {
+            url: url.to_string(),
+            identifier: authz.identifier.value,
+            status: authz.status,
+            error: error.map(|e| e.get().to_string()),
+            challenges: (authz.challenges.into_iter())
+                .map(|c| Challenge {
+                    kind: c.kind,
+                    url: c.url,
+                    token: c.token,
+                    status: c.status,
+                })
+                .collect(),
+        })
+    }
+
+    /// Tell the server the challenge is ready (§7.5.1): POST `{}`.
+    pub fn respond(&mut self, url: &str) -> Result<(), String> {
+        self.origin.check(url, "the host")?;
+        self.post("challenge", url, "{}", None).map(drop)
+    }
+
+    /// Submit the CSR (§7.4). The order URL returned is the response's
+    /// Location when present, else the URL of the order whose `finalize` is
+    /// `url` as seen earlier in this session.
+    pub fn finalize(&mut self, url: &str, csr_der: &[u8]) -> Result<Order, String> {
+        self.origin.check(url, "the host")?;
+        let payload = to_json(&types::Finalize {
+            csr: jws::b64(csr_der),
+        })?;
+        let reply = self.post("finalize", url, &payload, None)?;
+        let order_url = match reply.location {
+            Some(_) => self.location("finalize", &reply)?,
+            None => (self.orders.iter())
+                .find(|(f, _)| f == url)
+                .map(|(_, o)| o.clone())
+                .ok_or_else(|| {
+                    "finalize: the response has no Location and the order is unknown".to_string()
+                })?,
+        };
+        self.order(order_url, "finalize", &reply.body)
+    }
+
+    /// Download the certificate chain (§7.4.2), returned unparsed.
+    pub fn download(&mut self, url: &str) -> Result<Vec<u8>, String> {
+        self.origin.check(url, "the host")?;
+        Ok(self.post("certificate", url, "", Some(PEM_CHAIN))?.body)
+    }
+
+    /// Parse and check an order object, remembering its finalize URL.
+    fn order(&mut self, url: String, what: &str, body: &[u8]) -> Result<Order, String> {
+        let o: types::Order = parse(what, body)?;
+        for u in o.authorizations.iter().chain([&o.finalize]) {
+            self.origin.check(u, "the server")?;
+        }
+        if let Some(cert) = &o.certificate {
+            self.origin.check(cert, "the server")?;
+        }
+        if !self
+            .orders
+            .iter()
+            .any(|(f, u)| *f == o.finalize && *u == url)
+        {
+            self.orders.push((o.finalize.clone(), url.clone()));
+        }
+        Ok(Order {
+            url,
+            status: o.status,
+            authorizations: o.authorizations,
+            finalize: o.finalize,
+            certificate: o.certificate,
+            error: o.error.map(|e| e.get().to_string()),
+        })
+    }
+
+    /// The Location header, which must be on the directory's origin.
+    fn location(&self, what: &str, reply: &Reply) -> Result<String, String> {
+        let url = (reply.location.as_deref())
+            .ok_or_else(|| format!("{what}: the response has no Location header"))?;
+        Ok(self.origin.check(url, "the server")?.to_string())
+    }
+
+    /// HEAD newNonce (§7.2) for a fresh nonce.
+    fn fresh_nonce(&mut self) -> Result<String, String> {
+        let url = self.dir.new_nonce.clone();
+        let reply = fetch(&self.transport, "newNonce", Method::Head, &url)?;
+        expect_ok("newNonce", &url, &reply)?;
+        take_nonce(&reply).ok_or_else(|| "newNonce: the response has no Replay-Nonce".into())
+    }
+
+    /// Send a signed POST (§6.2) and return a 2xx reply; a badNonce problem
+    /// is retried with the nonce that came with it (§6.5).
+    fn post(
+        &mut self,
+        what: &str,
+        url: &str,
+        payload: &str,
+        accept: Option<&str>,
+    ) -> Result<Reply, String> {
+        let key = match &self.key {
+            Some(key) => key.clone(),
+            None => self.key.insert(self.signer.public_key()?).clone(),
+        };
+        let kid = self.kid.clone();
+        // Requests to newAccount carry the JWK, all others the kid (§6.2).
+        let key_ref = match &kid {
+            _ if url == self.dir.new_account => KeyRef::Jwk(&key.jwk),
+            Some(kid) => KeyRef::Kid(kid),
+            None => return Err(format!("{what}: no account yet (call account first)")),
+        };
+        let mut attempt = 0;
+        loop {
+            let nonce = match self.nonce.take() {
+                Some(n) => n,
+                None => self.fresh_nonce()?,
+            };
+            let signer = &self.signer;
+            let body = jws::build(&key.alg, key_ref, &nonce, url, payload, |i| signer.sign(i))?;
+            let req = Request {
+                method: Method::Post,
+                url,
+                body: &body,
+                accept,
+            };
+            let reply = (self.transport.send(&req)).map_err(|e| format!("{what}: {e}"))?;
+            self.nonce = take_nonce(&reply);
+            if (200..300).contains(&reply.status) {
+                return Ok(reply);
+            }
+            let problem = Problem::parse(&reply.body);
+            match problem {
+                Some(p) if p.kind == BAD_NONCE && attempt < BAD_NONCE_RETRIES => attempt += 1,
+                Some(p) => return Err(format!("{what}: {p}")),
+                None => return Err(status_error(what, url, reply.status)),
+            }
+        }
+    }
+}
+
+/// An unsigned GET or HEAD (only the directory and newNonce, §6.3).
+fn fetch<T: Transport>(
+    transport: &T,
+    what: &str,
+    method: Method,
+    url: &str,
+) -> Result<Reply, String> {
+    let req = Request {
+        method,
+        url,
+        body: "",
+        accept: None,
+    };
+    transport.send(&req).map_err(|e| format!("{what}: {e}"))
+}
+
+/// An error for a non-2xx reply, with the problem document when there is one.
+fn expect_ok(what: &str, url: &str, reply: &Reply) -> Result<(), String> {
+    if (200..300).contains(&reply.status) {
+        return Ok(());
+    }
+    match Problem::parse(&reply.body) {
+        Some(p) => Err(format!("{what}: {p}")),
+        None => Err(status_error(what, url, reply.status)),
+    }
+}
+
+fn status_error(what: &str, url: &str, status: u16) -> String {
+    format!("{what}: HTTP status {status} from {url}")
+}
+
+/// The reply's Replay-Nonce when it is valid base64url (§6.5.1).
+fn take_nonce(reply: &Reply) -> Option<String> {
+    reply.nonce.clone().filter(|n| jws::is_b64url(n))
+}
+
+fn parse<D: DeserializeOwned>(what: &str, body: &[u8]) -> Result<D, String> {
+    serde_json::from_slice(body).map_err(|e| format!("{what}: malformed response: {e}"))
+}
+
+fn to_json<V: serde::Serialize>(value: &V) -> Result<String, String> {
+    serde_json::to_string(value).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+#[path = "acme_tests.rs"]
+mod tests;

@@ -1,0 +1,311 @@
+//! Session tests against a scripted transport and a fake signer.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use serde_json::Value;
+
+use super::*;
+
+const DIR: &str = "https://ca.test:14000/dir";
+
+/// A recorded request: (method, url, body, accept).
+type Sent = (Method, String, String, Option<String>);
+
+/// Replies in order; records every request.
+#[derive(Default)]
+struct Script {
+    replies: RefCell<VecDeque<Result<Reply, String>>>,
+    sent: RefCell<Vec<Sent>>,
+}
+
+impl Transport for &Script {
+    fn send(&self, req: &Request<'_>) -> Result<Reply, String> {
+        let accept = req.accept.map(str::to_string);
+        let entry = (
+            req.method,
+            req.url.to_string(),
+            req.body.to_string(),
+            accept,
+        );
+        self.sent.borrow_mut().push(entry);
+        (self.replies.borrow_mut().pop_front()).unwrap_or_else(|| Err("no reply scripted".into()))
+    }
+}
+
+struct FakeSigner;
+
+impl Signer for FakeSigner {
+    fn public_key(&self) -> Result<PublicKey, String> {
+        Ok(PublicKey {
+            alg: "ES256".into(),
+            jwk: r#"{"crv":"P-256","kty":"EC","x":"x","y":"y"}"#.into(),
+        })
+    }
+    fn sign(&self, _input: &str) -> Result<String, String> {
+        Ok("c2ln".into())
+    }
+}
+
+fn reply(status: u16, nonce: &str, location: Option<&str>, body: &str) -> Result<Reply, String> {
+    Ok(Reply {
+        status,
+        location: location.map(str::to_string),
+        nonce: Some(nonce.to_string()).filter(|n| !n.is_empty()),
+        body: body.as_bytes().to_vec(),
+    })
+}
+
+fn directory(extra: &str) -> Result<Reply, String> {
+    let body = format!(
+        r#"{{"newNonce":"https://ca.test:14000/nonce","newAccount":"https://ca.test:14000/acct",
+            "newOrder":"{}","meta":{{"termsOfService":"https://tos.test/"}}}}"#,
+        if extra.is_empty() {
+            "https://ca.test:14000/order"
+        } else {
+            extra
+        }
+    );
+    reply(200, "", None, &body)
+}
+
+/// The protected header of a recorded JWS body.
+fn header(body: &str) -> Value {
+    let v: Value = serde_json::from_str(body).unwrap();
+    let p = B64.decode(v["protected"].as_str().unwrap()).unwrap();
+    serde_json::from_slice(&p).unwrap()
+}
+
+fn payload(body: &str) -> String {
+    let v: Value = serde_json::from_str(body).unwrap();
+    String::from_utf8(B64.decode(v["payload"].as_str().unwrap()).unwrap()).unwrap()
+}
+
+const ORDER: &str = r#"{"status":"pending","identifiers":[{"type":"dns","value":"a.test"}],
+    "authorizations":["https://ca.test:14000/authz/1"],"finalize":"https://ca.test:14000/fin/1"}"#;
+
+fn opened(script: &Script) -> Session<&Script, FakeSigner> {
+    script.replies.borrow_mut().extend([
+        directory(""),
+        reply(200, "n1", None, ""),
+        reply(201, "n2", Some("https://ca.test:14000/acct/7"), "{}"),
+    ]);
+    let mut s = Session::open(script, FakeSigner, DIR).unwrap();
+    assert_eq!(s.account().unwrap(), "https://ca.test:14000/acct/7");
+    s
+}
+
+#[test]
+fn open_account_and_order() {
+    let script = Script::default();
+    let mut s = opened(&script);
+    script.replies.borrow_mut().extend([reply(
+        201,
+        "n3",
+        Some("https://ca.test:14000/o/1"),
+        ORDER,
+    )]);
+    let order = s.new_order(&["a.test".to_string()]).unwrap();
+    assert_eq!(order.url, "https://ca.test:14000/o/1");
+    assert_eq!(order.status, "pending");
+    assert_eq!(order.finalize, "https://ca.test:14000/fin/1");
+
+    let sent = script.sent.borrow();
+    let methods: Vec<_> = sent.iter().map(|r| (r.0, r.1.as_str())).collect();
+    assert_eq!(
+        methods,
+        [
+            (Method::Get, DIR),
+            (Method::Head, "https://ca.test:14000/nonce"),
+            (Method::Post, "https://ca.test:14000/acct"),
+            (Method::Post, "https://ca.test:14000/order"),
+        ]
+    );
+    let acct = header(&sent[2].2);
+    assert_eq!(acct["nonce"], "n1");
+    assert_eq!(acct["jwk"]["kty"], "EC");
+    assert!(acct.get("kid").is_none());
+    assert_eq!(payload(&sent[2].2), r#"{"termsOfServiceAgreed":true}"#);
+    let new_order = header(&sent[3].2);
+    assert_eq!(new_order["nonce"], "n2");
+    assert_eq!(new_order["kid"], "https://ca.test:14000/acct/7");
+    assert_eq!(new_order["url"], "https://ca.test:14000/order");
+    assert!(new_order.get("jwk").is_none());
+}
+
+#[test]
+fn bad_nonce_is_retried() {
+    let script = Script::default();
+    let mut s = opened(&script);
+    let bad = r#"{"type":"urn:ietf:params:acme:error:badNonce","detail":"stale"}"#;
+    script.replies.borrow_mut().extend([
+        reply(400, "n3", None, bad),
+        reply(400, "", None, bad),
+        reply(200, "n4", None, ""),
+        reply(200, "n5", None, ORDER),
+    ]);
+    let order = s.get_order("https://ca.test:14000/o/1").unwrap();
+    assert_eq!(order.url, "https://ca.test:14000/o/1");
+    let sent = script.sent.borrow();
+    assert_eq!(header(&sent[3].2)["nonce"], "n2");
+    assert_eq!(header(&sent[4].2)["nonce"], "n3");
+    assert_eq!(sent[5].0, Method::Head, "no nonce came back: ask newNonce");
+    assert_eq!(header(&sent[6].2)["nonce"], "n4");
+    assert_eq!(payload(&sent[6].2), "", "POST-as-GET");
+}
+
+#[test]
+fn bad_nonce_gives_up() {
+    let script = Script::default();
+    let mut s = opened(&script);
+    let bad = r#"{"type":"urn:ietf:params:acme:error:badNonce","detail":"stale"}"#;
+    for _ in 0..=BAD_NONCE_RETRIES {
+        script
+            .replies
+            .borrow_mut()
+            .push_back(reply(400, "nx", None, bad));
+    }
+    let err = s.respond("https://ca.test:14000/chall/1").unwrap_err();
+    assert_eq!(err, "challenge: urn:ietf:params:acme:error:badNonce: stale");
+}
+
+#[test]
+fn problems_and_network_errors() {
+    let script = Script::default();
+    let mut s = opened(&script);
+    let rejected = r#"{"type":"urn:ietf:params:acme:error:rejectedIdentifier","detail":"no"}"#;
+    script.replies.borrow_mut().extend([
+        reply(400, "n3", None, rejected),
+        reply(500, "n4", None, "<html>"),
+        Err("POST https://ca.test:14000/order: connection refused".into()),
+    ]);
+    let names = ["x.test".to_string()];
+    let err = s.new_order(&names).unwrap_err();
+    assert_eq!(
+        err,
+        "newOrder: urn:ietf:params:acme:error:rejectedIdentifier: no"
+    );
+    let err = s.new_order(&names).unwrap_err();
+    assert_eq!(
+        err,
+        "newOrder: HTTP status 500 from https://ca.test:14000/order"
+    );
+    let err = s.new_order(&names).unwrap_err();
+    assert!(err.contains("connection refused") && err.contains("ca.test:14000/order"));
+}
+
+#[test]
+fn origin_rule() {
+    let script = Script::default();
+    script
+        .replies
+        .borrow_mut()
+        .push_back(directory("https://evil.test/new-order"));
+    let err = Session::open(&script, FakeSigner, DIR).err().unwrap();
+    assert!(err.contains("evil.test") && err.contains("https://ca.test:14000"));
+    assert!(Session::open(&script, FakeSigner, "http://ca.test/dir").is_err());
+    assert_eq!(
+        script.sent.borrow().len(),
+        1,
+        "the http URL is never fetched"
+    );
+
+    let script = Script::default();
+    let mut s = opened(&script);
+    let n = script.sent.borrow().len();
+    assert!(s.get_order("https://evil.test/o/1").is_err());
+    assert!(s.get_authorization("https://ca.test/authz/1").is_err());
+    assert!(s.download("http://ca.test:14000/cert").is_err());
+    assert_eq!(
+        script.sent.borrow().len(),
+        n,
+        "nothing is sent for foreign URLs"
+    );
+
+    let evil_authz = ORDER.replace("https://ca.test:14000/authz/1", "https://evil.test/a");
+    let off = Some("https://evil.test/o/1");
+    script.replies.borrow_mut().extend([
+        reply(201, "n3", Some("https://ca.test:14000/o/1"), &evil_authz),
+        reply(201, "n4", off, ORDER),
+    ]);
+    let err = s.new_order(&["a.test".into()]).unwrap_err();
+    assert!(err.contains(r#""https://evil.test/a" from the server"#));
+    assert!(s.new_order(&["a.test".into()]).is_err());
+}
+
+#[test]
+fn authorization_and_challenges() {
+    let script = Script::default();
+    let mut s = opened(&script);
+    let authz = r#"{"status":"invalid","identifier":{"type":"dns","value":"a.test"},
+        "challenges":[{"type":"http-01","url":"https://ca.test:14000/c/1","token":"t1","status":"invalid",
+        "error":{"type":"urn:ietf:params:acme:error:connection","detail":"refused"}},
+        {"type":"dns-01","url":"https://ca.test:14000/c/2","token":"t2","status":"pending"}]}"#;
+    script.replies.borrow_mut().extend([
+        reply(200, "n3", None, authz),
+        reply(
+            200,
+            "n4",
+            None,
+            r#"{"type":"http-01","status":"processing"}"#,
+        ),
+    ]);
+    let a = s
+        .get_authorization("https://ca.test:14000/authz/1")
+        .unwrap();
+    assert_eq!(
+        (a.identifier.as_str(), a.status.as_str()),
+        ("a.test", "invalid")
+    );
+    assert_eq!(a.challenges.len(), 2);
+    assert_eq!(a.challenges[1].kind, "dns-01");
+    assert_eq!(a.challenges[1].token, "t2");
+    let err = a.error.unwrap();
+    assert!(err.contains("urn:ietf:params:acme:error:connection"));
+    s.respond("https://ca.test:14000/c/1").unwrap();
+    assert_eq!(payload(&script.sent.borrow()[4].2), "{}");
+}
+
+#[test]
+fn finalize_and_download() {
+    let script = Script::default();
+    let mut s = opened(&script);
+    let valid = ORDER.replace("pending", "valid").replace(
+        r#""finalize""#,
+        r#""certificate":"https://ca.test:14000/cert/1","finalize""#,
+    );
+    script.replies.borrow_mut().extend([
+        reply(200, "n3", None, ORDER),
+        reply(200, "n4", None, &valid),
+        reply(200, "n5", Some("https://ca.test:14000/o/9"), &valid),
+        reply(200, "n6", None, "-----BEGIN CERTIFICATE-----\n"),
+    ]);
+    s.get_order("https://ca.test:14000/o/1").unwrap();
+    let fin = "https://ca.test:14000/fin/1";
+    let order = s.finalize(fin, &[0x30, 0x82]).unwrap();
+    assert_eq!(
+        order.url, "https://ca.test:14000/o/1",
+        "known from get_order"
+    );
+    assert_eq!(
+        order.certificate.as_deref(),
+        Some("https://ca.test:14000/cert/1")
+    );
+    let order = s.finalize(fin, &[0x30]).unwrap();
+    assert_eq!(order.url, "https://ca.test:14000/o/9", "Location wins");
+    let pem = s.download("https://ca.test:14000/cert/1").unwrap();
+    assert_eq!(pem, b"-----BEGIN CERTIFICATE-----\n");
+    let sent = script.sent.borrow();
+    assert_eq!(payload(&sent[4].2), r#"{"csr":"MII"}"#);
+    let last = sent.last().unwrap();
+    assert_eq!(last.3.as_deref(), Some("application/pem-certificate-chain"));
+    drop(sent);
+    script
+        .replies
+        .borrow_mut()
+        .push_back(reply(200, "n7", None, &valid));
+    let err = s.finalize("https://ca.test:14000/fin/2", &[0]).unwrap_err();
+    assert!(err.contains("order is unknown"), "{err}");
+}

@@ -1,0 +1,138 @@
+//! acmebox's network stage (acme-client's netproc): speaks ACME (RFC 8555)
+//! over HTTPS to the one server named by the directory URL.
+//!
+//! The component has no file system. All name resolution goes through the
+//! imported `resolver`; the host admits TCP only to the addresses it
+//! returned. Every request body is signed by the imported `signer`, and every
+//! URL is checked against the directory's origin before it is contacted.
+//!
+//! One instance serves one run, so the session lives in a static.
+//!
+//! Trust anchors: `settings.ca-pem`, when given, *replaces* the built-in
+//! Mozilla roots (ureq cannot combine the two); without it the webpki roots
+//! are used. IP-literal hosts are resolved through the import as well, so the
+//! host decides every address. The `error` strings of orders and
+//! authorizations are the server's problem documents as raw JSON.
+
+#![deny(unsafe_code)]
+
+mod acme;
+#[allow(unsafe_code)]
+mod bindings;
+mod http;
+mod jws;
+mod origin;
+mod types;
+
+use std::sync::Mutex;
+
+use bindings::acmebox::stages::{resolver, signer};
+use bindings::exports::acmebox::stages::acme as wit;
+
+/// The exported component.
+pub struct Component;
+
+/// The imported signer (the account stage).
+struct ImportSigner;
+
+impl acme::Signer for ImportSigner {
+    fn public_key(&self) -> Result<acme::PublicKey, String> {
+        let key = signer::public_key().map_err(|e| format!("signer: {e}"))?;
+        Ok(acme::PublicKey {
+            alg: key.alg,
+            jwk: key.jwk,
+        })
+    }
+
+    fn sign(&self, input: &str) -> Result<String, String> {
+        signer::sign(input).map_err(|e| format!("signer: {e}"))
+    }
+}
+
+type Session = acme::Session<http::Http, ImportSigner>;
+
+/// The session opened by `open`.
+static SESSION: Mutex<Option<Session>> = Mutex::new(None);
+
+/// Run `f` on the open session.
+fn with<R>(f: impl FnOnce(&mut Session) -> Result<R, String>) -> Result<R, String> {
+    let mut guard = SESSION
+        .lock()
+        .map_err(|_| "session state poisoned".to_string())?;
+    match guard.as_mut() {
+        Some(session) => f(session),
+        None => Err("the ACME session is not open".into()),
+    }
+}
+
+impl wit::Guest for Component {
+    fn open(settings: wit::Settings) -> Result<(), String> {
+        let origin = origin::Origin::parse(&settings.directory_url)?;
+        let transport = http::Http::new(
+            &origin,
+            settings.ca_pem.as_deref(),
+            settings.request_timeout_ms,
+            settings.max_body_bytes,
+            resolver::resolve,
+        )?;
+        let session = acme::Session::open(transport, ImportSigner, &settings.directory_url)?;
+        let mut guard = SESSION
+            .lock()
+            .map_err(|_| "session state poisoned".to_string())?;
+        *guard = Some(session);
+        Ok(())
+    }
+
+    fn account() -> Result<String, String> {
+        with(|s| s.account())
+    }
+
+    fn new_order(names: Vec<String>) -> Result<wit::Order, String> {
+        with(|s| s.new_order(&names)).map(order)
+    }
+
+    fn get_order(url: String) -> Result<wit::Order, String> {
+        with(|s| s.get_order(&url)).map(order)
+    }
+
+    fn get_authorization(url: String) -> Result<wit::Authorization, String> {
+        let a = with(|s| s.get_authorization(&url))?;
+        Ok(wit::Authorization {
+            url: a.url,
+            identifier: a.identifier,
+            status: a.status,
+            error: a.error,
+            challenges: (a.challenges.into_iter())
+                .map(|c| wit::Challenge {
+                    type_: c.kind,
+                    url: c.url,
+                    token: c.token,
+                    status: c.status,
+                })
+                .collect(),
+        })
+    }
+
+    fn respond(challenge_url: String) -> Result<(), String> {
+        with(|s| s.respond(&challenge_url))
+    }
+
+    fn finalize(finalize_url: String, csr: Vec<u8>) -> Result<wit::Order, String> {
+        with(|s| s.finalize(&finalize_url, &csr)).map(order)
+    }
+
+    fn download(certificate_url: String) -> Result<Vec<u8>, String> {
+        with(|s| s.download(&certificate_url))
+    }
+}
+
+fn order(o: acme::Order) -> wit::Order {
+    wit::Order {
+        url: o.url,
+        status: o.status,
+        authorizations: o.authorizations,
+        finalize: o.finalize,
+        certificate: o.certificate,
+        error: o.error,
+    }
+}

@@ -1,0 +1,229 @@
+//! ACME objects (RFC 8555 §7.1) as serde structs with the RFC's field names.
+//! Unknown fields are ignored (§7.1: clients ignore unrecognised fields);
+//! strings are kept exactly as the server sent them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// The directory (§7.1.1). Only the resources this stage uses are read;
+/// `meta.termsOfService` is not needed since the account request agrees
+/// to the terms unconditionally (the host asks the user beforehand).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Directory {
+    pub new_nonce: String,
+    pub new_account: String,
+    pub new_order: String,
+}
+
+/// An identifier (§9.7.7): only type "dns" is used.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Identifier {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+}
+
+/// An order object (§7.1.3). `error` is kept as the raw problem document.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub status: String,
+    pub authorizations: Vec<String>,
+    pub finalize: String,
+    pub certificate: Option<String>,
+    pub error: Option<Box<RawValue>>,
+}
+
+/// An authorization object (§7.1.4).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Authorization {
+    pub identifier: Identifier,
+    pub status: String,
+    pub challenges: Vec<Challenge>,
+}
+
+/// A challenge object (§7.1.5, §8). `token` is absent for challenge types
+/// without one; it is then empty. `error` is the raw problem document.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Challenge {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub url: String,
+    #[serde(default)]
+    pub token: String,
+    pub status: String,
+    pub error: Option<Box<RawValue>>,
+}
+
+/// A problem document (RFC 7807, RFC 8555 §6.7).
+#[derive(Debug, Default, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub detail: String,
+    #[serde(default)]
+    pub subproblems: Vec<Subproblem>,
+}
+
+/// A subproblem (§6.7.1).
+#[derive(Debug, Deserialize)]
+pub struct Subproblem {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub detail: String,
+    pub identifier: Option<Identifier>,
+}
+
+/// The newAccount payload (§7.3).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAccount {
+    pub terms_of_service_agreed: bool,
+}
+
+/// The newOrder payload (§7.4).
+#[derive(Serialize)]
+pub struct NewOrder {
+    pub identifiers: Vec<Identifier>,
+}
+
+/// The finalize payload (§7.4): the base64url DER CSR.
+#[derive(Serialize)]
+pub struct Finalize {
+    pub csr: String,
+}
+
+/// The problem type for a rejected nonce (§6.5, §6.7).
+pub const BAD_NONCE: &str = "urn:ietf:params:acme:error:badNonce";
+
+impl Problem {
+    /// Parse a problem document; `None` when the body is not one.
+    pub fn parse(body: &[u8]) -> Option<Problem> {
+        serde_json::from_slice::<Problem>(body)
+            .ok()
+            .filter(|p| !p.kind.is_empty() || !p.detail.is_empty())
+    }
+}
+
+impl std::fmt::Display for Problem {
+    /// `type: detail`, then each subproblem in parentheses. Control
+    /// characters from the server are replaced so the text is safe to print.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", clean(&self.kind), clean(&self.detail))?;
+        for sub in &self.subproblems {
+            let who = sub.identifier.as_ref().map_or("", |i| i.value.as_str());
+            write!(
+                f,
+                " ({}: {}: {})",
+                clean(who),
+                clean(&sub.kind),
+                clean(&sub.detail)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Replace control characters so that server text cannot steer a terminal.
+pub fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directory() {
+        let d: Directory = serde_json::from_str(
+            r#"{"keyChange":"https://l:14000/rollover","meta":{"termsOfService":"data:text/plain,Do%20what%20thou%20wilt"},
+                "newAccount":"https://l:14000/sign-me-up","newNonce":"https://l:14000/nonce-plz",
+                "newOrder":"https://l:14000/order-plz","revokeCert":"https://l:14000/revoke-cert","Xy1z":"https://x.test/"}"#,
+        )
+        .unwrap();
+        assert_eq!(d.new_nonce, "https://l:14000/nonce-plz");
+        assert_eq!(d.new_account, "https://l:14000/sign-me-up");
+        assert_eq!(d.new_order, "https://l:14000/order-plz");
+        assert!(serde_json::from_str::<Directory>(r#"{"newNonce":"x","newAccount":"y"}"#).is_err());
+    }
+
+    #[test]
+    fn order() {
+        let o: Order = serde_json::from_str(
+            r#"{"status":"invalid","expires":"2030-01-01T00:00:00Z","identifiers":[{"type":"dns","value":"a.test"}],
+                "finalize":"https://l/f/1","authorizations":["https://l/a/1","https://l/a/2"],
+                "error":{"type":"urn:ietf:params:acme:error:unauthorized", "detail":"no"}}"#,
+        )
+        .unwrap();
+        assert_eq!(o.status, "invalid");
+        assert_eq!(o.authorizations, ["https://l/a/1", "https://l/a/2"]);
+        assert_eq!(o.finalize, "https://l/f/1");
+        assert!(o.certificate.is_none());
+        assert_eq!(
+            o.error.unwrap().get(),
+            r#"{"type":"urn:ietf:params:acme:error:unauthorized", "detail":"no"}"#
+        );
+        assert!(serde_json::from_str::<Order>(r#"{"status":"valid"}"#).is_err());
+    }
+
+    #[test]
+    fn authorization() {
+        let a: Authorization = serde_json::from_str(
+            r#"{"status":"pending","identifier":{"type":"dns","value":"a.test"},"wildcard":false,
+                "challenges":[{"type":"http-01","url":"https://l/c/1","token":"tok_en-1","status":"pending"},
+                              {"type":"odd-01","url":"https://l/c/2","status":"invalid","error":{"type":"t"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (a.identifier.kind.as_str(), a.identifier.value.as_str()),
+            ("dns", "a.test")
+        );
+        assert_eq!(a.challenges[0].token, "tok_en-1");
+        assert_eq!(a.challenges[1].token, "");
+        assert_eq!(
+            a.challenges[1].error.as_ref().unwrap().get(),
+            r#"{"type":"t"}"#
+        );
+    }
+
+    #[test]
+    fn problem() {
+        let p = Problem::parse(
+            br#"{"type":"urn:ietf:params:acme:error:rejectedIdentifier","detail":"bad\u001b[31m",
+                 "status":400,"subproblems":[{"type":"urn:ietf:params:acme:error:malformed",
+                 "detail":"x","identifier":{"type":"dns","value":"b.test"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.to_string(),
+            "urn:ietf:params:acme:error:rejectedIdentifier: bad\u{fffd}[31m \
+             (b.test: urn:ietf:params:acme:error:malformed: x)"
+        );
+        assert!(Problem::parse(b"<html>").is_none());
+        assert!(Problem::parse(b"{}").is_none());
+    }
+
+    #[test]
+    fn payloads() {
+        let acct = serde_json::to_string(&NewAccount {
+            terms_of_service_agreed: true,
+        });
+        assert_eq!(acct.unwrap(), r#"{"termsOfServiceAgreed":true}"#);
+        let ids = vec![Identifier {
+            kind: "dns".into(),
+            value: "a.test".into(),
+        }];
+        let order = serde_json::to_string(&NewOrder { identifiers: ids }).unwrap();
+        assert_eq!(
+            order,
+            r#"{"identifiers":[{"type":"dns","value":"a.test"}]}"#
+        );
+    }
+}

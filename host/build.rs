@@ -1,0 +1,83 @@
+//! Builds the stages under components/ for wasm32-wasip2 and precompiles them
+//! with the host's engine settings, so that acmebox never runs Cranelift at
+//! start-up. The outputs land in OUT_DIR as `<stage>.wasm` (for hashing and
+//! export) and `<stage>.cwasm` (what runs).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+include!("src/engine_config.rs");
+
+/// The crates under components/ that become stages, with their artefact names.
+const STAGES: &[(&str, &str)] = &[
+    ("account", "account"),
+    ("domain-key", "domain_key"),
+    ("network", "network"),
+    ("challenge", "challenge"),
+    ("cert-parser", "cert_parser"),
+    ("file-writer", "file_writer"),
+];
+
+fn main() {
+    if let Err(e) = run() {
+        panic!("building the stages failed: {e}");
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
+    let root = manifest.parent().ok_or("host/ has no parent")?;
+    let components = root.join("components");
+    let out = PathBuf::from(std::env::var("OUT_DIR")?);
+    watch(root, &components)?;
+
+    // A target dir of its own (sharing the outer one deadlocks on its lock) and
+    // a cleared environment (else every debug/release switch rebuilds them).
+    let target_dir = components.join("target");
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.env_clear().current_dir(&components);
+    for var in ["PATH", "HOME", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "TMPDIR"] {
+        if let Some(value) = std::env::var_os(var) {
+            cargo.env(var, value);
+        }
+    }
+    cargo.args(["build", "--release", "--locked", "--target", "wasm32-wasip2", "--target-dir"]);
+    cargo.arg(&target_dir);
+    for (package, _) in STAGES {
+        cargo.args(["-p", package]);
+    }
+    let status = cargo.status()?;
+    if !status.success() {
+        return Err(format!("cargo build of components/ exited with {status}").into());
+    }
+
+    let mut config = engine_config();
+    config.target(&std::env::var("TARGET")?)?;
+    let engine = wasmtime::Engine::new(&config)?;
+    let built = target_dir.join("wasm32-wasip2").join("release");
+    for (_, artefact) in STAGES {
+        let wasm = std::fs::read(built.join(format!("{artefact}.wasm")))?;
+        let cwasm = engine.precompile_component(&wasm)?;
+        std::fs::write(out.join(format!("{artefact}.wasm")), &wasm)?;
+        std::fs::write(out.join(format!("{artefact}.cwasm")), &cwasm)?;
+    }
+    Ok(())
+}
+
+/// Rebuild when a stage's sources, the WIT or this file change. Directories
+/// are scanned recursively by cargo, so components/target is left out.
+fn watch(root: &Path, components: &Path) -> std::io::Result<()> {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/engine_config.rs");
+    println!("cargo:rerun-if-changed={}", root.join("wit").display());
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", components.join(file).display());
+    }
+    for entry in std::fs::read_dir(components)? {
+        let path = entry?.path();
+        if path.is_dir() && path.file_name().is_some_and(|n| n != "target") {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! Grants are data (DESIGN.md rule 3): one [`Grant`] per stage, built from the
+//! command line. The same value builds the sandbox (sandbox.rs) and is printed
+//! by `acmebox grants`, so what an auditor reads is what runs.
+
+use crate::options::Options;
+use crate::stage::Stage;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Access to one host directory, preopened in the stage at `guest`.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DirGrant {
+    /// The directory on the host.
+    pub host: PathBuf,
+    /// Where the stage sees it.
+    pub guest: &'static str,
+    /// Whether the stage may create, replace and remove files in it.
+    pub write: bool,
+}
+
+/// Outgoing TCP the network stage may open.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct NetGrant {
+    /// Host names the resolver answers for; connections go only to the
+    /// addresses it returned for them.
+    pub hosts: Vec<String>,
+    /// The one port connections may go to.
+    pub port: u16,
+}
+
+/// A group of WASI interfaces a stage's linker provides. Interfaces outside
+/// the stage's groups are absent from its linker: a component importing one
+/// is refused at load (DESIGN.md rule 5).
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Wasi {
+    /// wasi:cli (empty environment and arguments, no stdin, discarded output)
+    /// and wasi:io. Every stage has it.
+    Cli,
+    /// wasi:clocks.
+    Clocks,
+    /// wasi:random.
+    Random,
+    /// wasi:filesystem, limited to the granted directories.
+    Filesystem,
+    /// wasi:sockets, limited by the connect check of the network grant.
+    Sockets,
+}
+
+impl Wasi {
+    /// The WASI package prefixes this group provides.
+    pub fn packages(self) -> &'static [&'static str] {
+        match self {
+            Wasi::Cli => &["wasi:cli/", "wasi:io/"],
+            Wasi::Clocks => &["wasi:clocks/"],
+            Wasi::Random => &["wasi:random/"],
+            Wasi::Filesystem => &["wasi:filesystem/"],
+            Wasi::Sockets => &["wasi:sockets/"],
+        }
+    }
+}
+
+/// Everything one stage may touch.
+#[derive(Clone, Debug, Serialize)]
+pub struct Grant {
+    /// The stage.
+    pub name: Stage,
+    /// Preopened directories.
+    pub directories: Vec<DirGrant>,
+    /// Outgoing network, if any.
+    pub network: Option<NetGrant>,
+    /// WASI interface groups its linker holds.
+    pub wasi: Vec<Wasi>,
+    /// acmebox interfaces the host provides to it (the network stage's
+    /// resolver and the account stage's signer, forwarded).
+    pub host_imports: Vec<&'static str>,
+    /// Largest linear memory, bytes.
+    pub memory_bytes: usize,
+    /// Longest a single call into the stage may run (epoch deadline).
+    #[serde(serialize_with = "millis", rename = "call_deadline_ms")]
+    pub call_deadline: Duration,
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis().try_into().unwrap_or(u64::MAX))
+}
+
+const MIB: usize = 1 << 20;
+
+/// The directory holding `file` (a key file): the stage gets that directory,
+/// never more.
+fn parent_of(file: &std::path::Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+impl Grant {
+    fn new(name: Stage, wasi: &[Wasi], memory_mib: usize, deadline_s: u64) -> Grant {
+        Grant {
+            name,
+            directories: Vec::new(),
+            network: None,
+            wasi: wasi.to_vec(),
+            host_imports: Vec::new(),
+            memory_bytes: memory_mib * MIB,
+            call_deadline: Duration::from_secs(deadline_s),
+        }
+    }
+
+    fn dir(mut self, host: PathBuf, guest: &'static str, write: bool) -> Grant {
+        self.directories.push(DirGrant { host, guest, write });
+        self
+    }
+
+    /// The grant of each stage for this invocation, in the order of DESIGN.md.
+    pub fn all(opts: &Options) -> Vec<Grant> {
+        use Wasi::*;
+        let files = [Cli, Clocks, Filesystem];
+        let keys = [Cli, Clocks, Random, Filesystem];
+        vec![
+            Grant::new(Stage::Account, &keys, 32, 20).dir(
+                parent_of(&opts.account_key),
+                "/key",
+                opts.new_account_key,
+            ),
+            Grant::new(Stage::DomainKey, &keys, 32, 20).dir(
+                parent_of(&opts.domain_key),
+                "/key",
+                opts.new_domain_key,
+            ),
+            Grant {
+                network: Some(NetGrant {
+                    hosts: vec![opts.server.host.clone()],
+                    port: opts.server.port,
+                }),
+                host_imports: vec!["acmebox:stages/resolver", "acmebox:stages/signer"],
+                ..Grant::new(Stage::Network, &[Cli, Clocks, Random, Sockets], 64, 60)
+            },
+            Grant::new(Stage::Challenge, &files, 16, 5).dir(
+                opts.challenge_dir.clone(),
+                "/challenge",
+                true,
+            ),
+            Grant::new(Stage::CertParser, &[Cli], 32, 5),
+            Grant::new(Stage::FileWriter, &files, 16, 5).dir(
+                opts.cert_dir.clone(),
+                "/certs",
+                true,
+            ),
+        ]
+    }
+
+    /// Whether a component import (e.g. `wasi:sockets/tcp@0.2.6`) is one this
+    /// grant provides. Versions are the linker's business.
+    pub fn allows(&self, import: &str) -> bool {
+        let unversioned = import.split('@').next().unwrap_or(import);
+        self.host_imports.contains(&unversioned)
+            || self
+                .wasi
+                .iter()
+                .any(|w| w.packages().iter().any(|p| import.starts_with(p)))
+    }
+}

@@ -1,0 +1,270 @@
+//! The issuance sequence of acme-client(1), "The process by which acme-client
+//! obtains signed certificates", step by step, each step a call into the
+//! stage that may perform it. The host holds no key and parses nothing from
+//! the wire: it moves WIT values between stages and checks them.
+
+use crate::error::Error;
+use crate::grant::Grant;
+use crate::log::Log;
+use crate::options::Options;
+use crate::sandbox::Runtime;
+use crate::stage::Stage;
+use crate::stages::challenge::Challenge;
+use crate::stages::network::{Network, Order, Settings};
+use crate::stages::{account, cert_parser, challenge, domain_key, file_writer, network};
+use crate::validate::{self, Origin};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// A certificate with more time left than this is not renewed without -F.
+pub const RENEW_BEFORE: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Largest response body the network stage accepts.
+pub const MAX_BODY_BYTES: u32 = 1 << 20;
+/// Longest a single HTTP request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How a successful run ended (exit status 0 or 2).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new certificate was installed.
+    Changed,
+    /// The installed certificate has the requested names and more than 30
+    /// days left; the server was not contacted.
+    UpToDate,
+}
+
+/// The overall deadline of a run (`--timeout`).
+struct Deadline(Instant, Duration);
+
+impl Deadline {
+    fn check(&self, step: &'static str) -> Result<(), Error> {
+        if Instant::now() < self.0 {
+            Ok(())
+        } else {
+            Err(Error::Protocol {
+                step,
+                message: format!("gave up after --timeout {} s", self.1.as_secs()),
+            })
+        }
+    }
+}
+
+fn grant(grants: &[Grant], stage: Stage) -> &Grant {
+    // Grant::all makes one grant for every stage.
+    grants.iter().find(|g| g.name == stage).unwrap_or(&grants[0])
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Obtain and install a certificate for `opts.names`.
+pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
+    let deadline = Deadline(Instant::now() + opts.timeout, opts.timeout);
+    let grants = Grant::all(opts);
+    let rt = Runtime::new().map_err(|e| Error::Protocol {
+        step: "start",
+        message: format!("cannot start wasmtime: {e:#}"),
+    })?;
+    let now = unix_now();
+
+    // 0. An installed certificate with these names and 30 days left is kept.
+    let mut files = file_writer::load(&rt, grant(&grants, Stage::FileWriter))?;
+    let mut parser = cert_parser::load(&rt, grant(&grants, Stage::CertParser))?;
+    if !opts.force {
+        if let Some(pem) = files.read("cert.pem")? {
+            let info = parser.inspect(&pem)?;
+            let left = info.not_after - now;
+            let same = cert_parser::same_names(&info.names, &opts.names);
+            log.step(&format!(
+                "0. cert.pem: names {:?}, {} days left",
+                info.names,
+                left / 86400
+            ));
+            if same && left > RENEW_BEFORE.as_secs() as i64 {
+                return Ok(Outcome::UpToDate);
+            }
+        }
+    }
+
+    // 2–3. Read (or create) the account key; 5. the domain key, before any
+    // traffic so that a missing key fails without contacting the server.
+    let mut account = account::load(&rt, grant(&grants, Stage::Account))?;
+    let key = account.load_key(&file_name(&opts.account_key), opts.new_account_key)?;
+    log.step(&format!("3. account key: {} {}", key.alg, key.thumbprint));
+    let mut domain = domain_key::load(&rt, grant(&grants, Stage::DomainKey))?;
+    let spki = domain.load_key(&file_name(&opts.domain_key), opts.new_domain_key)?;
+    log.step("5. domain key read");
+
+    // 1. Access the CA and request its list of resources.
+    let origin = Origin {
+        host: opts.server.host.clone(),
+        port: opts.server.port,
+    };
+    let mut net = network::load(&rt, grant(&grants, Stage::Network), account)?;
+    let settings = Settings {
+        directory_url: opts.server.url.clone(),
+        ca_pem: read_ca_file(opts)?,
+        request_timeout_ms: REQUEST_TIMEOUT.min(opts.timeout).as_millis() as u32,
+        max_body_bytes: MAX_BODY_BYTES,
+    };
+    log.step(&format!("1. directory {}", opts.server.url));
+    net.open(&settings)?;
+    let kid = net.account(&origin)?;
+    log.step(&format!("2. account {kid}"));
+
+    // 4. For each name: challenge, response file, wait for the CA.
+    let order = net.new_order(&opts.names, &origin)?;
+    log.step(&format!("4. order {}", order.url));
+    let mut tokens = challenge::load(&rt, grant(&grants, Stage::Challenge))?;
+    let mut written = Vec::new();
+    let authorized = authorize(
+        &mut net,
+        &mut tokens,
+        &mut written,
+        &order,
+        &key.thumbprint,
+        opts,
+        &origin,
+        &deadline,
+        log,
+    );
+    for token in &written {
+        if let Err(e) = tokens.remove(token) {
+            log.warn(&e.to_string());
+        }
+    }
+    authorized?;
+
+    // 6. Make the request; 7. submit it; wait until the order is valid.
+    let csr = domain.make_csr(&opts.names)?;
+    log.step("6. CSR made");
+    let mut order = net.finalize(&order.finalize, &csr, &origin)?;
+    log.step("7. order finalized");
+    let cert_url = loop {
+        match (order.status.as_str(), &order.certificate) {
+            ("valid", Some(url)) => break url.clone(),
+            ("invalid", _) => return Err(order_failed(&order)),
+            _ => {}
+        }
+        deadline.check("poll order")?;
+        std::thread::sleep(Duration::from_millis(250));
+        order = net.get_order(&order.url, &origin)?;
+    };
+
+    // 8. Download the certificate; 9–10. its chain comes with it (RFC 8555
+    // §7.4.2): check key, names and links.
+    let pem = net.download(&cert_url, &origin)?;
+    log.step(&format!("8. downloaded {cert_url}"));
+    let info = parser.check(&pem, &opts.names, &spki, now)?;
+    log.step(&format!("9. certificate serial {} checked", info.serial));
+
+    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc).
+    let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);
+    let installed = ["cert.pem", "chain.pem", "fullchain.pem"];
+    files.install(&[
+        (installed[0].into(), info.cert_pem.into_bytes()),
+        (installed[1].into(), info.chain_pem.into_bytes()),
+        (installed[2].into(), fullchain.into_bytes()),
+    ])?;
+    crate::modes::make_read_only(&opts.cert_dir, &installed)?;
+    log.step(&format!("11. installed in {}", opts.cert_dir.display()));
+    Ok(Outcome::Changed)
+}
+
+/// 4.1–4.3 for every authorization of the order: write all token files and
+/// answer all challenges, then wait for each. Written tokens are recorded in
+/// `written` so the caller removes them whatever happens.
+#[allow(clippy::too_many_arguments)]
+fn authorize(
+    net: &mut Network,
+    tokens: &mut Challenge,
+    written: &mut Vec<String>,
+    order: &Order,
+    thumbprint: &str,
+    opts: &Options,
+    origin: &Origin,
+    deadline: &Deadline,
+    log: &Log,
+) -> Result<(), Error> {
+    let mut waiting = Vec::new();
+    for url in &order.authorizations {
+        let authz = net.get_authorization(url, &opts.names, origin)?;
+        if authz.status == "valid" {
+            continue;
+        }
+        let Some(ch) = authz.challenges.iter().find(|c| c.type_ == "http-01") else {
+            return Err(Error::Protocol {
+                step: "fetch authorization",
+                message: format!("the server offers no http-01 challenge for {}", authz.identifier),
+            });
+        };
+        validate::token(&ch.token).map_err(|message| Error::Protocol {
+            step: "fetch authorization",
+            message,
+        })?;
+        tokens.write(&ch.token, &format!("{}.{thumbprint}", ch.token))?;
+        written.push(ch.token.clone());
+        log.step(&format!("4.2 token for {} written", authz.identifier));
+        net.respond(&ch.url, origin)?;
+        waiting.push(url.clone());
+    }
+    for url in waiting {
+        let mut pause = Duration::from_millis(100);
+        loop {
+            let authz = net.get_authorization(&url, &opts.names, origin)?;
+            match authz.status.as_str() {
+                "valid" => {
+                    log.step(&format!("4.3 {} authorized", authz.identifier));
+                    break;
+                }
+                "pending" | "processing" => {}
+                status => {
+                    return Err(Error::Protocol {
+                        step: "authorization",
+                        message: format!(
+                            "{} is {status}: {}",
+                            authz.identifier,
+                            authz.error.as_deref().unwrap_or("no reason given")
+                        ),
+                    })
+                }
+            }
+            deadline.check("authorization")?;
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(2));
+        }
+    }
+    Ok(())
+}
+
+fn order_failed(order: &Order) -> Error {
+    Error::Protocol {
+        step: "finalize order",
+        message: format!(
+            "order {} is invalid: {}",
+            order.url,
+            order.error.as_deref().unwrap_or("no reason given")
+        ),
+    }
+}
+
+/// `--ca-file`: the host reads the user's file and hands the bytes to the
+/// network stage, which parses them.
+fn read_ca_file(opts: &Options) -> Result<Option<Vec<u8>>, Error> {
+    let Some(path) = &opts.ca_file else {
+        return Ok(None);
+    };
+    std::fs::read(path).map(Some).map_err(|e| Error::File {
+        path: format!("--ca-file {}", path.display()),
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,25 @@
+//! acmebox: an ACME (RFC 8555) client whose stages — account key, domain
+//! key, network, challenge files, certificate parsing, file writing — each run
+//! as a WebAssembly component in a wasmtime sandbox granted only what it
+//! needs. See docs/ARCHITECTURE.md for the map and ../DESIGN rules.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod embedded;
+#[allow(missing_docs)]
+pub mod engine_config;
+pub mod error;
+pub mod grant;
+pub mod issue;
+pub mod linker;
+pub mod log;
+pub mod modes;
+pub mod options;
+pub mod report;
+pub mod resolver;
+pub mod sandbox;
+pub mod stage;
+pub mod stages;
+pub mod validate;
+
+pub use error::Error;

@@ -1,0 +1,125 @@
+//! The `acmebox` command: acme-client(1)'s command line, plus `grants` and
+//! `components export`. Exit status: 0 certificate changed, 2 up to date,
+//! 1 failure (also for usage errors).
+
+use acmebox::grant::Grant;
+use acmebox::issue::{self, Outcome};
+use acmebox::log::Log;
+use acmebox::options::{IssueArgs, Options};
+use acmebox::sandbox::Runtime;
+use acmebox::stage::Stage;
+use acmebox::{embedded, modes, report};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// acmebox: get a certificate from an ACME server (RFC 8555) with every step
+/// isolated in its own WebAssembly sandbox. Keys made by -n and -N are ECDSA
+/// P-256.
+#[derive(Parser)]
+#[command(name = "acmebox", version, args_conflicts_with_subcommands = true)]
+#[command(subcommand_negates_reqs = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    issue: Option<IssueArgs>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print what each stage may touch for this invocation, and exit.
+    Grants {
+        /// Print a JSON array of stages (see docs/GRANTS.md).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        issue: IssueArgs,
+    },
+    /// The embedded components, for auditors.
+    Components {
+        #[command(subcommand)]
+        command: ComponentsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ComponentsCommand {
+    /// Write each stage's .wasm file into DIR (hashes as in `grants`).
+    Export {
+        /// Directory to write into (created if missing).
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("acmebox: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    match (cli.command, cli.issue) {
+        (Some(Command::Grants { json, issue }), _) => grants(&issue, json),
+        (Some(Command::Components { command }), _) => match command {
+            ComponentsCommand::Export { dir } => export(&dir),
+        },
+        (None, Some(issue)) => {
+            let opts = Options::from_args(&issue)?;
+            let log = Log {
+                verbose: opts.verbose,
+            };
+            modes::private_umask();
+            for warning in report::overlaps(&Grant::all(&opts)) {
+                log.step(&format!("note: {warning}"));
+            }
+            Ok(match issue::run(&opts, &log)? {
+                Outcome::Changed => 0,
+                Outcome::UpToDate => {
+                    log.step("certificate is up to date");
+                    2
+                }
+            })
+        }
+        (None, None) => anyhow::bail!("no domain given (see --help)"),
+    }
+}
+
+fn grants(args: &IssueArgs, json: bool) -> anyhow::Result<u8> {
+    let opts = Options::from_args(args)?;
+    let grants = Grant::all(&opts);
+    let rt = Runtime::new().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let reports = report::reports(&rt, &grants).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    } else {
+        print!("{}", report::text(&reports));
+        for warning in report::overlaps(&grants) {
+            println!("note: {warning}");
+        }
+    }
+    Ok(0)
+}
+
+fn export(dir: &std::path::Path) -> anyhow::Result<u8> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for stage in Stage::ALL {
+        let path = dir.join(format!("{}.wasm", stage.name()));
+        std::fs::write(&path, embedded::wasm(stage))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("{}  {}", embedded::sha256(stage), path.display());
+    }
+    Ok(0)
+}

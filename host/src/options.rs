@@ -1,0 +1,150 @@
+//! The command line of acme-client(1), plus `--directory`, `--ca-file` and
+//! `--timeout`, turned into validated [`Options`].
+
+use crate::error::Error;
+use crate::validate;
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Let's Encrypt's production directory, the default server.
+pub const LETSENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+/// Let's Encrypt's staging directory, selected by `-s`.
+pub const LETSENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+/// Flags and operands shared by issuance and `acmebox grants`.
+#[derive(Args, Debug, Clone)]
+pub struct IssueArgs {
+    /// Force updating the certificate even if it has more than 30 days left.
+    #[arg(short = 'F')]
+    pub force: bool,
+    /// Create the account key (ECDSA P-256, mode 0600) if it does not exist.
+    #[arg(short = 'n')]
+    pub new_account_key: bool,
+    /// Create the domain key (ECDSA P-256, mode 0600) if it does not exist.
+    #[arg(short = 'N')]
+    pub new_domain_key: bool,
+    /// Log each step to standard error.
+    #[arg(short = 'v', action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Use Let's Encrypt's staging server.
+    #[arg(short = 's', conflicts_with = "directory")]
+    pub staging: bool,
+    /// Where http-01 token files are written.
+    #[arg(short = 'C', value_name = "challengedir", default_value = "/var/www/acme")]
+    pub challenge_dir: PathBuf,
+    /// Where cert.pem, chain.pem and fullchain.pem are written.
+    #[arg(short = 'c', value_name = "certdir", default_value = "/etc/ssl/acme")]
+    pub cert_dir: PathBuf,
+    /// The account private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1).
+    #[arg(short = 'f', value_name = "accountkey", default_value = "/etc/acme/privkey.pem")]
+    pub account_key: PathBuf,
+    /// The domain private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1).
+    #[arg(
+        short = 'k',
+        value_name = "domainkey",
+        default_value = "/etc/ssl/acme/private/privkey.pem"
+    )]
+    pub domain_key: PathBuf,
+    /// ACME directory URL (https) [default: Let's Encrypt production].
+    #[arg(long, value_name = "URL")]
+    pub directory: Option<String>,
+    /// PEM trust anchors for the ACME server's TLS certificate. They replace
+    /// the built-in web PKI roots (a private CA such as pebble's).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Give up on the whole run after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+    /// The domain name: the certificate's CN and first SAN.
+    pub domain: String,
+    /// More names for the certificate's subjectAltName.
+    pub altnames: Vec<String>,
+}
+
+/// The ACME server: its directory URL and the origin the network grant allows.
+#[derive(Clone, Debug)]
+pub struct Server {
+    /// The directory URL as given.
+    pub url: String,
+    /// Its host name (or IP literal, without brackets).
+    pub host: String,
+    /// Its port (443 unless given).
+    pub port: u16,
+}
+
+/// Validated options of one invocation.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `-F`.
+    pub force: bool,
+    /// `-n`.
+    pub new_account_key: bool,
+    /// `-N`.
+    pub new_domain_key: bool,
+    /// `-v` count.
+    pub verbose: u8,
+    /// `-C`.
+    pub challenge_dir: PathBuf,
+    /// `-c`.
+    pub cert_dir: PathBuf,
+    /// `-f`.
+    pub account_key: PathBuf,
+    /// `-k`.
+    pub domain_key: PathBuf,
+    /// The ACME server.
+    pub server: Server,
+    /// `--ca-file`.
+    pub ca_file: Option<PathBuf>,
+    /// `--timeout`.
+    pub timeout: Duration,
+    /// The certificate's names, lower-cased, `domain` first.
+    pub names: Vec<String>,
+}
+
+impl Options {
+    /// Check the arguments; an error names the argument that is wrong.
+    pub fn from_args(args: &IssueArgs) -> Result<Options, Error> {
+        let mut names: Vec<String> = Vec::new();
+        for name in std::iter::once(&args.domain).chain(&args.altnames) {
+            let name = validate::dns_name(name).map_err(Error::Usage)?;
+            if names.contains(&name) {
+                return Err(Error::Usage(format!("name {name:?} is given twice")));
+            }
+            names.push(name);
+        }
+        let url = match (&args.directory, args.staging) {
+            (Some(url), _) => url.clone(),
+            (None, true) => LETSENCRYPT_STAGING.to_string(),
+            (None, false) => LETSENCRYPT.to_string(),
+        };
+        let origin = validate::https_origin(&url)
+            .map_err(|e| Error::Usage(format!("--directory {url:?}: {e}")))?;
+        for (flag, path) in [("-f", &args.account_key), ("-k", &args.domain_key)] {
+            if path.file_name().is_none() {
+                return Err(Error::Usage(format!(
+                    "{flag} {}: not a file path",
+                    path.display()
+                )));
+            }
+        }
+        Ok(Options {
+            force: args.force,
+            new_account_key: args.new_account_key,
+            new_domain_key: args.new_domain_key,
+            verbose: args.verbose,
+            challenge_dir: args.challenge_dir.clone(),
+            cert_dir: args.cert_dir.clone(),
+            account_key: args.account_key.clone(),
+            domain_key: args.domain_key.clone(),
+            server: Server {
+                url,
+                host: origin.host,
+                port: origin.port,
+            },
+            ca_file: args.ca_file.clone(),
+            timeout: Duration::from_secs(args.timeout),
+            names,
+        })
+    }
+}

@@ -1,0 +1,151 @@
+//! `acmebox grants`: what each stage may touch, printed from the same
+//! [`Grant`] values that build the sandboxes, plus what each embedded
+//! component imports, read from the component itself. docs/GRANTS.md
+//! documents the JSON.
+
+use crate::embedded;
+use crate::grant::{Grant, NetGrant, Wasi};
+use crate::linker;
+use crate::sandbox::Runtime;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// One stage as `acmebox grants --json` prints it.
+#[derive(Serialize)]
+pub struct StageReport {
+    /// The stage's name.
+    pub name: &'static str,
+    /// Hex SHA-256 of the embedded `.wasm` (`acmebox components export`).
+    pub sha256: String,
+    /// Interfaces the component imports, read from it at run time.
+    pub imports: Vec<String>,
+    /// Preopened directories.
+    pub directories: Vec<Directory>,
+    /// Outgoing network, or null.
+    pub network: Option<NetGrant>,
+    /// WASI interface groups in the stage's linker.
+    pub wasi: Vec<Wasi>,
+    /// acmebox interfaces the host serves it.
+    pub host_imports: Vec<&'static str>,
+    /// Linear memory limit, bytes.
+    pub memory_bytes: usize,
+    /// CPU bound: epoch deadline of each call, milliseconds.
+    pub call_deadline_ms: u128,
+}
+
+/// A preopened directory.
+#[derive(Serialize)]
+pub struct Directory {
+    /// Path on the host.
+    pub host: String,
+    /// Path the stage sees.
+    pub guest: &'static str,
+    /// "read" or "read-write".
+    pub access: &'static str,
+}
+
+/// The report of every grant.
+pub fn reports(rt: &Runtime, grants: &[Grant]) -> wasmtime::Result<Vec<StageReport>> {
+    grants
+        .iter()
+        .map(|g| {
+            let component = embedded::component(rt.engine(), g.name)?;
+            Ok(StageReport {
+                name: g.name.name(),
+                sha256: embedded::sha256(g.name),
+                imports: linker::imports(rt.engine(), &component),
+                directories: g
+                    .directories
+                    .iter()
+                    .map(|d| Directory {
+                        host: d.host.display().to_string(),
+                        guest: d.guest,
+                        access: if d.write { "read-write" } else { "read" },
+                    })
+                    .collect(),
+                network: g.network.clone(),
+                wasi: g.wasi.clone(),
+                host_imports: g.host_imports.clone(),
+                memory_bytes: g.memory_bytes,
+                call_deadline_ms: g.call_deadline.as_millis(),
+            })
+        })
+        .collect()
+}
+
+/// The human-readable form.
+pub fn text(reports: &[StageReport]) -> String {
+    let mut out = String::new();
+    for r in reports {
+        let _ = writeln!(out, "{}  (sha256 {})", r.name, r.sha256);
+        for d in &r.directories {
+            let _ = writeln!(out, "  directory  {} as {} ({})", d.host, d.guest, d.access);
+        }
+        if r.directories.is_empty() {
+            let _ = writeln!(out, "  directory  none");
+        }
+        match &r.network {
+            Some(n) => {
+                let _ = writeln!(
+                    out,
+                    "  network    TCP to {} port {} only (names via the host resolver)",
+                    n.hosts.join(", "),
+                    n.port
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  network    none");
+            }
+        }
+        let wasi: Vec<String> = r
+            .wasi
+            .iter()
+            .map(|w| serde_json::to_value(w).map(|v| v.as_str().unwrap_or("").to_string()))
+            .collect::<Result<_, _>>()
+            .unwrap_or_default();
+        let _ = writeln!(out, "  wasi       {}", wasi.join(", "));
+        if !r.host_imports.is_empty() {
+            let _ = writeln!(out, "  host       {}", r.host_imports.join(", "));
+        }
+        let _ = writeln!(
+            out,
+            "  limits     memory {} MiB, {} ms per call",
+            r.memory_bytes >> 20,
+            r.call_deadline_ms
+        );
+        let _ = writeln!(out, "  imports    {}", r.imports.join(" "));
+    }
+    out
+}
+
+/// Directories granted to one stage that lie inside another stage's, where
+/// the wider grant could read the narrower one's files (e.g. the default
+/// domain key directory /etc/ssl/acme/private inside the certificate
+/// directory /etc/ssl/acme).
+pub fn overlaps(grants: &[Grant]) -> Vec<String> {
+    let mut found = Vec::new();
+    for a in grants {
+        for b in grants {
+            if a.name == b.name {
+                continue;
+            }
+            for da in &a.directories {
+                for db in &b.directories {
+                    let inner = std::path::absolute(&da.host).unwrap_or(da.host.clone());
+                    let outer = std::path::absolute(&db.host).unwrap_or(db.host.clone());
+                    if inner.starts_with(&outer) {
+                        found.push(format!(
+                            "{} directory {} is inside the {} stage's {}: {} can reach it",
+                            a.name,
+                            da.host.display(),
+                            b.name,
+                            db.host.display(),
+                            b.name
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    found
+}

@@ -1,0 +1,213 @@
+//! Building a stage's sandbox from its [`Grant`]: a store of its own with a
+//! memory limit and an epoch deadline, a WASI context with exactly the granted
+//! directories and sockets, and a linker with exactly the granted interfaces.
+
+use crate::error::Error;
+use crate::grant::Grant;
+use crate::linker;
+use crate::resolver::Resolver;
+use crate::stage::Stage;
+use std::time::Duration;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+/// How often the epoch advances; call deadlines are counted in these ticks.
+const TICK: Duration = Duration::from_millis(10);
+
+/// The store data of a stage: its WASI context, limits, and what the host
+/// keeps for its imports (`T`).
+pub struct StageState<T> {
+    ctx: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+    /// The name resolver of a network grant, sharing its record of answered
+    /// addresses with the connect check.
+    pub resolver: Option<Resolver>,
+    /// Host-side state for the stage's acmebox imports.
+    pub data: T,
+}
+
+impl<T: Send> WasiView for StageState<T> {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// The engine every stage runs on, with the thread that advances its epoch.
+#[derive(Clone)]
+pub struct Runtime {
+    engine: Engine,
+}
+
+impl Runtime {
+    /// An engine with acmebox's settings (see engine_config.rs).
+    pub fn new() -> wasmtime::Result<Runtime> {
+        let engine = Engine::new(&crate::engine_config::engine_config())?;
+        let weak = engine.weak();
+        std::thread::spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                drop(engine);
+                std::thread::sleep(TICK);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
+                }
+            }
+        });
+        Ok(Runtime { engine })
+    }
+
+    /// The engine, to compile or deserialize components for it.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Load `component` into a new sandbox built from `grant`. `link` adds the
+    /// stage's acmebox imports; `bind` instantiates the world's bindings. A
+    /// component importing anything its grant lacks is refused here.
+    pub fn load<T: Send, B>(
+        &self,
+        grant: &Grant,
+        component: &Component,
+        data: T,
+        link: impl FnOnce(&mut Linker<StageState<T>>) -> wasmtime::Result<()>,
+        bind: impl FnOnce(
+            &mut Store<StageState<T>>,
+            &Component,
+            &Linker<StageState<T>>,
+        ) -> wasmtime::Result<B>,
+    ) -> Result<Sandboxed<T, B>, Error> {
+        let stage = grant.name;
+        if let Some(import) = linker::ungranted_import(&self.engine, grant, component) {
+            return Err(Error::Refused { stage, import });
+        }
+        let resolver = grant.network.as_ref().map(Resolver::new);
+        let ctx = wasi_ctx(grant, resolver.as_ref())?;
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(grant.memory_bytes)
+            .instances(16)
+            .tables(64)
+            .memories(4)
+            .trap_on_grow_failure(true)
+            .build();
+        let state = StageState {
+            ctx,
+            table: ResourceTable::new(),
+            limits,
+            resolver,
+            data,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        let ticks = (grant.call_deadline.as_millis() / TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        let loaded = linker::wasi_linker(&self.engine, grant)
+            .and_then(|mut l| link(&mut l).map(|()| l))
+            .and_then(|l| bind(&mut store, component, &l));
+        let bindings = loaded.map_err(|e| trap(grant, "load", e))?;
+        Ok(Sandboxed {
+            grant: grant.clone(),
+            store,
+            bindings,
+            ticks,
+        })
+    }
+}
+
+/// The WASI context of a grant: the granted directories and sockets, and
+/// nothing else (no environment, arguments, stdin; output discarded).
+fn wasi_ctx(grant: &Grant, resolver: Option<&Resolver>) -> Result<WasiCtx, Error> {
+    let mut b = WasiCtxBuilder::new();
+    for dir in &grant.directories {
+        let perms = if dir.write {
+            FsPerms::ReadWrite
+        } else {
+            FsPerms::ReadOnly
+        };
+        b.preopened_dir(&dir.host, dir.guest, perms)
+            .map_err(|e| Error::Grant {
+                stage: grant.name,
+                message: format!("cannot open directory {}: {e:#}", dir.host.display()),
+            })?;
+    }
+    b.allow_ip_name_lookup(false).allow_udp(false);
+    if let Some(resolver) = resolver {
+        let check = resolver.connect_check();
+        b.allow_tcp(true).socket_addr_check(move |addr, usage| {
+            let ok = check(addr, usage);
+            Box::pin(async move { ok })
+        });
+    } else {
+        b.allow_tcp(false);
+    }
+    Ok(b.build())
+}
+
+/// A stage loaded in its sandbox, with its world's bindings `B`.
+pub struct Sandboxed<T: 'static, B> {
+    grant: Grant,
+    store: Store<StageState<T>>,
+    bindings: B,
+    ticks: u64,
+}
+
+impl<T: Send, B> Sandboxed<T, B> {
+    /// Which stage this is.
+    pub fn stage(&self) -> Stage {
+        self.grant.name
+    }
+
+    /// The host-side state of the stage's imports.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.store.data_mut().data
+    }
+
+    /// Call into the stage for `step`, with a fresh CPU deadline. A trap, or
+    /// an error the stage returns, becomes an [`Error`] naming both.
+    pub fn call<R>(
+        &mut self,
+        step: &'static str,
+        f: impl FnOnce(&B, &mut Store<StageState<T>>) -> wasmtime::Result<Result<R, String>>,
+    ) -> Result<R, Error> {
+        self.store.set_epoch_deadline(self.ticks);
+        match f(&self.bindings, &mut self.store) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(message)) => Err(Error::Stage {
+                stage: self.grant.name,
+                step,
+                message,
+            }),
+            Err(e) => Err(trap(&self.grant, step, e)),
+        }
+    }
+}
+
+/// Describe a trap: the deadline and memory limit by name, else its cause.
+fn trap(grant: &Grant, step: &'static str, e: wasmtime::Error) -> Error {
+    let message = match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => format!(
+            "stopped: exceeded its CPU deadline of {} s",
+            grant.call_deadline.as_secs_f32()
+        ),
+        _ => {
+            let text = format!("{e:#}");
+            if text.contains("growing memory") || text.contains("memory minimum size") {
+                format!(
+                    "stopped: exceeded its memory limit of {} MiB",
+                    grant.memory_bytes >> 20
+                )
+            } else {
+                format!("trapped: {text}")
+            }
+        }
+    };
+    Error::Trap {
+        stage: grant.name,
+        step,
+        message,
+    }
+}

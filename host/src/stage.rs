@@ -1,0 +1,52 @@
+//! The six stages, named as in DESIGN.md.
+
+use serde::Serialize;
+use std::fmt;
+
+/// One isolated stage of issuance, each a component under `components/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Holds the account key and signs JWS (acme-client's acctproc).
+    Account,
+    /// Holds the domain key and makes the CSR (keyproc).
+    DomainKey,
+    /// Speaks ACME over HTTPS (netproc + dnsproc).
+    Network,
+    /// Writes and removes http-01 token files (chngproc).
+    Challenge,
+    /// Parses certificates (certproc, revokeproc parsing).
+    CertParser,
+    /// Installs certificate files (fileproc).
+    FileWriter,
+}
+
+impl Stage {
+    /// Every stage, in the order of DESIGN.md.
+    pub const ALL: [Stage; 6] = [
+        Stage::Account,
+        Stage::DomainKey,
+        Stage::Network,
+        Stage::Challenge,
+        Stage::CertParser,
+        Stage::FileWriter,
+    ];
+
+    /// The stage's name, as in `components/` and in `acmebox grants`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Account => "account",
+            Stage::DomainKey => "domain-key",
+            Stage::Network => "network",
+            Stage::Challenge => "challenge",
+            Stage::CertParser => "cert-parser",
+            Stage::FileWriter => "file-writer",
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,188 @@
+//! The network stage (wit/network.wit): ACME over HTTPS. The host serves its
+//! two imports: the resolver (resolver.rs) and the signer, forwarded to the
+//! account stage's store (the socketpair of acme-client's netproc/acctproc).
+
+use super::{embedded, refuse};
+use crate::error::Error;
+use crate::grant::Grant;
+use crate::sandbox::{Runtime, Sandboxed, StageState};
+use crate::stages::account::Account;
+use crate::validate::{self, Origin};
+use wasmtime::component::HasSelf;
+
+mod bindings {
+    wasmtime::component::bindgen!({ world: "network", path: "../wit" });
+}
+
+use bindings::acmebox::stages::{resolver, signer};
+pub use bindings::exports::acmebox::stages::acme::{Authorization, Order, Settings};
+
+/// Host-side state of the network stage: the account stage it signs with.
+pub struct NetHost {
+    account: Account,
+}
+
+/// The network stage in its sandbox.
+pub type Network = Sandboxed<NetHost, bindings::Network>;
+
+/// Load the network stage with its grant; it signs through `account`.
+pub fn load(rt: &Runtime, grant: &Grant, account: Account) -> Result<Network, Error> {
+    let component = embedded(rt, grant)?;
+    rt.load(
+        grant,
+        &component,
+        NetHost { account },
+        |l| bindings::Network::add_to_linker::<_, HasSelf<_>>(l, |s| s),
+        bindings::Network::instantiate,
+    )
+}
+
+impl resolver::Host for StageState<NetHost> {
+    fn resolve(&mut self, host: String) -> Result<Vec<String>, String> {
+        let resolver = self.resolver.as_ref().ok_or("no network grant")?;
+        let addrs = resolver.resolve(&host)?;
+        Ok(addrs.iter().map(|a| a.to_string()).collect())
+    }
+}
+
+impl signer::Host for StageState<NetHost> {
+    fn public_key(&mut self) -> Result<signer::AccountKey, String> {
+        let key = self.data.account.public_key().map_err(|e| e.to_string())?;
+        Ok(signer::AccountKey {
+            alg: key.alg,
+            jwk: key.jwk,
+            thumbprint: key.thumbprint,
+        })
+    }
+
+    fn sign(&mut self, signing_input: String) -> Result<String, String> {
+        self.data
+            .account
+            .sign(&signing_input)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Statuses of RFC 8555 §7.1.6.
+const STATUSES: &[&str] = &[
+    "pending",
+    "ready",
+    "processing",
+    "valid",
+    "invalid",
+    "deactivated",
+    "expired",
+    "revoked",
+];
+
+fn check_status(step: &'static str, status: &str) -> Result<(), Error> {
+    if STATUSES.contains(&status) {
+        Ok(())
+    } else {
+        Err(refuse(step, format!("unknown status {status:?}")))
+    }
+}
+
+fn check_url(step: &'static str, url: &str, origin: &Origin) -> Result<(), Error> {
+    validate::same_origin(url, origin).map_err(|m| refuse(step, m))
+}
+
+fn check_order(step: &'static str, order: &Order, origin: &Origin) -> Result<(), Error> {
+    check_status(step, &order.status)?;
+    check_url(step, &order.url, origin)?;
+    check_url(step, &order.finalize, origin)?;
+    for url in order.authorizations.iter().chain(&order.certificate) {
+        check_url(step, url, origin)?;
+    }
+    Ok(())
+}
+
+impl Network {
+    /// Fetch the directory and a nonce.
+    pub fn open(&mut self, settings: &Settings) -> Result<(), Error> {
+        self.call("fetch directory", |b, s| {
+            b.acmebox_stages_acme().call_open(s, settings)
+        })
+    }
+
+    /// Find or register the account; returns its URL.
+    pub fn account(&mut self, origin: &Origin) -> Result<String, Error> {
+        let step = "register account";
+        let kid = self.call(step, |b, s| b.acmebox_stages_acme().call_account(s))?;
+        check_url(step, &kid, origin)?;
+        Ok(kid)
+    }
+
+    /// Create an order for `names`.
+    pub fn new_order(&mut self, names: &[String], origin: &Origin) -> Result<Order, Error> {
+        let step = "new order";
+        let order = self.call(step, |b, s| b.acmebox_stages_acme().call_new_order(s, names))?;
+        check_order(step, &order, origin)?;
+        Ok(order)
+    }
+
+    /// Fetch an order.
+    pub fn get_order(&mut self, url: &str, origin: &Origin) -> Result<Order, Error> {
+        let step = "poll order";
+        check_url(step, url, origin)?;
+        let order = self.call(step, |b, s| b.acmebox_stages_acme().call_get_order(s, url))?;
+        check_order(step, &order, origin)?;
+        Ok(order)
+    }
+
+    /// Fetch an authorization; its identifier must be a requested name and
+    /// its challenges' URLs and tokens well formed.
+    pub fn get_authorization(
+        &mut self,
+        url: &str,
+        names: &[String],
+        origin: &Origin,
+    ) -> Result<Authorization, Error> {
+        let step = "fetch authorization";
+        check_url(step, url, origin)?;
+        let authz = self.call(step, |b, s| {
+            b.acmebox_stages_acme().call_get_authorization(s, url)
+        })?;
+        check_status(step, &authz.status)?;
+        if !names.contains(&authz.identifier.to_ascii_lowercase()) {
+            return Err(refuse(
+                step,
+                format!("authorization for {:?}, which was not requested", authz.identifier),
+            ));
+        }
+        for c in &authz.challenges {
+            check_url(step, &c.url, origin)?;
+            check_status(step, &c.status)?;
+            if c.type_ == "http-01" {
+                validate::token(&c.token).map_err(|m| refuse(step, m))?;
+            }
+        }
+        Ok(authz)
+    }
+
+    /// Tell the server the challenge at `url` is ready.
+    pub fn respond(&mut self, url: &str, origin: &Origin) -> Result<(), Error> {
+        let step = "answer challenge";
+        check_url(step, url, origin)?;
+        self.call(step, |b, s| b.acmebox_stages_acme().call_respond(s, url))
+    }
+
+    /// Submit the CSR.
+    pub fn finalize(&mut self, url: &str, csr: &[u8], origin: &Origin) -> Result<Order, Error> {
+        let step = "finalize order";
+        check_url(step, url, origin)?;
+        let order = self.call(step, |b, s| {
+            b.acmebox_stages_acme().call_finalize(s, url, csr)
+        })?;
+        check_order(step, &order, origin)?;
+        Ok(order)
+    }
+
+    /// Download the certificate chain (bytes for cert-parser; the host does
+    /// not look inside).
+    pub fn download(&mut self, url: &str, origin: &Origin) -> Result<Vec<u8>, Error> {
+        let step = "download certificate";
+        check_url(step, url, origin)?;
+        self.call(step, |b, s| b.acmebox_stages_acme().call_download(s, url))
+    }
+}

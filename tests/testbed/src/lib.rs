@@ -1,0 +1,280 @@
+//! Test support for acmebox: a private ACME CA on loopback.
+//!
+//! [`Testbed::start`] runs Debian's `pebble` (the ACME server) and `pebble-challtestsrv` (used
+//! only as pebble's DNS server, resolving every name to 127.0.0.1) on free loopback ports, plus
+//! an http-01 file server on pebble's validation port that serves [`Testbed::challenge_dir`].
+//! Everything lives in a temporary directory and is stopped and removed when the `Testbed` is
+//! dropped. Own one `Testbed` per test rather than sharing one through a `static`: statics are
+//! never dropped, so their processes would outlive the test binary.
+//!
+//! [`Tripwire`] and [`unused_port`] stand in for servers a run must not (or cannot) reach.
+//!
+//! ```no_run
+//! let testbed = testbed::Testbed::start()?;
+//! let names = testbed::test_names(2); // acmebox-1.example.com, acmebox-2.example.com
+//! // Run the client against testbed.directory_url(), trusting testbed.ca_file(), writing its
+//! // http-01 key authorizations into testbed.challenge_dir(), keeping its files under
+//! // testbed.work_dir(); check the chain against testbed.root_pem()?.
+//! # let _ = names;
+//! # Ok::<(), anyhow::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod http01;
+mod pebble;
+mod tls;
+mod tripwire;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+pub use tripwire::{unused_port, Tripwire};
+
+use http01::Http01Server;
+use pebble::{Ports, Proc};
+
+/// A running pebble, its DNS stub and an http-01 file server, in a private temporary directory.
+pub struct Testbed {
+    // Drop order matters: processes first, then the server thread, then the directory.
+    pebble: Proc,
+    challtestsrv: Proc,
+    http01: Http01Server,
+    agent: ureq::Agent,
+    ports: Ports,
+    ca_file: PathBuf,
+    challenge_dir: PathBuf,
+    work_dir: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+/// Options for starting a [`Testbed`]; made by [`Testbed::builder`].
+#[derive(Clone, Debug)]
+pub struct Builder {
+    env: Vec<(String, String)>,
+    ready_timeout: Duration,
+}
+
+impl Builder {
+    /// Sets an environment variable for pebble, overriding the defaults `PEBBLE_VA_NOSLEEP=1`,
+    /// `PEBBLE_WFE_NONCEREJECT=0` and `PEBBLE_AUTHZREUSE=0` (e.g. `PEBBLE_WFE_NONCEREJECT=50` to
+    /// reject half of all nonces). `PEBBLE_*` variables of the calling process are not passed on.
+    pub fn env(mut self, key: &str, value: &str) -> Builder {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// How long to wait for pebble to answer its directory (default 20 s).
+    pub fn ready_timeout(mut self, timeout: Duration) -> Builder {
+        self.ready_timeout = timeout;
+        self
+    }
+
+    /// Starts the testbed, trying a second time if the first attempt fails (a port picked as
+    /// free may have been taken by another process meanwhile).
+    pub fn start(&self) -> Result<Testbed> {
+        self.launch().or_else(|first| {
+            self.launch()
+                .map_err(|second| second.context(format!("(after a first failure: {first:#})")))
+        })
+    }
+
+    fn launch(&self) -> Result<Testbed> {
+        let dir = tempfile::Builder::new()
+            .prefix("acmebox-testbed-")
+            .tempdir()
+            .context("creating the testbed's temporary directory")?;
+        let challenge_dir = dir.path().join("challenges");
+        let work_dir = dir.path().join("work");
+        for d in [&challenge_dir, &work_dir] {
+            std::fs::create_dir(d).with_context(|| format!("creating {}", d.display()))?;
+        }
+        let identity = tls::write_identity(dir.path())?;
+        let http01 = Http01Server::start(challenge_dir.clone())?;
+        let ports = Ports {
+            acme: pebble::free_tcp_port()?,
+            management: pebble::free_tcp_port()?,
+            http01: http01.port(),
+            tls_alpn01: pebble::free_tcp_port()?,
+            dns: pebble::free_dns_port()?,
+            challtestsrv_management: pebble::free_tcp_port()?,
+        };
+        let config = dir.path().join("pebble-config.json");
+        pebble::write_config(&config, &ports, &identity.cert_file, &identity.key_file)?;
+
+        let challtestsrv = Proc::spawn(
+            "pebble-challtestsrv",
+            pebble::challtestsrv_command(&ports),
+            dir.path().join("challtestsrv.log"),
+        )?;
+        let pebble = Proc::spawn(
+            "pebble",
+            pebble::pebble_command(&config, &ports, &self.env),
+            dir.path().join("pebble.log"),
+        )?;
+        let agent = tls::agent(&identity.ca_file, Duration::from_secs(5))?;
+        let mut testbed = Testbed {
+            pebble,
+            challtestsrv,
+            http01,
+            agent,
+            ports,
+            ca_file: identity.ca_file,
+            challenge_dir,
+            work_dir,
+            dir,
+        };
+        testbed.wait_ready(self.ready_timeout)?;
+        Ok(testbed)
+    }
+}
+
+impl Testbed {
+    /// Options for starting a testbed (pebble's environment, the readiness time limit).
+    pub fn builder() -> Builder {
+        let env = pebble::DEFAULT_ENV
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Builder {
+            env,
+            ready_timeout: Duration::from_secs(20),
+        }
+    }
+
+    /// Starts pebble, pebble-challtestsrv and an http-01 file server on free loopback ports and
+    /// waits until pebble answers its directory.
+    pub fn start() -> Result<Testbed> {
+        Testbed::builder().start()
+    }
+
+    /// Like [`Testbed::start`], with these environment variables set for pebble on top of (or
+    /// instead of) the defaults; see [`Builder::env`].
+    pub fn start_with_env(env: &[(&str, &str)]) -> Result<Testbed> {
+        env.iter()
+            .fold(Testbed::builder(), |b, (k, v)| b.env(k, v))
+            .start()
+    }
+
+    /// Polls until challtestsrv takes connections and pebble's directory answers 200.
+    fn wait_ready(&mut self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let dns = std::net::SocketAddr::from(([127, 0, 0, 1], self.ports.dns));
+        let mut last_error;
+        loop {
+            self.challtestsrv.check_running()?;
+            self.pebble.check_running()?;
+            let dns_up = std::net::TcpStream::connect_timeout(&dns, Duration::from_secs(1)).is_ok();
+            match tls::get_text(&self.agent, &self.directory_url()) {
+                Ok(_) if dns_up => return Ok(()),
+                Ok(_) => last_error = "challtestsrv's DNS port takes no connections".to_string(),
+                Err(e) => last_error = format!("{e:#}"),
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "the testbed was not ready within {timeout:?}: {}\n{}\n{}",
+                    last_error,
+                    self.pebble.log_tail(),
+                    self.challtestsrv.log_tail()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The ACME directory URL, `https://localhost:PORT/dir`.
+    pub fn directory_url(&self) -> String {
+        format!("https://localhost:{}/dir", self.ports.acme)
+    }
+
+    /// PEM file of the CA that signed pebble's TLS (HTTPS) certificate: the one root an ACME
+    /// client must trust to talk to this pebble. Not the CA that issues the ACME certificates:
+    /// see [`Testbed::root_pem`].
+    pub fn ca_file(&self) -> &Path {
+        &self.ca_file
+    }
+
+    /// Directory served at `http://127.0.0.1:HTTPPORT/.well-known/acme-challenge/<file>`, where
+    /// pebble validates http-01 challenges (file names must match `[A-Za-z0-9_-]+`).
+    pub fn challenge_dir(&self) -> &Path {
+        &self.challenge_dir
+    }
+
+    /// The port of the http-01 file server (pebble's `httpPort`), on 127.0.0.1.
+    pub fn http01_port(&self) -> u16 {
+        self.ports.http01
+    }
+
+    /// How many challenge files the http-01 server has served so far (200 responses).
+    pub fn http01_served(&self) -> usize {
+        self.http01.served()
+    }
+
+    /// A private, empty temporary directory for the test's own files (keys/, certs/ ...).
+    pub fn work_dir(&self) -> &Path {
+        &self.work_dir
+    }
+
+    /// The temporary directory holding everything (configuration, logs, the directories above).
+    pub fn temp_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The management URL of pebble-challtestsrv (`http://127.0.0.1:PORT`), which can set DNS
+    /// records (e.g. `POST /set-txt`) that pebble's validator then sees.
+    pub fn challtestsrv_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.ports.challtestsrv_management)
+    }
+
+    /// Pebble's issuing root certificate for this run (PEM), from its management interface.
+    pub fn root_pem(&self) -> Result<String> {
+        self.management_get("/roots/0")
+    }
+
+    /// Pebble's intermediate certificate for this run (PEM), from its management interface.
+    pub fn intermediate_pem(&self) -> Result<String> {
+        self.management_get("/intermediates/0")
+    }
+
+    fn management_get(&self, path: &str) -> Result<String> {
+        let url = format!("https://localhost:{}{path}", self.ports.management);
+        tls::get_text(&self.agent, &url)
+    }
+
+    /// The process ids of pebble and pebble-challtestsrv.
+    pub fn pids(&self) -> [u32; 2] {
+        [self.pebble.id(), self.challtestsrv.id()]
+    }
+
+    /// Pebble's recent log output, for a failing test's message.
+    pub fn pebble_log(&self) -> String {
+        self.pebble.log_tail()
+    }
+}
+
+impl Drop for Testbed {
+    /// Kills and reaps both processes; the http-01 server and the temporary directory go with
+    /// the fields.
+    fn drop(&mut self) {
+        self.pebble.stop();
+        self.challtestsrv.stop();
+    }
+}
+
+/// `n` distinct domain names that this testbed's pebble issues for:
+/// `acmebox-1.example.com`, `acmebox-2.example.com`, ...
+///
+/// Pebble 2.4 (Debian) takes any syntactically valid DNS name here (tried with lego: names under
+/// `example.com`, `example.org`, `.test`, `.invalid`, `.internal`, `localhost`, single labels,
+/// upper case, IDNA `xn--` labels); it refuses IP addresses as DNS identifiers and `_` in names,
+/// and a label over 63 bytes fails at validation. Every name resolves to 127.0.0.1 for its
+/// validator, so http-01 always lands on [`Testbed::challenge_dir`]. A wildcard needs dns-01
+/// (TXT records go through [`Testbed::challtestsrv_url`]).
+pub fn test_names(n: usize) -> Vec<String> {
+    (1..=n)
+        .map(|i| format!("acmebox-{i}.example.com"))
+        .collect()
+}
