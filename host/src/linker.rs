@@ -47,7 +47,7 @@ pub fn wasi_linker<T: WasiView>(engine: &Engine, grant: &Grant) -> wasmtime::Res
                 clocks::monotonic_clock::add_to_linker::<T, WasiClocks>(l, T::clocks)?;
             }
             Wasi::Random => {
-                let rng = |t: &mut T| &mut t.ctx().ctx.random;
+                let rng = random_ctx::<T>;
                 random::random::add_to_linker::<T, WasiRandom>(l, rng)?;
                 random::insecure::add_to_linker::<T, WasiRandom>(l, rng)?;
                 random::insecure_seed::add_to_linker::<T, WasiRandom>(l, rng)?;
@@ -69,6 +69,13 @@ pub fn wasi_linker<T: WasiView>(engine: &Engine, grant: &Grant) -> wasmtime::Res
         }
     }
     Ok(linker)
+}
+
+/// The random-number context of a stage's WASI context.
+fn random_ctx<T: WasiView>(t: &mut T) -> &mut wasmtime_wasi::random::WasiRandomCtx {
+    let view = t.ctx();
+    let ctx: &mut wasmtime_wasi::WasiCtx = view.ctx;
+    ctx.random()
 }
 
 /// The interfaces a component imports, read from the component itself.

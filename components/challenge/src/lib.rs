@@ -6,6 +6,9 @@
 #[allow(unsafe_code)]
 mod bindings {
     wit_bindgen::generate!({ world: "challenge", path: "../../wit" });
+
+    use super::Challenge;
+    export!(Challenge with_types_in self);
 }
 
 use bindings::exports::acmebox::stages::tokens::Guest;
@@ -54,4 +57,3 @@ impl Guest for Challenge {
     }
 }
 
-bindings::export!(Challenge with_types_in bindings);

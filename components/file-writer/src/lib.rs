@@ -6,6 +6,9 @@
 #[allow(unsafe_code)]
 mod bindings {
     wit_bindgen::generate!({ world: "file-writer", path: "../../wit" });
+
+    use super::FileWriter;
+    export!(FileWriter with_types_in self);
 }
 
 use bindings::exports::acmebox::stages::files::Guest;
@@ -92,4 +95,3 @@ impl Guest for FileWriter {
     }
 }
 
-bindings::export!(FileWriter with_types_in bindings);

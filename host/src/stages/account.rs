@@ -16,7 +16,7 @@ pub type Account = Sandboxed<(), bindings::Account>;
 
 /// Load the account stage with its grant.
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<Account, Error> {
-    load_plain(rt, grant, bindings::Account::instantiate)
+    load_plain(rt, grant, |s, c, l| bindings::Account::instantiate(s, c, l))
 }
 
 impl Account {

@@ -17,7 +17,7 @@ pub type CertParser = Sandboxed<(), bindings::CertParser>;
 
 /// Load the cert-parser stage with its grant.
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<CertParser, Error> {
-    load_plain(rt, grant, bindings::CertParser::instantiate)
+    load_plain(rt, grant, |s, c, l| bindings::CertParser::instantiate(s, c, l))
 }
 
 impl CertParser {

@@ -14,7 +14,7 @@ pub type Challenge = Sandboxed<(), bindings::Challenge>;
 
 /// Load the challenge stage with its grant.
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<Challenge, Error> {
-    load_plain(rt, grant, bindings::Challenge::instantiate)
+    load_plain(rt, grant, |s, c, l| bindings::Challenge::instantiate(s, c, l))
 }
 
 impl Challenge {

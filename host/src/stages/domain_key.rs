@@ -14,7 +14,7 @@ pub type DomainKey = Sandboxed<(), bindings::DomainKey>;
 
 /// Load the domain-key stage with its grant.
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<DomainKey, Error> {
-    load_plain(rt, grant, bindings::DomainKey::instantiate)
+    load_plain(rt, grant, |s, c, l| bindings::DomainKey::instantiate(s, c, l))
 }
 
 impl DomainKey {

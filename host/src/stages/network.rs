@@ -10,6 +10,7 @@ use crate::stages::account::Account;
 use crate::validate::{self, Origin};
 use wasmtime::component::HasSelf;
 
+#[allow(missing_docs)]
 mod bindings {
     wasmtime::component::bindgen!({ world: "network", path: "../wit" });
 }
@@ -33,7 +34,7 @@ pub fn load(rt: &Runtime, grant: &Grant, account: Account) -> Result<Network, Er
         &component,
         NetHost { account },
         |l| bindings::Network::add_to_linker::<_, HasSelf<_>>(l, |s| s),
-        bindings::Network::instantiate,
+        |s, c, l| bindings::Network::instantiate(s, c, l),
     )
 }
 
