@@ -64,3 +64,22 @@ pub enum Error {
         message: String,
     },
 }
+
+impl Error {
+    /// Name the file a stage was working on in its message, e.g. the key
+    /// file the account stage could not read.
+    pub fn about(self, path: &std::path::Path) -> Error {
+        match self {
+            Error::Stage {
+                stage,
+                step,
+                message,
+            } => Error::Stage {
+                stage,
+                step,
+                message: format!("{}: {message}", path.display()),
+            },
+            other => other,
+        }
+    }
+}

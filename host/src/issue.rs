@@ -17,6 +17,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A certificate with more time left than this is not renewed without -F.
 pub const RENEW_BEFORE: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How far ahead of ours the CA's clock may be when checking a new
+/// certificate's notBefore.
+pub const CLOCK_SKEW: Duration = Duration::from_secs(300);
 /// Largest response body the network stage accepts.
 pub const MAX_BODY_BYTES: u32 = 1 << 20;
 /// Longest a single HTTP request may take.
@@ -76,6 +79,20 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     })?;
     let now = unix_now();
 
+    // 2–3. Read (or create) the account key; 5. the domain key. First of
+    // all, as acme-client opens both before anything else: a missing or bad
+    // key fails the run even when the certificate is up to date.
+    let mut account = account::load(&rt, grant(&grants, Stage::Account))?;
+    let key = account
+        .load_key(&file_name(&opts.account_key), opts.new_account_key)
+        .map_err(|e| e.about(&opts.account_key))?;
+    log.step(&format!("3. account key: {} {}", key.alg, key.thumbprint));
+    let mut domain = domain_key::load(&rt, grant(&grants, Stage::DomainKey))?;
+    let spki = domain
+        .load_key(&file_name(&opts.domain_key), opts.new_domain_key)
+        .map_err(|e| e.about(&opts.domain_key))?;
+    log.step("5. domain key read");
+
     // 0. An installed certificate with these names and 30 days left is kept.
     let mut files = file_writer::load(&rt, grant(&grants, Stage::FileWriter))?;
     let mut parser = cert_parser::load(&rt, grant(&grants, Stage::CertParser))?;
@@ -94,15 +111,6 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
             }
         }
     }
-
-    // 2–3. Read (or create) the account key; 5. the domain key, before any
-    // traffic so that a missing key fails without contacting the server.
-    let mut account = account::load(&rt, grant(&grants, Stage::Account))?;
-    let key = account.load_key(&file_name(&opts.account_key), opts.new_account_key)?;
-    log.step(&format!("3. account key: {} {}", key.alg, key.thumbprint));
-    let mut domain = domain_key::load(&rt, grant(&grants, Stage::DomainKey))?;
-    let spki = domain.load_key(&file_name(&opts.domain_key), opts.new_domain_key)?;
-    log.step("5. domain key read");
 
     // 1. Access the CA and request its list of resources.
     let origin = Origin {
@@ -164,7 +172,11 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // §7.4.2): check key, names and links.
     let pem = net.download(&cert_url, &origin)?;
     log.step(&format!("8. downloaded {cert_url}"));
-    let info = parser.check(&pem, &opts.names, &spki, now)?;
+    // A CA's clock may run a little ahead of ours (pebble does not backdate
+    // notBefore): checked as of a few minutes from now, which is also
+    // stricter on expiry.
+    let as_of = unix_now() + CLOCK_SKEW.as_secs() as i64;
+    let info = parser.check(&pem, &opts.names, &spki, as_of)?;
     log.step(&format!("9. certificate serial {} checked", info.serial));
 
     // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc).

@@ -102,24 +102,40 @@ fn grants(args: &IssueArgs, json: bool) -> anyhow::Result<u8> {
     let grants = Grant::all(&opts);
     let rt = Runtime::new().map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let reports = report::reports(&rt, &grants).map_err(|e| anyhow::anyhow!("{e:#}"))?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+    let mut out = if json {
+        serde_json::to_string_pretty(&reports)? + "\n"
     } else {
-        print!("{}", report::text(&reports));
+        report::text(&reports)
+    };
+    if !json {
         for warning in report::overlaps(&grants) {
-            println!("note: {warning}");
+            out += &format!("note: {warning}\n");
         }
     }
+    print_out(&out)?;
     Ok(0)
 }
 
 fn export(dir: &std::path::Path) -> anyhow::Result<u8> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut out = String::new();
     for stage in Stage::ALL {
         let path = dir.join(format!("{}.wasm", stage.name()));
         std::fs::write(&path, embedded::wasm(stage))
             .with_context(|| format!("cannot write {}", path.display()))?;
-        println!("{}  {}", embedded::sha256(stage), path.display());
+        out += &format!("{}  {}\n", embedded::sha256(stage), path.display());
     }
+    print_out(&out)?;
     Ok(0)
+}
+
+/// Write to standard output; a closed pipe (`| head`) is an error, not a
+/// panic.
+fn print_out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write to standard output")
 }

@@ -1,0 +1,196 @@
+//! Helpers shared by the integration tests that run the `acmebox` binary:
+//! a scratch layout of key and certificate directories, running the binary
+//! against a testbed, snapshots of directories, and openssl checks made
+//! independently of acmebox's own parsing.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use testbed::Testbed;
+
+/// A scratch place for one client: `keys/` and `certs/`.
+pub struct Client {
+    _dir: tempfile::TempDir,
+    /// Holds account.pem and domain.pem.
+    pub keys: PathBuf,
+    /// Where cert.pem, chain.pem and fullchain.pem go.
+    pub certs: PathBuf,
+}
+
+impl Client {
+    /// Empty key and certificate directories.
+    pub fn new() -> Client {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let keys = dir.path().join("keys");
+        let certs = dir.path().join("certs");
+        std::fs::create_dir(&keys).expect("keys dir");
+        std::fs::create_dir(&certs).expect("certs dir");
+        Client {
+            _dir: dir,
+            keys,
+            certs,
+        }
+    }
+
+    /// The account key file.
+    pub fn account_key(&self) -> PathBuf {
+        self.keys.join("account.pem")
+    }
+
+    /// The domain key file.
+    pub fn domain_key(&self) -> PathBuf {
+        self.keys.join("domain.pem")
+    }
+
+    /// The options naming this client's files, the directory URL and the
+    /// testbed's CA and challenge directory.
+    pub fn args(&self, bed: &Testbed, directory: &str) -> Vec<String> {
+        let path = |p: &Path| p.display().to_string();
+        vec![
+            "--directory".into(),
+            directory.into(),
+            "--ca-file".into(),
+            path(bed.ca_file()),
+            "-C".into(),
+            path(bed.challenge_dir()),
+            "-c".into(),
+            path(&self.certs),
+            "-f".into(),
+            path(&self.account_key()),
+            "-k".into(),
+            path(&self.domain_key()),
+        ]
+    }
+
+    /// Run acmebox with `flags`, this client's options against `bed`'s
+    /// directory, and `names`.
+    pub fn issue(&self, bed: &Testbed, flags: &[&str], names: &[String]) -> Run {
+        self.issue_at(bed, &bed.directory_url(), flags, names)
+    }
+
+    /// As [`Client::issue`], with another directory URL.
+    pub fn issue_at(&self, bed: &Testbed, directory: &str, flags: &[&str], names: &[String]) -> Run {
+        let mut args: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+        args.extend(self.args(bed, directory));
+        args.extend(names.iter().cloned());
+        acmebox(&args)
+    }
+
+    /// Every file in the key and certificate directories, with its bytes.
+    pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut all = snapshot(&self.keys);
+        all.extend(snapshot(&self.certs));
+        all
+    }
+}
+
+/// The outcome of one run of the binary.
+pub struct Run {
+    /// Exit status (None if killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Panic with the output unless the exit status is `code`.
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "expected exit status {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+/// Run the acmebox binary with `args` (and `-v`, so failures show steps).
+pub fn acmebox<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_acmebox"))
+        .args(args)
+        .env_clear()
+        .output()
+        .expect("run acmebox");
+    Run::from(out)
+}
+
+/// Every regular file under `dir` (not recursing), with its bytes.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("dir entry").path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).expect("read file");
+            files.insert(path, bytes);
+        }
+    }
+    files
+}
+
+/// Run openssl with `args`; panic with its stderr if it fails.
+pub fn openssl(args: &[&str]) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("run openssl (scripts/setup installs it)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The DNS names of the certificate in `cert`, sorted, read by openssl.
+pub fn cert_names(cert: &Path) -> Vec<String> {
+    let text = openssl(&["x509", "-in", &s(cert), "-noout", "-ext", "subjectAltName"]);
+    let mut names: Vec<String> = text
+        .split([',', '\n'])
+        .filter_map(|part| part.trim().strip_prefix("DNS:"))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names
+}
+
+/// The serial number of the certificate in `cert`, read by openssl.
+pub fn cert_serial(cert: &Path) -> String {
+    openssl(&["x509", "-in", &s(cert), "-noout", "-serial"])
+        .trim()
+        .to_string()
+}
+
+/// The public key of the certificate, PEM, read by openssl.
+pub fn cert_public_key(cert: &Path) -> String {
+    openssl(&["x509", "-in", &s(cert), "-noout", "-pubkey"])
+}
+
+/// The public half of the private key in `key`, PEM, read by openssl.
+pub fn key_public_key(key: &Path) -> String {
+    openssl(&["pkey", "-in", &s(key), "-pubout"])
+}
+
+/// The permission bits of `path`.
+#[cfg(unix)]
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).expect("stat").permissions().mode() & 0o777
+}
+
+fn s(path: &Path) -> String {
+    path.display().to_string()
+}
