@@ -1,0 +1,211 @@
+//! The command line without a server: usage errors, bad input, `grants` and
+//! `components export`. Bad input must exit 1 with a message naming what was
+//! wrong, and leave existing keys and certificates untouched.
+
+mod common;
+
+use common::{acmebox, Client, Run};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// Options for `client` that never reach a server (none is running).
+fn offline_args(client: &Client, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+    args.extend(
+        [
+            "--directory",
+            "https://localhost:9/dir",
+            "-C",
+            &client.certs.display().to_string(),
+            "-c",
+            &client.certs.display().to_string(),
+            "-f",
+            &client.account_key().display().to_string(),
+            "-k",
+            &client.domain_key().display().to_string(),
+        ]
+        .map(String::from),
+    );
+    args
+}
+
+#[track_caller]
+fn fails_with(run: &Run, needle: &str) {
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains(needle),
+        "stderr should mention {needle:?}: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn missing_domain_is_a_usage_error() {
+    fails_with(&acmebox::<&str>(&[]), "Usage");
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    fails_with(&acmebox(&["-Z", "a.example"]), "-Z");
+}
+
+#[test]
+fn plain_http_directory_is_refused() {
+    let client = Client::new();
+    let mut args = offline_args(&client, &[]);
+    let d = args.iter().position(|a| a == "--directory").expect("flag") + 1;
+    args[d] = "http://localhost:9/dir".into();
+    args.push("a.example.com".into());
+    fails_with(&acmebox(&args), "is not https");
+}
+
+#[test]
+fn invalid_domain_name_is_refused() {
+    let client = Client::new();
+    for bad in [
+        "a..example",
+        "a-.example",
+        "a.example/x",
+        "*.example.com",
+        "ex ample.com",
+    ] {
+        let mut args = offline_args(&client, &[]);
+        args.push(bad.into());
+        fails_with(&acmebox(&args), bad);
+    }
+}
+
+#[test]
+fn missing_account_key_without_n_fails_and_creates_nothing() {
+    let client = Client::new();
+    let mut args = offline_args(&client, &[]);
+    args.push("a.example.com".into());
+    let run = acmebox(&args);
+    fails_with(&run, &client.account_key().display().to_string());
+    assert!(client.snapshot().is_empty(), "{:?}", client.snapshot());
+}
+
+#[test]
+fn garbage_key_file_is_refused_and_left_untouched() {
+    let client = Client::new();
+    std::fs::write(client.account_key(), b"not a key\n").expect("write");
+    std::fs::write(client.certs.join("cert.pem"), b"old cert\n").expect("write");
+    let before = client.snapshot();
+    let mut args = offline_args(&client, &["-nN", "-F"]);
+    args.push("a.example.com".into());
+    let run = acmebox(&args);
+    fails_with(&run, "account stage");
+    assert!(
+        run.stderr
+            .contains(&client.account_key().display().to_string()),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(client.snapshot(), before);
+}
+
+#[test]
+fn garbage_cert_file_is_refused_and_left_untouched() {
+    let client = Client::new();
+    std::fs::write(
+        client.certs.join("cert.pem"),
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .expect("write");
+    let mut args = offline_args(&client, &["-nN"]);
+    args.push("a.example.com".into());
+    let before = common::snapshot(&client.certs);
+    let run = acmebox(&args);
+    fails_with(&run, "cert-parser stage");
+    assert_eq!(common::snapshot(&client.certs), before);
+}
+
+fn grants_json(client: &Client) -> Vec<Value> {
+    let mut args = vec!["grants".to_string(), "--json".to_string()];
+    args.extend(offline_args(client, &[]));
+    args.push("a.example.com".into());
+    let run = acmebox(&args);
+    run.expect_code(0);
+    let value: Value = serde_json::from_str(&run.stdout).expect("grants --json is JSON");
+    value.as_array().expect("a JSON array").clone()
+}
+
+#[test]
+fn grants_json_describes_six_stages_with_hashes_and_imports() {
+    let client = Client::new();
+    let stages = grants_json(&client);
+    let names: Vec<&str> = stages.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "account",
+            "domain-key",
+            "network",
+            "challenge",
+            "cert-parser",
+            "file-writer"
+        ]
+    );
+    for stage in &stages {
+        let sha = stage["sha256"].as_str().expect("sha256");
+        assert_eq!(sha.len(), 64, "{stage}");
+        let imports = stage["imports"].as_array().expect("imports");
+        assert!(!imports.is_empty(), "{stage}");
+        assert!(stage["memory_bytes"].as_u64().expect("memory") > 0);
+        assert!(stage["call_deadline_ms"].as_u64().expect("deadline") > 0);
+    }
+    let has = |stage: &Value, prefix: &str| {
+        stage["imports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|i| i.as_str().is_some_and(|i| i.starts_with(prefix)))
+    };
+    // Read from the components: only the network stage imports sockets,
+    // and the network and cert-parser stages import no file system.
+    for stage in &stages {
+        let name = stage["name"].as_str().unwrap_or_default();
+        assert_eq!(has(stage, "wasi:sockets/"), name == "network", "{name}");
+        let files = !matches!(name, "network" | "cert-parser");
+        assert_eq!(has(stage, "wasi:filesystem/"), files, "{name}");
+    }
+    let net = &stages[2];
+    assert_eq!(net["network"]["hosts"][0], "localhost");
+    assert_eq!(net["network"]["port"], 9);
+    assert_eq!(net["directories"].as_array().map(Vec::len), Some(0));
+    let account = &stages[0];
+    assert_eq!(account["directories"][0]["access"], "read");
+    assert_eq!(
+        account["directories"][0]["host"],
+        client.keys.display().to_string()
+    );
+}
+
+#[test]
+fn new_key_flags_make_key_directories_writable() {
+    let client = Client::new();
+    let mut args = vec!["grants".to_string(), "--json".to_string()];
+    args.extend(offline_args(&client, &["-n"]));
+    args.push("a.example.com".into());
+    let run = acmebox(&args);
+    let stages: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(stages[0]["directories"][0]["access"], "read-write");
+    assert_eq!(stages[1]["directories"][0]["access"], "read");
+}
+
+#[test]
+fn exported_components_match_grants_hashes() {
+    let client = Client::new();
+    let out = tempfile::tempdir().expect("temp dir");
+    acmebox(&["components", "export", &out.path().display().to_string()]).expect_code(0);
+    for stage in grants_json(&client) {
+        let name = stage["name"].as_str().expect("name");
+        let wasm = std::fs::read(out.path().join(format!("{name}.wasm"))).expect("exported");
+        assert_eq!(&wasm[..4], b"\0asm", "{name}");
+        let sha: String = Sha256::digest(&wasm)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(stage["sha256"], sha, "{name}");
+    }
+}
