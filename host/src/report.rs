@@ -113,9 +113,35 @@ pub fn text(reports: &[StageReport]) -> String {
             r.memory_bytes >> 20,
             r.call_deadline_ms
         );
-        let _ = writeln!(out, "  imports    {}", r.imports.join(" "));
+        for (i, line) in grouped(&r.imports).iter().enumerate() {
+            let label = if i == 0 { "imports" } else { "" };
+            let _ = writeln!(out, "  {label:<9}  {line}");
+        }
     }
     out
+}
+
+/// Imports grouped by package for reading, e.g.
+/// `wasi:io@0.2.6 {error, poll, streams}`.
+fn grouped(imports: &[String]) -> Vec<String> {
+    let mut packages: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for import in imports {
+        let (path, version) = import.split_once('@').unwrap_or((import, ""));
+        let (package, interface) = path.rsplit_once('/').unwrap_or((path, ""));
+        let key = if version.is_empty() {
+            package.to_string()
+        } else {
+            format!("{package}@{version}")
+        };
+        packages.entry(key).or_default().push(interface);
+    }
+    packages
+        .into_iter()
+        .map(|(package, mut interfaces)| {
+            interfaces.sort_unstable();
+            format!("{package} {{{}}}", interfaces.join(", "))
+        })
+        .collect()
 }
 
 /// Directories granted to one stage that lie inside another stage's, where

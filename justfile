@@ -1,0 +1,29 @@
+# acmebox tasks. `just demo` and `just test` are the README's two commands
+# (after scripts/setup). The host is only ever built in release: its build
+# script compiles and precompiles the six stages either way, and a debug
+# wasmtime would be a second, slow build of the same crates.
+
+# Issue a certificate from a local pebble into ./demo and show the grants.
+demo: build
+    ./scripts/demo
+
+# Build target/release/acmebox (and the testbed) with the stages embedded.
+build:
+    cargo build --release --workspace --locked
+
+# Everything CI checks: formatting, lints, the stages' unit tests, and the
+# host's unit, end-to-end, CLI and escape tests against pebble.
+test: lint
+    cd components && cargo test --workspace --locked
+    cargo test --release --workspace --locked
+
+# Formatting and clippy, warnings as errors, for the host and the stages.
+lint:
+    cargo fmt --all --check
+    cd components && cargo fmt --all --check
+    cargo clippy --release --workspace --all-targets --locked -- -D warnings
+    cd components && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
+
+# Compare whole issuances with other ACME clients on the same pebble.
+bench: build
+    ./scripts/bench
