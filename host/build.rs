@@ -36,12 +36,26 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let target_dir = components.join("target");
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo.env_clear().current_dir(&components);
-    for var in ["PATH", "HOME", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "TMPDIR"] {
+    for var in [
+        "PATH",
+        "HOME",
+        "CARGO_HOME",
+        "RUSTUP_HOME",
+        "RUSTUP_TOOLCHAIN",
+        "TMPDIR",
+    ] {
         if let Some(value) = std::env::var_os(var) {
             cargo.env(var, value);
         }
     }
-    cargo.args(["build", "--release", "--locked", "--target", "wasm32-wasip2", "--target-dir"]);
+    cargo.args([
+        "build",
+        "--release",
+        "--locked",
+        "--target",
+        "wasm32-wasip2",
+        "--target-dir",
+    ]);
     cargo.arg(&target_dir);
     for (package, _) in STAGES {
         cargo.args(["-p", package]);

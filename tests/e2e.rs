@@ -65,7 +65,10 @@ fn issues_certificate_for_five_names() {
     let names = test_names(5);
     client.issue(&bed, &["-nN"], &names).expect_code(0);
     assert_installed(&bed, &client, &names);
-    assert!(bed.http01_served() >= 5, "pebble fetched fewer than 5 tokens");
+    assert!(
+        bed.http01_served() >= 5,
+        "pebble fetched fewer than 5 tokens"
+    );
 }
 
 #[test]

@@ -19,7 +19,9 @@ pub enum Error {
     },
     /// A component imports an interface its grant does not provide, and was
     /// refused before it ran (DESIGN.md rule 5).
-    #[error("{stage} stage refused at load: it imports {import}, which its grant does not provide")]
+    #[error(
+        "{stage} stage refused at load: it imports {import}, which its grant does not provide"
+    )]
     Refused {
         /// The stage.
         stage: Stage,

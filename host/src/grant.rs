@@ -145,11 +145,7 @@ impl Grant {
                 true,
             ),
             Grant::new(Stage::CertParser, &[Cli], 32, 5),
-            Grant::new(Stage::FileWriter, &files, 16, 5).dir(
-                opts.cert_dir.clone(),
-                "/certs",
-                true,
-            ),
+            Grant::new(Stage::FileWriter, &files, 16, 5).dir(opts.cert_dir.clone(), "/certs", true),
         ]
     }
 

@@ -53,7 +53,10 @@ impl Deadline {
 
 fn grant(grants: &[Grant], stage: Stage) -> &Grant {
     // Grant::all makes one grant for every stage.
-    grants.iter().find(|g| g.name == stage).unwrap_or(&grants[0])
+    grants
+        .iter()
+        .find(|g| g.name == stage)
+        .unwrap_or(&grants[0])
 }
 
 fn file_name(path: &std::path::Path) -> String {
@@ -216,7 +219,10 @@ fn authorize(
         let Some(ch) = authz.challenges.iter().find(|c| c.type_ == "http-01") else {
             return Err(Error::Protocol {
                 step: "fetch authorization",
-                message: format!("the server offers no http-01 challenge for {}", authz.identifier),
+                message: format!(
+                    "the server offers no http-01 challenge for {}",
+                    authz.identifier
+                ),
             });
         };
         validate::token(&ch.token).map_err(|message| Error::Protocol {

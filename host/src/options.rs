@@ -31,13 +31,21 @@ pub struct IssueArgs {
     #[arg(short = 's', conflicts_with = "directory")]
     pub staging: bool,
     /// Where http-01 token files are written.
-    #[arg(short = 'C', value_name = "challengedir", default_value = "/var/www/acme")]
+    #[arg(
+        short = 'C',
+        value_name = "challengedir",
+        default_value = "/var/www/acme"
+    )]
     pub challenge_dir: PathBuf,
     /// Where cert.pem, chain.pem and fullchain.pem are written.
     #[arg(short = 'c', value_name = "certdir", default_value = "/etc/ssl/acme")]
     pub cert_dir: PathBuf,
     /// The account private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1).
-    #[arg(short = 'f', value_name = "accountkey", default_value = "/etc/acme/privkey.pem")]
+    #[arg(
+        short = 'f',
+        value_name = "accountkey",
+        default_value = "/etc/acme/privkey.pem"
+    )]
     pub account_key: PathBuf,
     /// The domain private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1).
     #[arg(

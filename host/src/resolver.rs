@@ -28,7 +28,12 @@ impl Resolver {
     /// Addresses of `host` if it is granted; an error naming it otherwise.
     pub fn resolve(&self, host: &str) -> Result<Vec<IpAddr>, String> {
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        if !self.grant.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+        if !self
+            .grant
+            .hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(host))
+        {
             return Err(format!("host {host:?} is not in the network grant"));
         }
         let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
@@ -92,7 +97,10 @@ mod tests {
     fn only_answered_addresses_on_the_granted_port_connect() {
         let r = resolver();
         let addr: SocketAddr = "127.0.0.1:14000".parse().unwrap();
-        assert!(!r.admits(addr, SocketAddrUse::TcpConnect), "before any answer");
+        assert!(
+            !r.admits(addr, SocketAddrUse::TcpConnect),
+            "before any answer"
+        );
         let ips = r.resolve("localhost").unwrap();
         let answered = SocketAddr::new(ips[0], 14000);
         assert!(r.admits(answered, SocketAddrUse::TcpConnect));

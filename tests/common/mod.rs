@@ -70,7 +70,13 @@ impl Client {
     }
 
     /// As [`Client::issue`], with another directory URL.
-    pub fn issue_at(&self, bed: &Testbed, directory: &str, flags: &[&str], names: &[String]) -> Run {
+    pub fn issue_at(
+        &self,
+        bed: &Testbed,
+        directory: &str,
+        flags: &[&str],
+        names: &[String],
+    ) -> Run {
         let mut args: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
         args.extend(self.args(bed, directory));
         args.extend(names.iter().cloned());

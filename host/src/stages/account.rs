@@ -23,7 +23,8 @@ impl Account {
     /// Read (or, with `create`, make) the key file `name` in `/key`.
     pub fn load_key(&mut self, name: &str, create: bool) -> Result<AccountKey, Error> {
         let key = self.call("read account key", |b, s| {
-            b.acmebox_stages_account_key_file().call_load(s, name, create)
+            b.acmebox_stages_account_key_file()
+                .call_load(s, name, create)
         })?;
         check(&key)?;
         Ok(key)
@@ -45,7 +46,10 @@ impl Account {
 /// The thumbprint goes into files the ACME server reads: it must be the
 /// base64url of a SHA-256 digest.
 fn check(key: &AccountKey) -> Result<(), Error> {
-    let b64url = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let b64url = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     if key.thumbprint.len() != 43 || !b64url(&key.thumbprint) {
         return Err(refuse(
             "read account key",
@@ -53,7 +57,10 @@ fn check(key: &AccountKey) -> Result<(), Error> {
         ));
     }
     if !["ES256", "ES384", "RS256"].contains(&key.alg.as_str()) {
-        return Err(refuse("read account key", format!("unknown alg {:?}", key.alg)));
+        return Err(refuse(
+            "read account key",
+            format!("unknown alg {:?}", key.alg),
+        ));
     }
     Ok(())
 }

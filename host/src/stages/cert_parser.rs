@@ -17,7 +17,9 @@ pub type CertParser = Sandboxed<(), bindings::CertParser>;
 
 /// Load the cert-parser stage with its grant.
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<CertParser, Error> {
-    load_plain(rt, grant, |s, c, l| bindings::CertParser::instantiate(s, c, l))
+    load_plain(rt, grant, |s, c, l| {
+        bindings::CertParser::instantiate(s, c, l)
+    })
 }
 
 impl CertParser {
@@ -47,11 +49,17 @@ impl CertParser {
         if !same_names(&info.names, names) {
             return Err(refuse(
                 step,
-                format!("cert-parser returned names {:?}, not {:?}", info.names, names),
+                format!(
+                    "cert-parser returned names {:?}, not {:?}",
+                    info.names, names
+                ),
             ));
         }
         if info.not_after <= now {
-            return Err(refuse(step, "cert-parser returned an expired certificate".into()));
+            return Err(refuse(
+                step,
+                "cert-parser returned an expired certificate".into(),
+            ));
         }
         Ok(info)
     }
@@ -74,10 +82,14 @@ fn check_pem(step: &'static str, info: &ChainInfo) -> Result<(), Error> {
         let ok = pem.lines().all(|l| {
             l == "-----BEGIN CERTIFICATE-----"
                 || l == "-----END CERTIFICATE-----"
-                || l.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+                || l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
         });
         if !ok || (what == "cert.pem" && !pem.starts_with("-----BEGIN CERTIFICATE-----")) {
-            return Err(refuse(step, format!("cert-parser returned a malformed {what}")));
+            return Err(refuse(
+                step,
+                format!("cert-parser returned a malformed {what}"),
+            ));
         }
     }
     Ok(())

@@ -14,14 +14,17 @@ pub type Challenge = Sandboxed<(), bindings::Challenge>;
 
 /// Load the challenge stage with its grant.
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<Challenge, Error> {
-    load_plain(rt, grant, |s, c, l| bindings::Challenge::instantiate(s, c, l))
+    load_plain(rt, grant, |s, c, l| {
+        bindings::Challenge::instantiate(s, c, l)
+    })
 }
 
 impl Challenge {
     /// Create the token file (the token is validated by the caller).
     pub fn write(&mut self, token: &str, key_authorization: &str) -> Result<(), Error> {
         self.call("write challenge file", |b, s| {
-            b.acmebox_stages_tokens().call_write(s, token, key_authorization)
+            b.acmebox_stages_tokens()
+                .call_write(s, token, key_authorization)
         })
     }
 

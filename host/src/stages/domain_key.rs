@@ -14,7 +14,9 @@ pub type DomainKey = Sandboxed<(), bindings::DomainKey>;
 
 /// Load the domain-key stage with its grant.
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<DomainKey, Error> {
-    load_plain(rt, grant, |s, c, l| bindings::DomainKey::instantiate(s, c, l))
+    load_plain(rt, grant, |s, c, l| {
+        bindings::DomainKey::instantiate(s, c, l)
+    })
 }
 
 impl DomainKey {
@@ -28,6 +30,8 @@ impl DomainKey {
 
     /// A DER CSR for `names`.
     pub fn make_csr(&mut self, names: &[String]) -> Result<Vec<u8>, Error> {
-        self.call("make CSR", |b, s| b.acmebox_stages_csr().call_make_csr(s, names))
+        self.call("make CSR", |b, s| {
+            b.acmebox_stages_csr().call_make_csr(s, names)
+        })
     }
 }

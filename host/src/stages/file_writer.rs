@@ -14,7 +14,9 @@ pub type FileWriter = Sandboxed<(), bindings::FileWriter>;
 
 /// Load the file-writer stage with its grant.
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<FileWriter, Error> {
-    load_plain(rt, grant, |s, c, l| bindings::FileWriter::instantiate(s, c, l))
+    load_plain(rt, grant, |s, c, l| {
+        bindings::FileWriter::instantiate(s, c, l)
+    })
 }
 
 impl FileWriter {

@@ -19,7 +19,11 @@ use wasmtime::Store;
 fn load_plain<B>(
     rt: &Runtime,
     grant: &Grant,
-    bind: impl FnOnce(&mut Store<StageState<()>>, &Component, &Linker<StageState<()>>) -> wasmtime::Result<B>,
+    bind: impl FnOnce(
+        &mut Store<StageState<()>>,
+        &Component,
+        &Linker<StageState<()>>,
+    ) -> wasmtime::Result<B>,
 ) -> Result<Sandboxed<(), B>, Error> {
     let component = embedded(rt, grant)?;
     rt.load(grant, &component, (), |_| Ok(()), bind)
