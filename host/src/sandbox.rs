@@ -15,6 +15,13 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 /// How often the epoch advances; call deadlines are counted in these ticks.
 const TICK: Duration = Duration::from_millis(10);
 
+/// Largest table of any stage, in elements. Tables live in host memory that
+/// the memory limit does not count (8 bytes an element), so without a bound a
+/// stage declaring or growing a table of 2^32 elements would balloon past its
+/// grant (DESIGN.md rule 6). The stages' largest table has under 1,000
+/// elements (network: 784), and none grows its tables.
+pub const TABLE_ELEMENTS: usize = 10_000;
+
 /// The store data of a stage: its WASI context, limits, and what the host
 /// keeps for its imports (`T`).
 pub struct StageState<T> {
@@ -89,6 +96,7 @@ impl Runtime {
         let ctx = wasi_ctx(grant, resolver.as_ref())?;
         let limits = StoreLimitsBuilder::new()
             .memory_size(grant.memory_bytes)
+            .table_elements(TABLE_ELEMENTS)
             .instances(16)
             .tables(64)
             .memories(4)
@@ -200,6 +208,8 @@ fn trap(grant: &Grant, step: &'static str, e: wasmtime::Error) -> Error {
                     "stopped: exceeded its memory limit of {} MiB",
                     grant.memory_bytes >> 20
                 )
+            } else if text.contains("growing table") || text.contains("table minimum size") {
+                format!("stopped: exceeded its table limit of {TABLE_ELEMENTS} elements")
             } else {
                 format!("trapped: {text}")
             }

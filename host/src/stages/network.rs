@@ -8,7 +8,7 @@ use crate::grant::Grant;
 use crate::sandbox::{Runtime, Sandboxed, StageState};
 use crate::stages::account::Account;
 use crate::validate::{self, Origin};
-use wasmtime::component::HasSelf;
+use wasmtime::component::{HasSelf, Linker};
 
 #[allow(missing_docs)]
 mod bindings {
@@ -38,7 +38,20 @@ pub fn load(rt: &Runtime, grant: &Grant, account: Account) -> Result<Network, Er
     )
 }
 
-impl resolver::Host for StageState<NetHost> {
+/// Add the network grant's resolver (`acmebox:stages/resolver`, the same
+/// implementation [`load`] links) to a stage linker of any host state. For
+/// loading test-only components into the network stage's sandbox through
+/// [`Runtime::load`] (tests/escape.rs); acmebox itself links it only in
+/// [`load`].
+pub fn add_resolver_to_linker<T: Send + 'static>(
+    linker: &mut Linker<StageState<T>>,
+) -> wasmtime::Result<()> {
+    resolver::add_to_linker::<_, HasSelf<_>>(linker, |s| s)
+}
+
+// Generic over the host state only so that `add_resolver_to_linker` can use
+// it; the answer depends on nothing but the sandbox's resolver.
+impl<T: Send> resolver::Host for StageState<T> {
     fn resolve(&mut self, host: String) -> Result<Vec<String>, String> {
         let resolver = self.resolver.as_ref().ok_or("no network grant")?;
         let addrs = resolver.resolve(&host)?;
@@ -117,7 +130,9 @@ impl Network {
     /// Create an order for `names`.
     pub fn new_order(&mut self, names: &[String], origin: &Origin) -> Result<Order, Error> {
         let step = "new order";
-        let order = self.call(step, |b, s| b.acmebox_stages_acme().call_new_order(s, names))?;
+        let order = self.call(step, |b, s| {
+            b.acmebox_stages_acme().call_new_order(s, names)
+        })?;
         check_order(step, &order, origin)?;
         Ok(order)
     }
@@ -148,7 +163,10 @@ impl Network {
         if !names.contains(&authz.identifier.to_ascii_lowercase()) {
             return Err(refuse(
                 step,
-                format!("authorization for {:?}, which was not requested", authz.identifier),
+                format!(
+                    "authorization for {:?}, which was not requested",
+                    authz.identifier
+                ),
             ));
         }
         for c in &authz.challenges {
