@@ -1,10 +1,12 @@
 //! Names are granted, not lookups (DESIGN.md rule 4): the network stage has no
 //! WASI name lookup. It asks this resolver, which answers only for the granted
 //! host names and remembers what it answered; the connect check then admits
-//! exactly those addresses, on the granted port.
+//! exactly those addresses, on the granted port. The first answer for a name
+//! is kept for the whole run: later requests neither ask the system resolver
+//! again nor see a different address (no DNS rebinding mid-run).
 
 use crate::grant::NetGrant;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use wasmtime_wasi::sockets::SocketAddrUse;
@@ -13,7 +15,8 @@ use wasmtime_wasi::sockets::SocketAddrUse;
 #[derive(Clone, Debug)]
 pub struct Resolver {
     grant: NetGrant,
-    answered: Arc<Mutex<BTreeSet<IpAddr>>>,
+    /// What each granted name resolved to, by lowercase name.
+    answered: Arc<Mutex<BTreeMap<String, Vec<IpAddr>>>>,
 }
 
 impl Resolver {
@@ -36,6 +39,10 @@ impl Resolver {
         {
             return Err(format!("host {host:?} is not in the network grant"));
         }
+        let key = host.to_ascii_lowercase();
+        if let Some(addrs) = self.answered.lock().ok().and_then(|a| a.get(&key).cloned()) {
+            return Ok(addrs);
+        }
         let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
             Ok(ip) => vec![ip],
             Err(_) => (host, self.grant.port)
@@ -45,7 +52,7 @@ impl Resolver {
                 .collect(),
         };
         if let Ok(mut answered) = self.answered.lock() {
-            answered.extend(addrs.iter().copied());
+            answered.insert(key, addrs.clone());
         }
         Ok(addrs)
     }
@@ -61,7 +68,7 @@ impl Resolver {
                     && self
                         .answered
                         .lock()
-                        .map(|a| a.contains(&addr.ip()))
+                        .map(|a| a.values().flatten().any(|ip| *ip == addr.ip()))
                         .unwrap_or(false)
             }
             _ => false,
