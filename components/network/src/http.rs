@@ -14,6 +14,7 @@ use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{Connector, NextTimeout, RustlsConnector, TcpConnector};
 use ureq::Agent;
 
+use crate::coalesce::CoalesceConnector;
 use crate::origin::Origin;
 
 /// The imported `resolver.resolve`: textual IP addresses for a host name.
@@ -95,7 +96,11 @@ impl Http {
             .user_agent(USER_AGENT)
             .tls_config(tls)
             .build();
-        let connector = ().chain(TcpConnector::default()).chain(RustlsConnector::default());
+        // Coalescing under TLS sends each request as one write (see coalesce).
+        let connector =
+            ().chain(TcpConnector::default())
+                .chain(CoalesceConnector)
+                .chain(RustlsConnector::default());
         let resolver = ImportResolver {
             origin: origin.clone(),
             resolve,

@@ -19,6 +19,7 @@
 mod acme;
 #[allow(unsafe_code)]
 mod bindings;
+mod coalesce;
 mod http;
 mod jws;
 mod origin;
