@@ -238,11 +238,40 @@ impl Write for Counting {
     }
 }
 
+/// A throwaway CA and a `localhost` certificate it signed, made once per
+/// test run (no key material is kept in the repository).
+struct Identity {
+    ca_pem: String,
+    cert_pem: String,
+    key_pem: String,
+}
+
+fn identity() -> &'static Identity {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    static IDENTITY: std::sync::OnceLock<Identity> = std::sync::OnceLock::new();
+    IDENTITY.get_or_init(|| {
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca_key = KeyPair::generate().unwrap();
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, ca_key);
+        let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params.is_ca = IsCa::ExplicitNoCa;
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &issuer).unwrap();
+        Identity {
+            ca_pem: ca.pem(),
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    })
+}
+
 fn tls_server_config() -> Arc<rustls::ServerConfig> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let cert = CertificateDer::from_pem_slice(include_bytes!("../testdata/localhost.pem"));
-    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../testdata/localhost.key"));
+    let cert = CertificateDer::from_pem_slice(identity().cert_pem.as_bytes());
+    let key = PrivateKeyDer::from_pem_slice(identity().key_pem.as_bytes());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -305,7 +334,7 @@ fn each_tls_request_arrives_in_one_read() {
     let server = thread::spawn(move || serve_tls(listener, 2, report));
 
     let origin = Origin::parse(&format!("https://localhost:{port}/dir")).unwrap();
-    let ca = include_bytes!("../testdata/ca.pem");
+    let ca = identity().ca_pem.as_bytes();
     let http = Http::new(&origin, Some(ca), 10_000, 1024, |_| {
         Ok(vec!["127.0.0.1".into()])
     })
