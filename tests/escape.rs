@@ -3,17 +3,21 @@
 //! grant (`Grant::all`) through `Runtime::load`, the path the stages take,
 //! each trying one way out. Every test asserts the specific refusal: the
 //! WASI error the host answered, the load-time refusal naming the interface
-//! (when the stage does not have it at all), or the trap of the memory limit
-//! or CPU deadline. Where the attack could also be made inside the grant, a
-//! control shows that it works there, so a refusal is the rule at work and
-//! not a broken attack.
+//! (when the stage does not have it at all), the trap of the memory limit
+//! or CPU deadline, or the watchdog ending the process (tests of that run the
+//! attack in a child process: the test binary started again for that one
+//! test). Where the attack could also be made inside the grant, a control
+//! shows that it works there, so a refusal is the rule at work and not a
+//! broken attack.
 //!
 //! Run with `cargo test --release --test escape`.
 
 mod support;
 
 use acmebox::stage::Stage;
-use std::net::{TcpStream, UdpSocket};
+use acmebox::watchdog::GRACE;
+use std::io::Write;
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 use support::*;
 use testbed::Tripwire;
@@ -32,6 +36,23 @@ const OPEN_DENIED: &str = "open-at: not-permitted";
 
 /// How long a test waits for a stopped stage before calling it a hang.
 const WATCHDOG: Duration = Duration::from_secs(30);
+
+/// How long the blocking attacks block if nothing stops them: an hour.
+const BLOCK_MS: &str = "3600000";
+
+/// How late the watchdog may stop a blocked stage, past its deadline plus
+/// [`GRACE`]: it wakes at the limit, so this is scheduling and process exit.
+const WATCHDOG_SLACK: Duration = Duration::from_secs(3);
+
+/// The symlink targets the writable-grant attack plants: out of the
+/// directory (relative), absolute, and even inside it.
+const SYMLINK_TARGETS: [&str; 5] = [
+    "../outside/secret.txt",
+    "sub/../../outside",
+    "../../../../../../etc/passwd",
+    "/etc/passwd",
+    "inside.txt",
+];
 
 /// The attacks, one function per row of the matrix, made against one stage.
 mod attack {
@@ -477,6 +498,173 @@ mod attack {
             assert_refused_at_load(&scene, stage, kind, interface);
         }
     }
+
+    /// Plant symlinks in a writable directory, pointing out of it (relative
+    /// targets, which wasmtime-wasi itself allows) or anywhere at all: a web
+    /// server serving the challenge directory would follow them. Made both
+    /// straight through wasi:filesystem 0.2.12 (the host's own version) and
+    /// through Rust's standard library, which imports 0.2.6 as the stages
+    /// do, so the denial is shown to reach the version the stages link.
+    /// Checked in read-only and read-write key directories (-n/-N).
+    pub fn plant_symlinks(stage: Stage) {
+        let Some((guest, _)) = expect(stage).dir else {
+            let scene = Scene::new();
+            assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
+            return assert_refused_at_load(&scene, stage, Hostile::StdFs, "wasi:filesystem/");
+        };
+        let types = |imports: Vec<String>| {
+            imports
+                .into_iter()
+                .find(|i| i.starts_with("wasi:filesystem/types@"))
+                .expect("it imports wasi:filesystem/types")
+        };
+        let the_stages = types(acmebox::linker::imports(
+            runtime().engine(),
+            &acmebox::embedded::component(runtime().engine(), stage).expect("the stage compiles"),
+        ));
+        assert_eq!(
+            types(imports(Hostile::StdFs)),
+            the_stages,
+            "the std-fs component imports wasi:filesystem as {stage} does"
+        );
+        assert_eq!(
+            types(imports(Hostile::Fs)),
+            acmebox::linker::FILESYSTEM_TYPES,
+            "the fs component imports the host's own version"
+        );
+        for (scene, keys_writable) in [(Scene::new(), false), (Scene::with_new_keys(), true)] {
+            let writable = scene.grant(stage).directories[0].write;
+            let key_stage = matches!(stage, Stage::Account | Stage::DomainKey);
+            assert_eq!(writable, !key_stage || keys_writable, "{stage}: writable");
+            let dir = scene.dir_of(stage);
+            let (inside, outside) = (snapshot(&dir), snapshot(&scene.outside()));
+            let mut a = scene.attacker(stage, Hostile::Fs);
+            let mut b = scene.attacker(stage, Hostile::StdFs);
+            let secret = scene.secret().display().to_string();
+            let targets = SYMLINK_TARGETS.iter().copied().chain([secret.as_str()]);
+            for (i, target) in targets.enumerate() {
+                let what = format!("symlink {target}");
+                let outcome = a.attack("symlink", &format!("{target}|planted-{i}"));
+                assert_host_refused(stage, &what, outcome, "symlink-at: not-permitted");
+                let link = format!("{guest}/planted-std-{i}");
+                let outcome = b.attack("symlink", &format!("{target}|{link}"));
+                let answer = "symlink: Operation not permitted (os error 63)";
+                assert_host_refused(stage, &format!("std {what}"), outcome, answer);
+            }
+            assert_eq!(snapshot(&dir), inside, "{stage}: no symlink was created");
+            assert_eq!(snapshot(&scene.outside()), outside, "{stage}: outside");
+            if writable {
+                // Controls: the grant is writable, through both versions.
+                assert_allowed(stage, "writing inside", a.attack("write", "mine.txt"));
+                let std_file = format!("{guest}/std.txt");
+                assert_allowed(stage, "writing through std", b.attack("write", &std_file));
+                assert!(dir.join("mine.txt").is_file() && dir.join("std.txt").is_file());
+            }
+        }
+    }
+
+    /// Block in a host call far past the deadline: sleep an hour on a
+    /// wasi:clocks pollable. The epoch deadline cannot see it (the stage is
+    /// not running wasm); the watchdog must end acmebox when the deadline
+    /// plus its grace has passed. The test binary runs itself again for this
+    /// test as a child, in which the stage's real grant, with only the
+    /// deadline shortened to [`SPIN_DEADLINE`], blocks.
+    pub fn outlast_deadline_blocked_in_host(stage: Stage, test: &str) {
+        if !expect(stage).clocks {
+            return assert_refused_at_load(&Scene::new(), stage, Hostile::Clocks, "wasi:clocks/");
+        }
+        let scene = Scene::new();
+        let mut grant = scene.grant(stage);
+        if is_child(test) {
+            grant.call_deadline = SPIN_DEADLINE;
+            let mut a = Attacker::load(&grant, Hostile::Clocks).expect("the sleeper loads");
+            eprintln!("{BLOCKING_SINCE}{}", unix_millis());
+            let outcome = a.attack("sleep", BLOCK_MS);
+            panic!("ESCAPE: {stage}: the sleep of an hour returned: {outcome:?}");
+        }
+        assert_eq!(
+            grant.call_deadline,
+            expect(stage).deadline,
+            "{stage}: deadline"
+        );
+        let mut control = scene.attacker(stage, Hostile::Clocks);
+        let slept = control.attack("sleep", "10");
+        assert_eq!(
+            assert_allowed(stage, "sleeping 10 ms", slept),
+            "slept 10 ms"
+        );
+        assert_stopped_by_watchdog(stage, test);
+    }
+
+    /// The network stage's way to block in the host: connect to the granted
+    /// server, which accepts (the kernel does) and never sends a byte, and
+    /// wait for its answer. As [`outlast_deadline_blocked_in_host`].
+    pub fn outlast_deadline_reading_silent_server(stage: Stage, test: &str) {
+        if !expect(stage).network {
+            return assert_refused_at_load(&Scene::new(), stage, Hostile::Net, "wasi:sockets/");
+        }
+        if is_child(test) {
+            // Listening, never accepting: connections complete in the
+            // backlog, and nothing is ever sent.
+            let silent = TcpListener::bind("127.0.0.1:0").expect("a silent server");
+            let port = silent.local_addr().expect("its address").port();
+            let addr = format!("127.0.0.1:{port}");
+            let scene = Scene::with_server("127.0.0.1", port);
+            let mut grant = scene.grant(stage);
+            grant.call_deadline = SPIN_DEADLINE;
+            let mut a = Attacker::load(&grant, Hostile::Net).expect("the reader loads");
+            assert_allowed(stage, "resolving", a.attack("resolve", "127.0.0.1"));
+            eprintln!("{BLOCKING_SINCE}{}", unix_millis());
+            let outcome = a.attack("read", &addr);
+            panic!("ESCAPE: {stage}: the read from a silent server returned: {outcome:?}");
+        }
+        // Control: a server that answers is read from.
+        let talker = TcpListener::bind("127.0.0.1:0").expect("a server");
+        let port = talker.local_addr().expect("its address").port();
+        let answer = std::thread::spawn(move || {
+            let (mut conn, _) = talker.accept().expect("accepting");
+            conn.write_all(b"hello").expect("answering");
+        });
+        let scene = Scene::with_server("127.0.0.1", port);
+        let grant = scene.grant(stage);
+        assert_eq!(
+            grant.call_deadline,
+            expect(stage).deadline,
+            "{stage}: deadline"
+        );
+        let mut a = scene.attacker(stage, Hostile::Net);
+        assert_allowed(stage, "resolving", a.attack("resolve", "127.0.0.1"));
+        let read = a.attack("read", &format!("127.0.0.1:{port}"));
+        assert_eq!(assert_allowed(stage, "reading", read), "read \"hello\"");
+        answer.join().expect("the server answered");
+        assert_stopped_by_watchdog(stage, test);
+    }
+
+    /// Run `test` in a child, which blocks `stage` in the host: the watchdog
+    /// must end it with exit status 1 once the shortened deadline plus
+    /// [`GRACE`] has passed, printing the one line that names the stage, the
+    /// step and the deadline.
+    fn assert_stopped_by_watchdog(stage: Stage, test: &str) {
+        let exit = run_child(test, WATCHDOG)
+            .unwrap_or_else(|| panic!("ESCAPE: {stage} still blocked after {WATCHDOG:?}"));
+        let line = format!(
+            "acmebox: {stage} stage, attack: stopped: blocked for more than its deadline of {} s",
+            SPIN_DEADLINE.as_secs_f32()
+        );
+        assert!(
+            exit.stderr.lines().any(|l| l == line),
+            "{stage}: expected {line:?} from the watchdog, the child ({}) wrote:\n{}",
+            exit.status,
+            exit.stderr
+        );
+        assert_eq!(exit.status.code(), Some(1), "{stage}: the exit status");
+        let blocked = exit.blocked.expect("the child says when it blocked");
+        let limit = SPIN_DEADLINE + GRACE;
+        assert!(
+            blocked + Duration::from_millis(20) >= limit && blocked < limit + WATCHDOG_SLACK,
+            "{stage} was stopped after {blocked:?}, its deadline and grace are {limit:?}"
+        );
+    }
 }
 
 /// One test per stage and attack: `<stage>::cannot_...`.
@@ -559,6 +747,27 @@ macro_rules! escape_matrix {
             fn cannot_import_interfaces_outside_grant() {
                 attack::import_interfaces_outside_grant($stage);
             }
+
+            #[test]
+            fn cannot_plant_symlinks() {
+                attack::plant_symlinks($stage);
+            }
+
+            #[test]
+            fn cannot_outlast_deadline_blocked_in_host() {
+                attack::outlast_deadline_blocked_in_host(
+                    $stage,
+                    concat!(stringify!($module), "::cannot_outlast_deadline_blocked_in_host"),
+                );
+            }
+
+            #[test]
+            fn cannot_outlast_deadline_reading_silent_server() {
+                attack::outlast_deadline_reading_silent_server(
+                    $stage,
+                    concat!(stringify!($module), "::cannot_outlast_deadline_reading_silent_server"),
+                );
+            }
         }
     )*};
 }
@@ -610,50 +819,73 @@ fn grants_are_those_of_design() {
     }
 }
 
-/// Attacks that get through today (see the report on issue #3). They are
-/// ignored so the suite stays green; `cargo test --release --test escape --
-/// --ignored` shows them failing until the host is fixed.
-mod known_weaknesses {
-    use super::*;
-
-    /// The epoch deadline is checked only while the stage runs wasm: a stage
-    /// blocked in a host call (here a sleep through wasi:clocks; a read from
-    /// a silent server in the network stage) is not interrupted, and a sleep
-    /// of years would hang acmebox. Every stage with clocks can do this.
-    #[test]
-    #[ignore = "known weakness: blocking host calls are not bounded by the CPU deadline"]
-    fn challenge_cannot_outlast_deadline_blocked_in_host() {
-        let stage = Stage::Challenge;
-        let scene = Scene::new();
-        let mut grant = scene.grant(stage);
-        grant.call_deadline = SPIN_DEADLINE;
-        let a = Attacker::load(&grant, Hostile::Clocks).expect("the sleeper loads");
-        let start = Instant::now();
-        let sleep = (SPIN_DEADLINE * 5).as_millis().to_string();
-        let outcome = a.attack_within("sleep", sleep, WATCHDOG);
-        let took = start.elapsed();
-        assert!(
-            outcome.is_some(),
-            "ESCAPE: still sleeping after {WATCHDOG:?}"
-        );
-        assert!(
-            took < SPIN_DEADLINE * 2,
-            "ESCAPE: {stage} ran {took:?} past a deadline of {SPIN_DEADLINE:?} (then: {outcome:?})"
-        );
+/// `--timeout` bounds the whole run even while the host itself is blocked:
+/// here opening a `--ca-file` that is a FIFO nobody writes to (as on a hung
+/// network file system), between loading the network stage and its first
+/// call. The acmebox binary must exit with status 1 when --timeout has
+/// passed, naming it, without contacting the server (a tripwire).
+#[cfg(unix)]
+#[test]
+fn run_cannot_outlast_timeout() {
+    let timeout = Duration::from_secs(2);
+    let server = testbed::Tripwire::start().expect("tripwire");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let root = dir.path();
+    for sub in ["keys", "challenge", "certs"] {
+        std::fs::create_dir(root.join(sub)).expect("a directory");
     }
-
-    /// wasmtime-wasi refuses absolute symlink targets but creates relative
-    /// ones that climb out of the directory. Nothing in the sandbox follows
-    /// them, but programs outside do: a web server serving the challenge
-    /// directory would serve `../../etc/...` through a planted token.
-    #[test]
-    #[ignore = "known weakness: stages with a writable directory can plant symlinks pointing out"]
-    fn writable_stages_cannot_plant_symlinks_out() {
-        for stage in [Stage::Challenge, Stage::FileWriter] {
-            let scene = Scene::new();
-            let mut a = scene.attacker(stage, Hostile::Fs);
-            let outcome = a.attack("symlink", "../outside/secret.txt|token");
-            assert_host_refused(stage, "symlink out", outcome, "symlink-at: not-permitted");
+    let made = std::process::Command::new("mkfifo")
+        .arg(root.join("ca.pem"))
+        .status()
+        .expect("running mkfifo");
+    assert!(made.success(), "mkfifo failed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_acmebox"))
+        .current_dir(root)
+        .args([
+            "-n",
+            "-N",
+            "-f",
+            "keys/account.pem",
+            "-k",
+            "keys/domain.pem",
+        ])
+        .args(["-C", "challenge", "-c", "certs", "--ca-file", "ca.pem"])
+        .args(["--directory", &server.url()])
+        .args(["--timeout", &timeout.as_secs().to_string(), "example.com"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting acmebox");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for acmebox") {
+            break status;
         }
-    }
+        if start.elapsed() > WATCHDOG {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ESCAPE: acmebox still running {WATCHDOG:?} after --timeout {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let took = start.elapsed();
+    let out = child.wait_with_output().expect("acmebox's stderr");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        format!(
+            "acmebox: stopped: still running after --timeout {} s\n",
+            timeout.as_secs()
+        )
+    );
+    assert_eq!(status.code(), Some(1), "the exit status");
+    assert!(
+        took >= timeout && took < timeout + WATCHDOG_SLACK,
+        "acmebox stopped after {took:?}, --timeout {timeout:?}"
+    );
+    assert_eq!(server.connections(), 0, "the server was not contacted");
+    assert!(
+        root.join("keys/account.pem").is_file(),
+        "the run got that far"
+    );
 }

@@ -80,6 +80,10 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
         step: "start",
         message: format!("cannot start wasmtime: {e:#}"),
     })?;
+    // `deadline` ends the run between steps with an error; this ends the
+    // process if anything (a stage blocked in the host, a hung file system)
+    // keeps it past --timeout. Disarmed when the run returns.
+    let _hard_deadline = rt.bound_run(opts.timeout);
     let now = unix_now();
 
     // 2–3. Read (or create) the account key; 5. the domain key. First of

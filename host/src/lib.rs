@@ -21,5 +21,6 @@ pub mod sandbox;
 pub mod stage;
 pub mod stages;
 pub mod validate;
+pub mod watchdog;
 
 pub use error::Error;

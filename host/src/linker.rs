@@ -1,10 +1,12 @@
 //! Per-stage linkers holding only the WASI interfaces of the stage's grant
 //! (DESIGN.md rule 5), and the check that refuses a component importing
-//! anything else, before it runs, naming the stage and the interface.
+//! anything else, before it runs, naming the stage and the interface; and
+//! the one WASI function no stage may call even inside its grant
+//! (`symlink-at`, see `deny_symlinks`).
 
 use crate::grant::{Grant, Wasi};
-use wasmtime::component::{Component, HasData, Linker, ResourceTable};
-use wasmtime::Engine;
+use wasmtime::component::{Component, HasData, Linker, Resource, ResourceTable};
+use wasmtime::{Engine, StoreContextMut};
 use wasmtime_wasi::cli::{WasiCli, WasiCliView};
 use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView};
 use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView};
@@ -55,6 +57,7 @@ pub fn wasi_linker<T: WasiView>(engine: &Engine, grant: &Grant) -> wasmtime::Res
             Wasi::Filesystem => {
                 filesystem::preopens::add_to_linker::<T, WasiFilesystem>(l, T::filesystem)?;
                 sync::filesystem::types::add_to_linker::<T, WasiFilesystem>(l, T::filesystem)?;
+                deny_symlinks(l)?;
             }
             Wasi::Sockets => {
                 let s = T::sockets;
@@ -69,6 +72,58 @@ pub fn wasi_linker<T: WasiView>(engine: &Engine, grant: &Grant) -> wasmtime::Res
         }
     }
     Ok(linker)
+}
+
+/// The name under which wasmtime-wasi 48.0.8's bindings register
+/// wasi:filesystem/types: its WIT (src/p2/wit/deps/filesystem.wit) is
+/// `wasi:filesystem@0.2.12`. A component importing any other 0.2 version (the
+/// stages import 0.2.6, through Rust's standard library) is linked to this
+/// instance by semver. `deny_symlinks` checks that the name is right.
+pub const FILESYSTEM_TYPES: &str = "wasi:filesystem/types@0.2.12";
+
+/// The function [`deny_symlinks`] replaces.
+const SYMLINK_AT: &str = "[method]descriptor.symlink-at";
+
+/// Replace wasi:filesystem/types' `symlink-at` with one that always answers
+/// `not-permitted`, in every grant with a directory.
+///
+/// wasmtime-wasi refuses absolute symlink targets but creates relative ones,
+/// and checks only that the link itself is inside the directory, not where
+/// it points: a stage with a writable directory could plant
+/// `token -> ../../etc/ssl/private/key.pem`. Nothing inside a sandbox follows
+/// it (every path is resolved inside the preopen), but programs outside do:
+/// the web server serving the challenge directory, or whatever reads the
+/// certificate directory. No stage needs symlinks (the stages write plain
+/// files, and file-writer replaces them by rename), so the function is denied
+/// outright, whatever the target, rather than checked.
+///
+/// The replacement shadows the definition `add_to_linker` made. It is defined
+/// first without shadowing, which must fail as a duplicate: had wasmtime-wasi
+/// registered the interface under another version than
+/// [`FILESYSTEM_TYPES`], the replacement would land in a new instance of its
+/// own and components would keep the real function, so that is an error
+/// (every stage with a directory then fails to load) instead of a silent gap.
+fn deny_symlinks<T: 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
+    use filesystem::types::{Descriptor, ErrorCode};
+    type Args = (Resource<Descriptor>, String, String);
+    fn refuse<T>(_: StoreContextMut<'_, T>, _: Args) -> wasmtime::Result<(Result<(), ErrorCode>,)> {
+        Ok((Err(ErrorCode::NotPermitted),))
+    }
+    let duplicate = linker
+        .instance(FILESYSTEM_TYPES)?
+        .func_wrap(SYMLINK_AT, refuse);
+    if duplicate.is_ok() {
+        wasmtime::bail!(
+            "{FILESYSTEM_TYPES} has no {SYMLINK_AT} to replace: wasmtime-wasi registers \
+             wasi:filesystem/types under another version"
+        );
+    }
+    linker.allow_shadowing(true);
+    let replaced = linker
+        .instance(FILESYSTEM_TYPES)
+        .and_then(|mut types| types.func_wrap(SYMLINK_AT, refuse));
+    linker.allow_shadowing(false);
+    replaced
 }
 
 /// The random-number context of a stage's WASI context.

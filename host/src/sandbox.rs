@@ -1,12 +1,15 @@
 //! Building a stage's sandbox from its [`Grant`]: a store of its own with a
 //! memory limit and an epoch deadline, a WASI context with exactly the granted
-//! directories and sockets, and a linker with exactly the granted interfaces.
+//! directories and sockets, and a linker with exactly the granted interfaces;
+//! and the watchdog (watchdog.rs) that bounds the wall-clock time of every call into a
+//! stage, and of the whole run.
 
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::linker;
 use crate::resolver::Resolver;
 use crate::stage::Stage;
+use crate::watchdog::{Armed, Bound, Watchdog};
 use std::time::Duration;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
@@ -44,15 +47,19 @@ impl<T: Send> WasiView for StageState<T> {
     }
 }
 
-/// The engine every stage runs on, with the thread that advances its epoch.
+/// The engine every stage runs on, with the thread that advances its epoch,
+/// and the watchdog (see the module documentation).
 #[derive(Clone)]
 pub struct Runtime {
     engine: Engine,
+    watchdog: Watchdog,
 }
 
 impl Runtime {
-    /// An engine with acmebox's settings (see engine_config.rs).
+    /// An engine with acmebox's settings (see engine_config.rs), and the
+    /// watchdog's thread.
     pub fn new() -> wasmtime::Result<Runtime> {
+        let watchdog = Watchdog::start()?;
         let engine = Engine::new(&crate::engine_config::engine_config())?;
         let weak = engine.weak();
         std::thread::spawn(move || {
@@ -65,7 +72,16 @@ impl Runtime {
                 }
             }
         });
-        Ok(Runtime { engine })
+        Ok(Runtime { engine, watchdog })
+    }
+
+    /// Bound everything from now on to `timeout` of wall-clock time (the
+    /// run's `--timeout`), until the returned guard is dropped: past it,
+    /// acmebox prints `acmebox: [<stage> stage, <step>: ]stopped: still
+    /// running after --timeout N s`, naming the call under way if any, and
+    /// exits with status 1, whatever it is doing.
+    pub fn bound_run(&self, timeout: Duration) -> Armed {
+        self.watchdog.arm(timeout, Bound::Run { timeout })
     }
 
     /// The engine, to compile or deserialize components for it.
@@ -115,13 +131,18 @@ impl Runtime {
         store.set_epoch_deadline(ticks);
         let loaded = linker::wasi_linker(&self.engine, grant)
             .and_then(|mut l| link(&mut l).map(|()| l))
-            .and_then(|l| bind(&mut store, component, &l));
+            .and_then(|l| {
+                // Instantiating runs the component's start functions.
+                let _armed = self.watchdog.arm_call(grant, "load");
+                bind(&mut store, component, &l)
+            });
         let bindings = loaded.map_err(|e| trap(grant, "load", e))?;
         Ok(Sandboxed {
             grant: grant.clone(),
             store,
             bindings,
             ticks,
+            watchdog: self.watchdog.clone(),
         })
     }
 }
@@ -161,6 +182,7 @@ pub struct Sandboxed<T: 'static, B> {
     store: Store<StageState<T>>,
     bindings: B,
     ticks: u64,
+    watchdog: Watchdog,
 }
 
 impl<T: Send, B> Sandboxed<T, B> {
@@ -175,14 +197,19 @@ impl<T: Send, B> Sandboxed<T, B> {
     }
 
     /// Call into the stage for `step`, with a fresh CPU deadline. A trap, or
-    /// an error the stage returns, becomes an [`Error`] naming both.
+    /// an error the stage returns, becomes an [`Error`] naming both. A call
+    /// still blocked in the host [`GRACE`](crate::watchdog::GRACE) after its deadline ends acmebox
+    /// (see the module documentation).
     pub fn call<R>(
         &mut self,
         step: &'static str,
         f: impl FnOnce(&B, &mut Store<StageState<T>>) -> wasmtime::Result<Result<R, String>>,
     ) -> Result<R, Error> {
         self.store.set_epoch_deadline(self.ticks);
-        match f(&self.bindings, &mut self.store) {
+        let armed = self.watchdog.arm_call(&self.grant, step);
+        let returned = f(&self.bindings, &mut self.store);
+        drop(armed);
+        match returned {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(message)) => Err(Error::Stage {
                 stage: self.grant.name,

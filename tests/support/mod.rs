@@ -95,6 +95,9 @@ pub enum Hostile {
     Bare,
     /// wasi:filesystem.
     Fs,
+    /// wasi:filesystem through Rust's standard library, at the version the
+    /// stages import (0.2.6).
+    StdFs,
     /// wasi:sockets and the host's resolver.
     Net,
     /// wasi:clocks.
@@ -110,9 +113,10 @@ pub enum Hostile {
 }
 
 impl Hostile {
-    const ALL: [Hostile; 8] = [
+    const ALL: [Hostile; 9] = [
         Hostile::Bare,
         Hostile::Fs,
+        Hostile::StdFs,
         Hostile::Net,
         Hostile::Clocks,
         Hostile::Random,
@@ -126,6 +130,7 @@ impl Hostile {
         match self {
             Hostile::Bare => "hostile_bare",
             Hostile::Fs => "hostile_fs",
+            Hostile::StdFs => "hostile_std_fs",
             Hostile::Net => "hostile_net",
             Hostile::Clocks => "hostile_clocks",
             Hostile::Random => "hostile_random",
@@ -206,13 +211,19 @@ pub fn runtime() -> &'static Runtime {
 
 /// `kind`, compiled for [`runtime`] (once).
 fn component(kind: Hostile) -> &'static Component {
-    static COMPILED: [OnceLock<Component>; 8] = [const { OnceLock::new() }; 8];
+    static COMPILED: [OnceLock<Component>; Hostile::ALL.len()] =
+        [const { OnceLock::new() }; Hostile::ALL.len()];
     COMPILED[kind.index()].get_or_init(|| {
         let path = built().join(format!("{}.wasm", kind.artefact()));
         let wasm = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         Component::from_binary(runtime().engine(), &wasm)
             .unwrap_or_else(|e| panic!("{kind:?} does not compile: {e:#}"))
     })
+}
+
+/// The imports of `kind`, read from the component as the host reads them.
+pub fn imports(kind: Hostile) -> Vec<String> {
+    acmebox::linker::imports(runtime().engine(), component(kind))
 }
 
 /// The export every hostile component has:
@@ -318,6 +329,16 @@ impl Scene {
 
     /// A scene whose network grant is host `host`, port `port`.
     pub fn with_server(host: &str, port: u16) -> Scene {
+        Scene::build(host, port, &[])
+    }
+
+    /// A scene of a run with `-n -N`: the account and domain-key stages get
+    /// their directories read-write, to create the keys.
+    pub fn with_new_keys() -> Scene {
+        Scene::build("127.0.0.1", 443, &["-n", "-N"])
+    }
+
+    fn build(host: &str, port: u16, flags: &[&str]) -> Scene {
         let dir = tempfile::Builder::new()
             .prefix("acmebox-escape-")
             .tempdir()
@@ -349,8 +370,9 @@ impl Scene {
         } else {
             format!("https://{host}:{port}/dir")
         };
-        let argv = [
-            "acmebox".to_string(),
+        let mut argv = vec!["acmebox".to_string()];
+        argv.extend(flags.iter().map(|f| f.to_string()));
+        argv.extend([
             "-f".into(),
             path("account/account.pem"),
             "-k".into(),
@@ -362,7 +384,7 @@ impl Scene {
             "--directory".into(),
             directory,
             "example.com".into(),
-        ];
+        ]);
         let cmd = Cmd::try_parse_from(argv).expect("acmebox's flags parse");
         let opts = Options::from_args(&cmd.issue).expect("valid options");
         Scene { dir, opts }
@@ -532,4 +554,93 @@ pub fn assert_trapped(stage: Stage, step: &str, outcome: Result<String, Error>, 
         Err(other) => panic!("{stage}: expected a trap at {step} ({message}), got: {other}"),
         Ok(got) => panic!("ESCAPE: {stage}: expected a trap ({message}), got {got:?}"),
     }
+}
+
+// ---------------------------------------------------------------------------
+// Tests that end their process: run in a child process.
+
+/// Set in a child process started by [`run_child`], to the test's name: that
+/// test then makes its attack instead of starting a child.
+pub const CHILD_ENV: &str = "ACMEBOX_ESCAPE_CHILD";
+
+/// What a child prints to stderr just before it blocks, followed by the time
+/// (milliseconds since the Unix epoch).
+pub const BLOCKING_SINCE: &str = "escape child: blocking since ";
+
+/// Whether this process is the child [`run_child`] started for `test`.
+pub fn is_child(test: &str) -> bool {
+    std::env::var(CHILD_ENV).is_ok_and(|v| v == test)
+}
+
+/// Milliseconds since the Unix epoch, the clock shared with a child.
+pub fn unix_millis() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_millis()
+}
+
+/// How a child test process ended.
+#[derive(Debug)]
+pub struct ChildExit {
+    /// Its exit status.
+    pub status: std::process::ExitStatus,
+    /// Everything it wrote to stderr.
+    pub stderr: String,
+    /// From [`BLOCKING_SINCE`] to its exit, if it printed that.
+    pub blocked: Option<Duration>,
+}
+
+/// Run the test `test` (its full name, e.g. `challenge::cannot_...`) alone
+/// in a new process of this test binary, with [`CHILD_ENV`] set so that it
+/// makes the attack itself. `None` if it was still running after `limit`
+/// (it is then killed).
+pub fn run_child(test: &str, limit: Duration) -> Option<ChildExit> {
+    use std::io::Read;
+    use std::process::Stdio;
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // The child's scene is never cleaned up (its process is ended): it goes
+    // in a temporary directory of the parent's, removed when this returns.
+    let tmp = tempfile::Builder::new()
+        .prefix("acmebox-escape-child-")
+        .tempdir()
+        .expect("temporary directory");
+    let mut child = Command::new(exe)
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, test)
+        .env("TMPDIR", tmp.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting the test binary again");
+    let mut pipe = child.stderr.take().expect("the child's stderr");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for the child") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let ended = unix_millis();
+    let stderr = reader.join().expect("reading the child's stderr");
+    let blocked = stderr.lines().find_map(|l| {
+        let since: u128 = l.strip_prefix(BLOCKING_SINCE)?.trim().parse().ok()?;
+        Some(Duration::from_millis(ended.saturating_sub(since) as u64))
+    });
+    Some(ChildExit {
+        status,
+        stderr,
+        blocked,
+    })
 }

@@ -1,6 +1,8 @@
 //! Attacks on the network, made straight through wasi:sockets (so every
 //! refusal comes from the host's connect check) and through the host's
-//! resolver import. Addresses are `ip:port` (`[v6]:port`).
+//! resolver import. Addresses are `ip:port` (`[v6]:port`). `read` blocks in
+//! the host, like the clocks component's `sleep`, where the epoch deadline
+//! cannot see.
 
 wit_bindgen::generate!({
     world: "acmebox-test:hostile/net",
@@ -10,6 +12,7 @@ wit_bindgen::generate!({
 
 use acmebox::stages::resolver;
 use std::net::{IpAddr, SocketAddr};
+use wasi::io::streams::{InputStream, OutputStream, StreamError};
 use wasi::sockets::instance_network::instance_network;
 use wasi::sockets::ip_name_lookup;
 use wasi::sockets::network::{
@@ -33,15 +36,20 @@ impl Guest for Component {
             "lookup" => lookup(&net, &arg),
             "connect" => {
                 let addr = parse(&arg)?;
-                let sock = tcp(&addr)?;
-                sock.start_connect(&net, wasi_addr(addr))
-                    .map_err(fail("start-connect"))?;
-                let pollable = sock.subscribe();
-                loop {
-                    match sock.finish_connect() {
-                        Ok(_streams) => return Ok(format!("connected to {addr}")),
-                        Err(ErrorCode::WouldBlock) => pollable.block(),
-                        Err(code) => return Err(fail("finish-connect")(code)),
+                // Named, so dropped in reverse order: streams first.
+                let (_sock, _input, _output) = connect(&net, addr)?;
+                Ok(format!("connected to {addr}"))
+            }
+            // Connect, then wait in one host call for the first bytes the
+            // server sends: from a server that sends nothing, forever.
+            "read" => {
+                let addr = parse(&arg)?;
+                let (_sock, input, _output) = connect(&net, addr)?;
+                match input.blocking_read(64) {
+                    Ok(bytes) => Ok(format!("read {:?}", String::from_utf8_lossy(&bytes))),
+                    Err(StreamError::Closed) => Err("read: closed".into()),
+                    Err(StreamError::LastOperationFailed(e)) => {
+                        Err(format!("read: {}", e.to_debug_string()))
                     }
                 }
             }
@@ -120,6 +128,28 @@ fn lookup(net: &Network, name: &str) -> Result<String, String> {
             Ok(None) => return Ok(found.join(",")),
             Err(ErrorCode::WouldBlock) => pollable.block(),
             Err(code) => return Err(fail("resolve-next-address")(code)),
+        }
+    }
+}
+
+/// A connected socket and its streams. Bind them to names: a tuple dropped
+/// whole drops the socket first, which traps while its streams live.
+fn connect(
+    net: &Network,
+    addr: SocketAddr,
+) -> Result<(TcpSocket, InputStream, OutputStream), String> {
+    let sock = tcp(&addr)?;
+    sock.start_connect(net, wasi_addr(addr))
+        .map_err(fail("start-connect"))?;
+    let pollable = sock.subscribe();
+    loop {
+        match sock.finish_connect() {
+            Ok((input, output)) => {
+                drop(pollable);
+                return Ok((sock, input, output));
+            }
+            Err(ErrorCode::WouldBlock) => pollable.block(),
+            Err(code) => return Err(fail("finish-connect")(code)),
         }
     }
 }
