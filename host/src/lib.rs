@@ -11,6 +11,7 @@ pub mod engine_config;
 pub mod error;
 pub mod grant;
 pub mod issue;
+pub mod limits;
 pub mod linker;
 pub mod log;
 pub mod modes;

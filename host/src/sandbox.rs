@@ -6,31 +6,27 @@
 
 use crate::error::Error;
 use crate::grant::Grant;
+use crate::limits::{self, Exceeded, Limits};
 use crate::linker;
 use crate::resolver::Resolver;
 use crate::stage::Stage;
 use crate::watchdog::{Armed, Bound, Watchdog};
 use std::time::Duration;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime::{Engine, Store, Trap};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 /// How often the epoch advances; call deadlines are counted in these ticks.
 const TICK: Duration = Duration::from_millis(10);
 
-/// Largest table of any stage, in elements. Tables live in host memory that
-/// the memory limit does not count (8 bytes an element), so without a bound a
-/// stage declaring or growing a table of 2^32 elements would balloon past its
-/// grant (DESIGN.md rule 6). The stages' largest table has under 1,000
-/// elements (network: 784), and none grows its tables.
-pub const TABLE_ELEMENTS: usize = 10_000;
+pub use crate::limits::TABLE_ELEMENTS;
 
 /// The store data of a stage: its WASI context, limits, and what the host
 /// keeps for its imports (`T`).
 pub struct StageState<T> {
     ctx: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limits: Limits,
     /// The name resolver of a network grant, sharing its record of answered
     /// addresses with the connect check.
     pub resolver: Option<Resolver>,
@@ -110,14 +106,7 @@ impl Runtime {
         }
         let resolver = grant.network.as_ref().map(Resolver::new);
         let ctx = wasi_ctx(grant, resolver.as_ref())?;
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(grant.memory_bytes)
-            .table_elements(TABLE_ELEMENTS)
-            .instances(16)
-            .tables(64)
-            .memories(4)
-            .trap_on_grow_failure(true)
-            .build();
+        let limits = Limits::new(grant.memory_bytes);
         let state = StageState {
             ctx,
             table: ResourceTable::new(),
@@ -228,19 +217,16 @@ fn trap(grant: &Grant, step: &'static str, e: wasmtime::Error) -> Error {
             "stopped: exceeded its CPU deadline of {} s",
             grant.call_deadline.as_secs_f32()
         ),
-        _ => {
-            let text = format!("{e:#}");
-            if text.contains("growing memory") || text.contains("memory minimum size") {
-                format!(
-                    "stopped: exceeded its memory limit of {} MiB",
-                    grant.memory_bytes >> 20
-                )
-            } else if text.contains("growing table") || text.contains("table minimum size") {
+        _ => match limits::exceeded(&e) {
+            Some(Exceeded::Memory) => format!(
+                "stopped: exceeded its memory limit of {} MiB",
+                grant.memory_bytes >> 20
+            ),
+            Some(Exceeded::Table) => {
                 format!("stopped: exceeded its table limit of {TABLE_ELEMENTS} elements")
-            } else {
-                format!("trapped: {text}")
             }
-        }
+            None => format!("trapped: {e:#}"),
+        },
     };
     Error::Trap {
         stage: grant.name,
