@@ -164,6 +164,7 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     log.step("6. CSR made");
     let mut order = net.finalize(&order.finalize, &csr, &origin)?;
     log.step("7. order finalized");
+    let mut backoff = Backoff::new();
     let cert_url = loop {
         match (order.status.as_str(), &order.certificate) {
             ("valid", Some(url)) => break url.clone(),
@@ -171,7 +172,7 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
             _ => {}
         }
         deadline.check("poll order")?;
-        std::thread::sleep(Duration::from_millis(250));
+        backoff.wait();
         order = net.get_order(&order.url, &origin)?;
     };
 
@@ -240,7 +241,7 @@ fn authorize(
         waiting.push(url.clone());
     }
     for url in waiting {
-        let mut pause = Duration::from_millis(100);
+        let mut backoff = Backoff::new();
         loop {
             let authz = net.get_authorization(&url, &opts.names, origin)?;
             match authz.status.as_str() {
@@ -261,11 +262,29 @@ fn authorize(
                 }
             }
             deadline.check("authorization")?;
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_secs(2));
+            backoff.wait();
         }
     }
     Ok(())
+}
+
+/// Pauses between polls of an authorization or order (RFC 8555 §7.5.1,
+/// §7.4): short at first, as a CA often finishes within milliseconds, then
+/// doubling up to [`Backoff::MAX`] so a slow CA is not hammered.
+struct Backoff(Duration);
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(50);
+    const MAX: Duration = Duration::from_secs(2);
+
+    fn new() -> Backoff {
+        Backoff(Backoff::FIRST)
+    }
+
+    fn wait(&mut self) {
+        std::thread::sleep(self.0);
+        self.0 = (self.0 * 2).min(Backoff::MAX);
+    }
 }
 
 fn order_failed(order: &Order) -> Error {
