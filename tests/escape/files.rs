@@ -1,0 +1,252 @@
+//! The file-system rows of the matrix: reading, writing, creating and
+//! deleting outside the granted directory, following symlinks out of it and
+//! planting new ones.
+
+use crate::support::*;
+use acmebox::stage::Stage;
+
+/// The host's answer to opening a path outside the grant (or, in a
+/// read-only grant, opening for writing).
+const OPEN_DENIED: &str = "open-at: not-permitted";
+
+/// The symlink targets the writable-grant attack plants: out of the
+/// directory (relative), absolute, and even inside it.
+const SYMLINK_TARGETS: [&str; 5] = [
+    "../outside/secret.txt",
+    "sub/../../outside",
+    "../../../../../../etc/passwd",
+    "/etc/passwd",
+    "inside.txt",
+];
+
+/// Read the secret by its absolute host path, and by absolute paths in
+/// general (there is no preopen for `/`).
+pub fn read_by_absolute_path(stage: Stage) {
+    let scene = Scene::new();
+    let Some((guest, _)) = expect(stage).dir else {
+        return assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
+    };
+    let mut a = scene.attacker(stage, Hostile::Fs);
+    let seen = assert_allowed(stage, "listing preopens", a.attack("preopens", ""));
+    assert_eq!(seen, guest, "{stage} sees exactly its one directory");
+    let inside = assert_allowed(stage, "reading inside.txt", a.attack("read", "inside.txt"));
+    assert_eq!(inside, INSIDE);
+    let secret = scene.secret().display().to_string();
+    let in_grant = scene.dir_of(stage).join("inside.txt").display().to_string();
+    let guest_abs = format!("{guest}/inside.txt");
+    for path in [secret.as_str(), &in_grant, &guest_abs, "/etc/passwd", "/"] {
+        let outcome = a.attack("read", path);
+        assert_host_refused(stage, &format!("read {path}"), outcome, OPEN_DENIED);
+    }
+}
+
+/// Climb out of the directory with `..`.
+pub fn read_through_dotdot(stage: Stage) {
+    let scene = Scene::new();
+    if expect(stage).dir.is_none() {
+        return assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
+    }
+    let mut a = scene.attacker(stage, Hostile::Fs);
+    let control = a.attack("read", "sub/../inside.txt");
+    assert_eq!(
+        assert_allowed(stage, "reading sub/../inside.txt", control),
+        INSIDE
+    );
+    for path in [
+        "../outside/secret.txt",
+        "./../outside/secret.txt",
+        "sub/../../outside/secret.txt",
+        "sub/../../../../../../../../etc/passwd",
+    ] {
+        let outcome = a.attack("read", path);
+        assert_host_refused(stage, &format!("read {path}"), outcome, OPEN_DENIED);
+    }
+    for dir in ["..", "sub/../.."] {
+        let outcome = a.attack("list", dir);
+        assert_host_refused(stage, &format!("list {dir}"), outcome, OPEN_DENIED);
+    }
+    let outcome = a.attack("stat", "../outside/secret.txt");
+    assert_host_refused(stage, "stat ../outside", outcome, "stat-at: not-permitted");
+}
+
+/// Follow symlinks planted in the granted directory that point out of it
+/// (absolute, relative, and to a directory).
+pub fn follow_symlink_out(stage: Stage) {
+    let scene = Scene::new();
+    if expect(stage).dir.is_none() {
+        return assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
+    }
+    let mut a = scene.attacker(stage, Hostile::Fs);
+    let listing = assert_allowed(stage, "listing its directory", a.attack("list", "."));
+    assert!(
+        listing.contains("link-abs"),
+        "the planted links are seen: {listing}"
+    );
+    for path in [
+        "link-abs",
+        "link-rel",
+        "link-dir/secret.txt",
+        "sub/../link-rel",
+    ] {
+        let outcome = a.attack("read", path);
+        assert_host_refused(stage, &format!("read {path}"), outcome, OPEN_DENIED);
+    }
+    let outcome = a.attack("stat", "link-abs");
+    assert_host_refused(stage, "stat link-abs", outcome, "stat-at: not-permitted");
+    let outcome = a.attack("list", "link-dir");
+    assert_host_refused(stage, "list link-dir", outcome, OPEN_DENIED);
+}
+
+/// Create or overwrite files outside the directory, directly and through
+/// the planted symlinks.
+pub fn write_outside_grant(stage: Stage) {
+    let scene = Scene::new();
+    let Some((_, writable)) = expect(stage).dir else {
+        return assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
+    };
+    let before = snapshot(&scene.outside());
+    let mut a = scene.attacker(stage, Hostile::Fs);
+    let abs = scene.outside().join("new.txt").display().to_string();
+    for path in [
+        "../outside/new.txt",
+        abs.as_str(),
+        "link-rel",
+        "link-abs",
+        "link-dir/new.txt",
+        "sub/../../outside/new.txt",
+    ] {
+        let outcome = a.attack("write", path);
+        assert_host_refused(stage, &format!("write {path}"), outcome, OPEN_DENIED);
+    }
+    assert_eq!(
+        snapshot(&scene.outside()),
+        before,
+        "{stage} changed nothing outside"
+    );
+    if writable {
+        assert_allowed(stage, "writing inside", a.attack("write", "mine.txt"));
+        assert!(scene.dir_of(stage).join("mine.txt").is_file());
+    }
+}
+
+/// Read-only grants (the key directories without -n/-N): create, replace,
+/// rename or delete nothing in them. Writable grants: nothing of the
+/// kind outside them, and no moving files across the boundary.
+pub fn create_or_delete_beyond_grant(stage: Stage) {
+    let scene = Scene::new();
+    let Some((_, writable)) = expect(stage).dir else {
+        return assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
+    };
+    let dir = scene.dir_of(stage);
+    let (inside, outside) = (snapshot(&dir), snapshot(&scene.outside()));
+    let mut a = scene.attacker(stage, Hostile::Fs);
+    let attempts: &[(&str, &str, &str)] = if writable {
+        &[
+            ("unlink", "../outside/secret.txt", "unlink-file-at"),
+            ("rmdir", "../outside/keep", "remove-directory-at"),
+            ("mkdir", "../outside/made", "create-directory-at"),
+            ("mkdir", "link-dir/made", "create-directory-at"),
+            ("rename", "inside.txt|../outside/moved.txt", "rename-at"),
+            ("rename", "../outside/secret.txt|stolen.txt", "rename-at"),
+            ("link", "../outside/secret.txt|hardlink", "link-at"),
+            ("symlink", "/etc/passwd|passwd", "symlink-at"),
+        ]
+    } else {
+        &[
+            ("write", "new.pem", "open-at"),
+            ("write", "inside.txt", "open-at"),
+            ("mkdir", "made", "create-directory-at"),
+            ("rmdir", "sub", "remove-directory-at"),
+            ("unlink", "inside.txt", "unlink-file-at"),
+            ("rename", "inside.txt|moved.txt", "rename-at"),
+            ("link", "inside.txt|hardlink", "link-at"),
+            ("symlink", "inside.txt|symlink", "symlink-at"),
+        ]
+    };
+    for (kind, arg, op) in attempts {
+        let outcome = a.attack(kind, arg);
+        let answer = format!("{op}: not-permitted");
+        assert_host_refused(stage, &format!("{kind} {arg}"), outcome, &answer);
+    }
+    assert_eq!(
+        snapshot(&scene.outside()),
+        outside,
+        "{stage} changed nothing outside"
+    );
+    if writable {
+        assert_allowed(stage, "mkdir inside", a.attack("mkdir", "made"));
+        assert_allowed(stage, "unlink inside", a.attack("unlink", "inside.txt"));
+    } else {
+        assert_eq!(
+            snapshot(&dir),
+            inside,
+            "{stage}'s read-only directory is unchanged"
+        );
+        let read = a.attack("read", "inside.txt");
+        assert_eq!(assert_allowed(stage, "reading inside.txt", read), INSIDE);
+    }
+}
+
+/// Plant symlinks in a writable directory, pointing out of it (relative
+/// targets, which wasmtime-wasi itself allows) or anywhere at all: a web
+/// server serving the challenge directory would follow them. Made both
+/// straight through wasi:filesystem 0.2.12 (the host's own version) and
+/// through Rust's standard library, which imports 0.2.6 as the stages
+/// do, so the denial is shown to reach the version the stages link.
+/// Checked in read-only and read-write key directories (-n/-N).
+pub fn plant_symlinks(stage: Stage) {
+    let Some((guest, _)) = expect(stage).dir else {
+        let scene = Scene::new();
+        assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
+        return assert_refused_at_load(&scene, stage, Hostile::StdFs, "wasi:filesystem/");
+    };
+    let types = |imports: Vec<String>| {
+        imports
+            .into_iter()
+            .find(|i| i.starts_with("wasi:filesystem/types@"))
+            .expect("it imports wasi:filesystem/types")
+    };
+    let the_stages = types(acmebox::linker::imports(
+        runtime().engine(),
+        &acmebox::embedded::component(runtime().engine(), stage).expect("the stage compiles"),
+    ));
+    assert_eq!(
+        types(imports(Hostile::StdFs)),
+        the_stages,
+        "the std-fs component imports wasi:filesystem as {stage} does"
+    );
+    assert_eq!(
+        types(imports(Hostile::Fs)),
+        acmebox::linker::FILESYSTEM_TYPES,
+        "the fs component imports the host's own version"
+    );
+    for (scene, keys_writable) in [(Scene::new(), false), (Scene::with_new_keys(), true)] {
+        let writable = scene.grant(stage).directories[0].write;
+        let key_stage = matches!(stage, Stage::Account | Stage::DomainKey);
+        assert_eq!(writable, !key_stage || keys_writable, "{stage}: writable");
+        let dir = scene.dir_of(stage);
+        let (inside, outside) = (snapshot(&dir), snapshot(&scene.outside()));
+        let mut a = scene.attacker(stage, Hostile::Fs);
+        let mut b = scene.attacker(stage, Hostile::StdFs);
+        let secret = scene.secret().display().to_string();
+        let targets = SYMLINK_TARGETS.iter().copied().chain([secret.as_str()]);
+        for (i, target) in targets.enumerate() {
+            let what = format!("symlink {target}");
+            let outcome = a.attack("symlink", &format!("{target}|planted-{i}"));
+            assert_host_refused(stage, &what, outcome, "symlink-at: not-permitted");
+            let link = format!("{guest}/planted-std-{i}");
+            let outcome = b.attack("symlink", &format!("{target}|{link}"));
+            let answer = "symlink: Operation not permitted (os error 63)";
+            assert_host_refused(stage, &format!("std {what}"), outcome, answer);
+        }
+        assert_eq!(snapshot(&dir), inside, "{stage}: no symlink was created");
+        assert_eq!(snapshot(&scene.outside()), outside, "{stage}: outside");
+        if writable {
+            // Controls: the grant is writable, through both versions.
+            assert_allowed(stage, "writing inside", a.attack("write", "mine.txt"));
+            let std_file = format!("{guest}/std.txt");
+            assert_allowed(stage, "writing through std", b.attack("write", &std_file));
+            assert!(dir.join("mine.txt").is_file() && dir.join("std.txt").is_file());
+        }
+    }
+}

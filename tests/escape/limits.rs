@@ -1,0 +1,262 @@
+//! The rows of the matrix about resources: the memory and table limits, the
+//! CPU deadline, and the watchdog that ends a stage blocked in the host
+//! (those tests run the attack in a child process); and the whole run's
+//! `--timeout`.
+
+use crate::support::*;
+use acmebox::stage::Stage;
+use acmebox::watchdog::GRACE;
+use std::io::Write;
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+/// The CPU deadline of the spin tests. The real deadlines are 5 to 60 s
+/// (DESIGN.md; checked against the grant first): spinning that long in each
+/// of six tests would make this suite take minutes on a small machine. The
+/// sandbox turns whatever `call_deadline` the grant holds into the epoch
+/// deadline, so the test runs the stage's real grant with only this field
+/// shortened, and checks that the trap names this value and came after it.
+const SPIN_DEADLINE: Duration = Duration::from_secs(1);
+
+/// How long a test waits for a stopped stage before calling it a hang.
+const WATCHDOG: Duration = Duration::from_secs(30);
+
+/// How long the blocking attacks block if nothing stops them: an hour.
+const BLOCK_MS: &str = "3600000";
+
+/// How late the watchdog may stop a blocked stage, past its deadline plus
+/// [`GRACE`]: it wakes at the limit, so this is scheduling and process exit.
+const WATCHDOG_SLACK: Duration = Duration::from_secs(3);
+
+/// Allocate a MiB past the limit DESIGN.md gives the stage.
+pub fn allocate_past_memory_limit(stage: Stage) {
+    let mib = expect(stage).memory_mib;
+    let scene = Scene::new();
+    assert_eq!(
+        scene.grant(stage).memory_bytes,
+        mib << 20,
+        "the grant's limit"
+    );
+    let mut control = scene.attacker(stage, Hostile::Bare);
+    let half = ((mib << 20) / 2).to_string();
+    assert_allowed(
+        stage,
+        "allocating half the limit",
+        control.attack("alloc", &half),
+    );
+    let mut a = scene.attacker(stage, Hostile::Bare);
+    let outcome = a.attack("alloc", &((mib + 1) << 20).to_string());
+    let message = format!("stopped: exceeded its memory limit of {mib} MiB");
+    assert_trapped(stage, "attack", outcome, &message);
+}
+
+/// Declare a function table of 16 Mi elements: 128 MiB of host memory
+/// that the linear-memory limit does not count.
+pub fn balloon_through_tables(stage: Stage) {
+    let scene = Scene::new();
+    let message = format!(
+        "stopped: exceeded its table limit of {} elements",
+        acmebox::sandbox::TABLE_ELEMENTS
+    );
+    match scene.load(stage, Hostile::Table) {
+        Err(e) => assert_trapped(stage, "load", Err(e), &message),
+        Ok(_) => panic!("ESCAPE: {stage} instantiated a table of 16 Mi elements"),
+    }
+}
+
+/// Loop forever.
+pub fn run_past_cpu_deadline(stage: Stage) {
+    let scene = Scene::new();
+    let mut grant = scene.grant(stage);
+    assert_eq!(
+        grant.call_deadline,
+        expect(stage).deadline,
+        "the grant's deadline"
+    );
+    grant.call_deadline = SPIN_DEADLINE;
+    let a = Attacker::load(&grant, Hostile::Bare).expect("the spinner loads");
+    let start = Instant::now();
+    let outcome = a
+        .attack_within("spin", String::new(), WATCHDOG)
+        .unwrap_or_else(|| panic!("ESCAPE: {stage} still spinning after {WATCHDOG:?}"));
+    let took = start.elapsed();
+    let message = format!(
+        "stopped: exceeded its CPU deadline of {} s",
+        SPIN_DEADLINE.as_secs_f32()
+    );
+    assert_trapped(stage, "attack", outcome, &message);
+    assert!(
+        took >= SPIN_DEADLINE - Duration::from_millis(20) && took < SPIN_DEADLINE * 5,
+        "{stage} was stopped after {took:?}, its deadline is {SPIN_DEADLINE:?}"
+    );
+}
+
+/// Block in a host call far past the deadline: sleep an hour on a
+/// wasi:clocks pollable. The epoch deadline cannot see it (the stage is
+/// not running wasm); the watchdog must end acmebox when the deadline
+/// plus its grace has passed. The test binary runs itself again for this
+/// test as a child, in which the stage's real grant, with only the
+/// deadline shortened to [`SPIN_DEADLINE`], blocks.
+pub fn outlast_deadline_blocked_in_host(stage: Stage, test: &str) {
+    if !expect(stage).clocks {
+        return assert_refused_at_load(&Scene::new(), stage, Hostile::Clocks, "wasi:clocks/");
+    }
+    let scene = Scene::new();
+    let mut grant = scene.grant(stage);
+    if is_child(test) {
+        grant.call_deadline = SPIN_DEADLINE;
+        let mut a = Attacker::load(&grant, Hostile::Clocks).expect("the sleeper loads");
+        eprintln!("{BLOCKING_SINCE}{}", unix_millis());
+        let outcome = a.attack("sleep", BLOCK_MS);
+        panic!("ESCAPE: {stage}: the sleep of an hour returned: {outcome:?}");
+    }
+    assert_eq!(
+        grant.call_deadline,
+        expect(stage).deadline,
+        "{stage}: deadline"
+    );
+    let mut control = scene.attacker(stage, Hostile::Clocks);
+    let slept = control.attack("sleep", "10");
+    assert_eq!(
+        assert_allowed(stage, "sleeping 10 ms", slept),
+        "slept 10 ms"
+    );
+    assert_stopped_by_watchdog(stage, test);
+}
+
+/// The network stage's way to block in the host: connect to the granted
+/// server, which accepts (the kernel does) and never sends a byte, and
+/// wait for its answer. As [`outlast_deadline_blocked_in_host`].
+pub fn outlast_deadline_reading_silent_server(stage: Stage, test: &str) {
+    if !expect(stage).network {
+        return assert_refused_at_load(&Scene::new(), stage, Hostile::Net, "wasi:sockets/");
+    }
+    if is_child(test) {
+        // Listening, never accepting: connections complete in the
+        // backlog, and nothing is ever sent.
+        let silent = TcpListener::bind("127.0.0.1:0").expect("a silent server");
+        let port = silent.local_addr().expect("its address").port();
+        let addr = format!("127.0.0.1:{port}");
+        let scene = Scene::with_server("127.0.0.1", port);
+        let mut grant = scene.grant(stage);
+        grant.call_deadline = SPIN_DEADLINE;
+        let mut a = Attacker::load(&grant, Hostile::Net).expect("the reader loads");
+        assert_allowed(stage, "resolving", a.attack("resolve", "127.0.0.1"));
+        eprintln!("{BLOCKING_SINCE}{}", unix_millis());
+        let outcome = a.attack("read", &addr);
+        panic!("ESCAPE: {stage}: the read from a silent server returned: {outcome:?}");
+    }
+    // Control: a server that answers is read from.
+    let talker = TcpListener::bind("127.0.0.1:0").expect("a server");
+    let port = talker.local_addr().expect("its address").port();
+    let answer = std::thread::spawn(move || {
+        let (mut conn, _) = talker.accept().expect("accepting");
+        conn.write_all(b"hello").expect("answering");
+    });
+    let scene = Scene::with_server("127.0.0.1", port);
+    let grant = scene.grant(stage);
+    assert_eq!(
+        grant.call_deadline,
+        expect(stage).deadline,
+        "{stage}: deadline"
+    );
+    let mut a = scene.attacker(stage, Hostile::Net);
+    assert_allowed(stage, "resolving", a.attack("resolve", "127.0.0.1"));
+    let read = a.attack("read", &format!("127.0.0.1:{port}"));
+    assert_eq!(assert_allowed(stage, "reading", read), "read \"hello\"");
+    answer.join().expect("the server answered");
+    assert_stopped_by_watchdog(stage, test);
+}
+
+/// Run `test` in a child, which blocks `stage` in the host: the watchdog
+/// must end it with exit status 1 once the shortened deadline plus
+/// [`GRACE`] has passed, printing the one line that names the stage, the
+/// step and the deadline.
+fn assert_stopped_by_watchdog(stage: Stage, test: &str) {
+    let exit = run_child(test, WATCHDOG)
+        .unwrap_or_else(|| panic!("ESCAPE: {stage} still blocked after {WATCHDOG:?}"));
+    let line = format!(
+        "acmebox: {stage} stage, attack: stopped: blocked for more than its deadline of {} s",
+        SPIN_DEADLINE.as_secs_f32()
+    );
+    assert!(
+        exit.stderr.lines().any(|l| l == line),
+        "{stage}: expected {line:?} from the watchdog, the child ({}) wrote:\n{}",
+        exit.status,
+        exit.stderr
+    );
+    assert_eq!(exit.status.code(), Some(1), "{stage}: the exit status");
+    let blocked = exit.blocked.expect("the child says when it blocked");
+    let limit = SPIN_DEADLINE + GRACE;
+    assert!(
+        blocked + Duration::from_millis(20) >= limit && blocked < limit + WATCHDOG_SLACK,
+        "{stage} was stopped after {blocked:?}, its deadline and grace are {limit:?}"
+    );
+}
+
+/// The body of the `run_cannot_outlast_timeout` test (tests/escape.rs): run
+/// acmebox with a FIFO as `--ca-file` and check how and when it stops.
+#[cfg(unix)]
+pub fn run_cannot_outlast_timeout() {
+    let timeout = Duration::from_secs(2);
+    let server = testbed::Tripwire::start().expect("tripwire");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let root = dir.path();
+    for sub in ["keys", "challenge", "certs"] {
+        std::fs::create_dir(root.join(sub)).expect("a directory");
+    }
+    let made = std::process::Command::new("mkfifo")
+        .arg(root.join("ca.pem"))
+        .status()
+        .expect("running mkfifo");
+    assert!(made.success(), "mkfifo failed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_acmebox"))
+        .current_dir(root)
+        .args([
+            "-n",
+            "-N",
+            "-f",
+            "keys/account.pem",
+            "-k",
+            "keys/domain.pem",
+        ])
+        .args(["-C", "challenge", "-c", "certs", "--ca-file", "ca.pem"])
+        .args(["--directory", &server.url()])
+        .args(["--timeout", &timeout.as_secs().to_string(), "example.com"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting acmebox");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for acmebox") {
+            break status;
+        }
+        if start.elapsed() > WATCHDOG {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ESCAPE: acmebox still running {WATCHDOG:?} after --timeout {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let took = start.elapsed();
+    let out = child.wait_with_output().expect("acmebox's stderr");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        format!(
+            "acmebox: stopped: still running after --timeout {} s\n",
+            timeout.as_secs()
+        )
+    );
+    assert_eq!(status.code(), Some(1), "the exit status");
+    assert!(
+        took >= timeout && took < timeout + WATCHDOG_SLACK,
+        "acmebox stopped after {took:?}, --timeout {timeout:?}"
+    );
+    assert_eq!(server.connections(), 0, "the server was not contacted");
+    assert!(
+        root.join("keys/account.pem").is_file(),
+        "the run got that far"
+    );
+}
