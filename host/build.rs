@@ -4,9 +4,9 @@
 //! export) and `<stage>.cwasm` (what runs).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 include!("src/engine_config.rs");
+include!("wasm_cargo.rs");
 
 /// The crates under components/ that become stages, with their artefact names.
 const STAGES: &[(&str, &str)] = &[
@@ -31,32 +31,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     watch(root, &components)?;
 
-    // A target dir of its own (sharing the outer one deadlocks on its lock) and
-    // a cleared environment (else every debug/release switch rebuilds them).
     let target_dir = components.join("target");
-    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo.env_clear().current_dir(&components);
-    for var in [
-        "PATH",
-        "HOME",
-        "CARGO_HOME",
-        "RUSTUP_HOME",
-        "RUSTUP_TOOLCHAIN",
-        "TMPDIR",
-    ] {
-        if let Some(value) = std::env::var_os(var) {
-            cargo.env(var, value);
-        }
-    }
-    cargo.args([
-        "build",
-        "--release",
-        "--locked",
-        "--target",
-        "wasm32-wasip2",
-        "--target-dir",
-    ]);
-    cargo.arg(&target_dir);
+    let mut cargo = wasm_cargo(&components, &target_dir);
     for (package, _) in STAGES {
         cargo.args(["-p", package]);
     }
@@ -83,6 +59,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 fn watch(root: &Path, components: &Path) -> std::io::Result<()> {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/engine_config.rs");
+    println!("cargo:rerun-if-changed=wasm_cargo.rs");
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
     for file in ["Cargo.toml", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", components.join(file).display());

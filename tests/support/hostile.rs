@@ -4,10 +4,11 @@ use acmebox::grant::Grant;
 use acmebox::sandbox::{Runtime, Sandboxed};
 use acmebox::Error;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{mpsc, OnceLock};
 use std::time::Duration;
 use wasmtime::component::{Component, TypedFunc};
+
+include!("../../host/wasm_cargo.rs");
 
 /// One hostile component of tests/hostile (see wit/hostile.wit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,30 +83,7 @@ fn built() -> &'static Path {
     let built = BUILT.get_or_init(|| {
         let dir = hostile_dir();
         let target = dir.join("target");
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.env_clear().current_dir(&dir);
-        for var in [
-            "PATH",
-            "HOME",
-            "CARGO_HOME",
-            "RUSTUP_HOME",
-            "RUSTUP_TOOLCHAIN",
-            "TMPDIR",
-        ] {
-            if let Some(value) = std::env::var_os(var) {
-                cmd.env(var, value);
-            }
-        }
-        cmd.args([
-            "build",
-            "--release",
-            "--locked",
-            "--target",
-            "wasm32-wasip2",
-            "--target-dir",
-        ]);
-        cmd.arg(&target);
+        let mut cmd = wasm_cargo(&dir, &target);
         let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
         if !out.status.success() {
             return Err(format!(
