@@ -83,7 +83,7 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // `deadline` ends the run between steps with an error; this ends the
     // process if anything (a stage blocked in the host, a hung file system)
     // keeps it past --timeout. Disarmed when the run returns.
-    let _hard_deadline = rt.bound_run(opts.timeout);
+    let hard_deadline = rt.bound_run(opts.timeout);
     let now = unix_now();
 
     // 2–3. Read (or create) the account key; 5. the domain key. First of
@@ -187,7 +187,12 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     let info = parser.check(&pem, &opts.names, &spki, as_of)?;
     log.step(&format!("9. certificate serial {} checked", info.serial));
 
-    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc).
+    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc). Past this
+    // point --timeout no longer ends the process: a stop between the three
+    // renames would leave a new cert.pem beside an old chain.pem. The install
+    // is still bounded by file-writer's own call deadline.
+    deadline.check("install")?;
+    drop(hard_deadline);
     let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);
     let installed = ["cert.pem", "chain.pem", "fullchain.pem"];
     files.install(&[

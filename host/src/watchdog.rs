@@ -34,9 +34,11 @@
 //! (each holds only a key authorization, which the CA publishes anyway). Keys
 //! and certificates are never half-written: the key stages and file-writer
 //! write a temporary file in the same directory and rename it over the target,
-//! so each file is the old one or the new one (a stop between file-writer's
-//! renames can leave cert.pem new and chain.pem old; the certificates are made
-//! read-only after the last rename, so they may keep the stage's 0600). A
+//! so each file is the old one or the new one. `issue::run` disarms the
+//! `--timeout` bound before the install, so only a file-writer call itself
+//! blocked past its deadline can stop it between its renames (leaving
+//! cert.pem new and chain.pem old, still 0600 as they are made read-only
+//! after the last rename). A
 //! temporary file (`.NAME.acmebox-tmp`, `.NAME.tmp-*`) may be left next to
 //! them.
 
