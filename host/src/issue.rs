@@ -82,7 +82,7 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     })?;
     // `deadline` ends the run between steps with an error; this ends the
     // process if anything (a stage blocked in the host, a hung file system)
-    // keeps it past --timeout. Disarmed when the run returns.
+    // keeps it past --timeout. Disarmed before the install (step 11).
     let hard_deadline = rt.bound_run(opts.timeout);
     let now = unix_now();
 
