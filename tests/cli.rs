@@ -177,7 +177,7 @@ fn grants_json_describes_six_stages_with_hashes_and_imports() {
     assert_eq!(account["directories"][0]["access"], "read");
     assert_eq!(
         account["directories"][0]["host"],
-        client.keys.display().to_string()
+        client.keys.join("account").display().to_string()
     );
 }
 

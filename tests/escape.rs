@@ -134,7 +134,7 @@ escape_matrix! {
     file_writer => Stage::FileWriter;
 }
 
-/// The grants `Grant::all` builds are exactly those of DESIGN.md that the
+/// The grants `Grant::all` builds are exactly those of docs/DESIGN.md that the
 /// matrix above assumes (written out in support::expect): nothing wider.
 #[test]
 fn grants_are_those_of_design() {

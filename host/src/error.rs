@@ -18,7 +18,7 @@ pub enum Error {
         message: String,
     },
     /// A component imports an interface its grant does not provide, and was
-    /// refused before it ran (DESIGN.md rule 5).
+    /// refused before it ran (docs/DESIGN.md rule 5).
     #[error(
         "{stage} stage refused at load: it imports {import}, which its grant does not provide"
     )]

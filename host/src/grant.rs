@@ -1,4 +1,4 @@
-//! Grants are data (DESIGN.md rule 3): one [`Grant`] per stage, built from the
+//! Grants are data (docs/DESIGN.md rule 3): one [`Grant`] per stage, built from the
 //! command line. The same value builds the sandbox (sandbox.rs) and is printed
 //! by `acmebox grants`, so what an auditor reads is what runs.
 
@@ -31,7 +31,7 @@ pub struct NetGrant {
 
 /// A group of WASI interfaces a stage's linker provides. Interfaces outside
 /// the stage's groups are absent from its linker: a component importing one
-/// is refused at load (DESIGN.md rule 5).
+/// is refused at load (docs/DESIGN.md rule 5).
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum Wasi {
@@ -80,6 +80,33 @@ pub struct Grant {
     /// Longest a single call into the stage may run (epoch deadline).
     #[serde(serialize_with = "millis", rename = "call_deadline_ms")]
     pub call_deadline: Duration,
+    /// Host memory the stage can make the host hold beyond its own budget.
+    pub host: HostBounds,
+}
+
+/// Bounds on what a stage can make the host allocate on its behalf, outside
+/// its linear memory budget (docs/DESIGN.md rule 6).
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+pub struct HostBounds {
+    /// Largest value, in bytes, the stage may pass to the host in one call
+    /// to an import (wasmtime's "hostcall fuel"; its default is 128 MiB).
+    pub hostcall_bytes: usize,
+    /// Most live handles the host keeps for the stage at once: WASI
+    /// resources (open files and directories, sockets, streams, pollables)
+    /// and component-model handles. Every open file descriptor is one, so
+    /// this also bounds the descriptors a stage can hold open.
+    pub handles: usize,
+}
+
+impl HostBounds {
+    /// The bounds of every stage: the largest value a stage legitimately
+    /// passes to an import is a 4 KiB write or a JWS signing input of a few
+    /// KiB, and none holds more than a few dozen handles (the network stage:
+    /// a connection's socket, streams and pollables).
+    pub const STAGE: HostBounds = HostBounds {
+        hostcall_bytes: 4 * MIB,
+        handles: 256,
+    };
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -107,6 +134,7 @@ impl Grant {
             host_imports: Vec::new(),
             memory_bytes: memory_mib * MIB,
             call_deadline: Duration::from_secs(deadline_s),
+            host: HostBounds::STAGE,
         }
     }
 
@@ -115,7 +143,7 @@ impl Grant {
         self
     }
 
-    /// The grant of each stage for this invocation, in the order of DESIGN.md.
+    /// The grant of each stage for this invocation, in the order of docs/DESIGN.md.
     pub fn all(opts: &Options) -> Vec<Grant> {
         use Wasi::*;
         let files = [Cli, Clocks, Filesystem];

@@ -85,6 +85,14 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // keeps it past --timeout. Disarmed before the install (step 11).
     let hard_deadline = rt.bound_run(opts.timeout);
     let now = unix_now();
+    // `--ca-file` first: a file that is unreadable, not a regular file, too
+    // large, without a certificate or holding a private key fails the run
+    // before any key is read or created.
+    let ca_pem = opts
+        .ca_file
+        .as_deref()
+        .map(crate::ca_file::read)
+        .transpose()?;
 
     // 2–3. Read (or create) the account key; 5. the domain key. First of
     // all, as acme-client opens both before anything else: a missing or bad
@@ -102,11 +110,13 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
 
     // 0. An installed certificate with these names and 30 days left is kept.
     let mut files = file_writer::load(&rt, grant(&grants, Stage::FileWriter))?;
-    let mut parser = cert_parser::load(&rt, grant(&grants, Stage::CertParser))?;
     if !opts.force {
         if let Some(pem) = files.read("cert.pem")? {
-            let info = parser.inspect(&pem)?;
-            let left = info.not_after - now;
+            // A cert-parser of its own for each input: nothing a crafted
+            // cert.pem does to one instance can touch the check of the
+            // downloaded chain.
+            let info = cert_parser::load(&rt, grant(&grants, Stage::CertParser))?.inspect(&pem)?;
+            let left = info.not_after.saturating_sub(now);
             let same = cert_parser::same_names(&info.names, &opts.names);
             log.step(&format!(
                 "0. cert.pem: names {:?}, {} days left",
@@ -127,7 +137,7 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     let mut net = network::load(&rt, grant(&grants, Stage::Network), account)?;
     let settings = Settings {
         directory_url: opts.server.url.clone(),
-        ca_pem: read_ca_file(opts)?,
+        ca_pem,
         request_timeout_ms: REQUEST_TIMEOUT.min(opts.timeout).as_millis() as u32,
         max_body_bytes: MAX_BODY_BYTES,
     };
@@ -157,10 +167,12 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
             log.warn(&e.to_string());
         }
     }
+    drop(tokens);
     authorized?;
 
     // 6. Make the request; 7. submit it; wait until the order is valid.
     let csr = domain.make_csr(&opts.names)?;
+    drop(domain);
     log.step("6. CSR made");
     let mut order = net.finalize(&order.finalize, &csr, &origin)?;
     log.step("7. order finalized");
@@ -179,12 +191,15 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // 8. Download the certificate; 9–10. its chain comes with it (RFC 8555
     // §7.4.2): check key, names and links.
     let pem = net.download(&cert_url, &origin)?;
+    drop(net);
     log.step(&format!("8. downloaded {cert_url}"));
     // A CA's clock may run a little ahead of ours (pebble does not backdate
     // notBefore): checked as of a few minutes from now, which is also
     // stricter on expiry.
-    let as_of = unix_now() + CLOCK_SKEW.as_secs() as i64;
+    let as_of = unix_now().saturating_add(CLOCK_SKEW.as_secs() as i64);
+    let mut parser = cert_parser::load(&rt, grant(&grants, Stage::CertParser))?;
     let info = parser.check(&pem, &opts.names, &spki, as_of)?;
+    drop(parser);
     log.step(&format!("9. certificate serial {} checked", info.serial));
 
     // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc). Past this
@@ -221,8 +236,16 @@ fn authorize(
     log: &Log,
 ) -> Result<(), Error> {
     let mut waiting = Vec::new();
+    let mut identifiers = std::collections::BTreeSet::new();
     for url in &order.authorizations {
+        deadline.check("fetch authorization")?;
         let authz = net.get_authorization(url, &opts.names, origin)?;
+        if !identifiers.insert(authz.identifier.to_ascii_lowercase()) {
+            return Err(Error::Protocol {
+                step: "fetch authorization",
+                message: format!("a second authorization for {} ({url})", authz.identifier),
+            });
+        }
         if authz.status == "valid" {
             continue;
         }
@@ -301,16 +324,4 @@ fn order_failed(order: &Order) -> Error {
             order.error.as_deref().unwrap_or("no reason given")
         ),
     }
-}
-
-/// `--ca-file`: the host reads the user's file and hands the bytes to the
-/// network stage, which parses them.
-fn read_ca_file(opts: &Options) -> Result<Option<Vec<u8>>, Error> {
-    let Some(path) = &opts.ca_file else {
-        return Ok(None);
-    };
-    std::fs::read(path).map(Some).map_err(|e| Error::File {
-        path: format!("--ca-file {}", path.display()),
-        message: e.to_string(),
-    })
 }

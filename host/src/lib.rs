@@ -1,10 +1,11 @@
 //! acmebox: an ACME (RFC 8555) client whose stages — account key, domain
 //! key, network, challenge files, certificate parsing, file writing — each run
 //! as a WebAssembly component in a wasmtime sandbox granted only what it
-//! needs. See docs/ARCHITECTURE.md for the map and ../DESIGN rules.
+//! needs. See docs/ARCHITECTURE.md for the map and docs/DESIGN.md for the rules.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod ca_file;
 pub mod embedded;
 #[allow(missing_docs)]
 pub mod engine_config;
@@ -16,6 +17,7 @@ pub mod linker;
 pub mod log;
 pub mod modes;
 pub mod options;
+pub mod reach;
 pub mod report;
 pub mod resolver;
 pub mod sandbox;

@@ -1,4 +1,4 @@
-//! The resource limits of a stage's store (DESIGN.md rule 6): one memory
+//! The resource limits of a stage's store (docs/DESIGN.md rule 6): one memory
 //! budget for all of the stage's linear memories together, a bound on table
 //! elements, and few instances, tables and memories.
 //!

@@ -1,5 +1,5 @@
 //! Per-stage linkers holding only the WASI interfaces of the stage's grant
-//! (DESIGN.md rule 5), and the check that refuses a component importing
+//! (docs/DESIGN.md rule 5), and the check that refuses a component importing
 //! anything else, before it runs, naming the stage and the interface; and
 //! the one WASI function no stage may call even inside its grant
 //! (`symlink-at`, see `deny_symlinks`).

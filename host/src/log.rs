@@ -1,4 +1,11 @@
-//! `-v`: each step of the issuance on standard error.
+//! Everything acmebox prints to standard error goes through here: `-v`
+//! steps, warnings and the final error line. Text that came from a stage or
+//! the server (problem documents, URLs, a stage's error string) is untrusted,
+//! so [`clean`] escapes every control character before it reaches a
+//! terminal, a cron mail or the journal: a CR or LF cannot forge a line, an
+//! ESC cannot erase one, retitle a window or write the clipboard (OSC 52).
+
+use std::fmt::Write as _;
 
 /// Where progress goes.
 #[derive(Clone, Copy, Debug, Default)]
@@ -11,12 +18,69 @@ impl Log {
     /// A step, shown with `-v`.
     pub fn step(&self, message: &str) {
         if self.verbose > 0 {
-            eprintln!("acmebox: {message}");
+            line(message);
         }
     }
 
     /// Something the user should know even without `-v`.
     pub fn warn(&self, message: &str) {
-        eprintln!("acmebox: warning: {message}");
+        line(&format!("warning: {message}"));
+    }
+}
+
+/// Print `acmebox: MESSAGE` and a newline on standard error, `message`
+/// cleaned. A closed standard error is ignored (no panic, unlike
+/// `eprintln!`).
+pub fn line(message: &str) {
+    let text = format!("acmebox: {}\n", clean(message));
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
+}
+
+/// `text` with every control character escaped: C0 (including CR, LF, TAB
+/// and ESC), DEL and C1 as `\xNN` / `\u{NN}`, and the Unicode line and
+/// paragraph separators and bidirectional overrides, which reorder or break
+/// what a terminal shows, as `\u{NNNN}`. Backslashes are left alone: the
+/// result is for eyes, not for parsing back.
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || is_format_trap(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters that are not controls but change how a line is displayed:
+/// line/paragraph separators and the bidirectional embeddings, overrides and
+/// isolates (the "Trojan Source" characters).
+fn is_format_trap(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn control_bytes_are_escaped() {
+        let hostile = "a\r\nacmebox: forged\x1b]52;c;aGk=\x07\x1b[2K\u{7f}\u{9b}\u{85}\u{202e}z";
+        let text = clean(hostile);
+        assert!(
+            !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{text:?}"
+        );
+        assert_eq!(
+            text,
+            "a\\u{d}\\u{a}acmebox: forged\\u{1b}]52;c;aGk=\\u{7}\\u{1b}[2K\\u{7f}\\u{9b}\\u{85}\\u{202e}z"
+        );
+    }
+
+    #[test]
+    fn ordinary_text_is_unchanged() {
+        let text = "network stage, fetch directory: https://ca.example/dir: résumé ✓";
+        assert_eq!(clean(text), text);
     }
 }

@@ -8,7 +8,7 @@ use acmebox::log::Log;
 use acmebox::options::{IssueArgs, Options};
 use acmebox::sandbox::Runtime;
 use acmebox::stage::Stage;
-use acmebox::{embedded, modes, report};
+use acmebox::{embedded, modes, reach, report};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -64,7 +64,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("acmebox: {e:#}");
+            // Messages carry text from stages and the server: cleaned.
+            acmebox::log::line(&format!("{e:#}"));
             ExitCode::from(1)
         }
     }
@@ -82,8 +83,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 verbose: opts.verbose,
             };
             modes::private_umask();
-            for warning in report::overlaps(&Grant::all(&opts)) {
-                log.step(&format!("note: {warning}"));
+            let grants = Grant::all(&opts);
+            // A key inside another stage's writable grant is refused here,
+            // before anything runs; what is only readable is warned about.
+            for warning in reach::check(&opts, &grants)?
+                .into_iter()
+                .chain(report::overlaps(&grants))
+            {
+                log.warn(&warning);
             }
             Ok(match issue::run(&opts, &log)? {
                 Outcome::Changed => 0,
@@ -107,13 +114,20 @@ fn grants(args: &IssueArgs, json: bool) -> anyhow::Result<u8> {
     } else {
         report::text(&reports)
     };
+    let mut refused = false;
     if !json {
+        let reached = reach::keys_reached(&opts, &grants);
+        for r in &reached {
+            let label = if r.write { "refused" } else { "warning" };
+            out += &format!("{label}: {r}\n");
+            refused |= r.write;
+        }
         for warning in report::overlaps(&grants) {
             out += &format!("note: {warning}\n");
         }
     }
     print_out(&out)?;
-    Ok(0)
+    Ok(if refused { 1 } else { 0 })
 }
 
 fn export(dir: &std::path::Path) -> anyhow::Result<u8> {

@@ -4,7 +4,7 @@
 //! documents the JSON.
 
 use crate::embedded;
-use crate::grant::{Grant, NetGrant, Wasi};
+use crate::grant::{Grant, HostBounds, NetGrant, Wasi};
 use crate::linker;
 use crate::sandbox::Runtime;
 use serde::Serialize;
@@ -31,6 +31,8 @@ pub struct StageReport {
     pub memory_bytes: usize,
     /// CPU bound: epoch deadline of each call, milliseconds.
     pub call_deadline_ms: u128,
+    /// What the stage can make the host allocate beyond its memory.
+    pub host: HostBounds,
 }
 
 /// A preopened directory.
@@ -68,6 +70,7 @@ pub fn reports(rt: &Runtime, grants: &[Grant]) -> wasmtime::Result<Vec<StageRepo
                 host_imports: g.host_imports.clone(),
                 memory_bytes: g.memory_bytes,
                 call_deadline_ms: g.call_deadline.as_millis(),
+                host: g.host,
             })
         })
         .collect()
@@ -109,9 +112,12 @@ pub fn text(reports: &[StageReport]) -> String {
         }
         let _ = writeln!(
             out,
-            "  limits     memory {} MiB, {} ms per call",
+            "  limits     memory {} MiB, {} ms per call, {} KiB per value passed to the host, \
+             {} host handles (files, sockets, streams)",
             r.memory_bytes >> 20,
-            r.call_deadline_ms
+            r.call_deadline_ms,
+            r.host.hostcall_bytes >> 10,
+            r.host.handles
         );
         for (i, line) in grouped(&r.imports).iter().enumerate() {
             let label = if i == 0 { "imports" } else { "" };
@@ -144,10 +150,11 @@ fn grouped(imports: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Directories granted to one stage that lie inside another stage's, where
-/// the wider grant could read the narrower one's files (e.g. the default
-/// domain key directory /etc/ssl/acme/private inside the certificate
-/// directory /etc/ssl/acme).
+/// Directories granted to one stage that lie inside another stage's (paths
+/// resolved as the file system will, see reach.rs), where the wider grant
+/// could read the narrower one's files. Key files reached this way are
+/// refused or warned about by [`crate::reach::check`]; this reports the
+/// directories.
 pub fn overlaps(grants: &[Grant]) -> Vec<String> {
     let mut found = Vec::new();
     for a in grants {
@@ -157,8 +164,8 @@ pub fn overlaps(grants: &[Grant]) -> Vec<String> {
             }
             for da in &a.directories {
                 for db in &b.directories {
-                    let inner = std::path::absolute(&da.host).unwrap_or(da.host.clone());
-                    let outer = std::path::absolute(&db.host).unwrap_or(db.host.clone());
+                    let inner = crate::reach::resolve(&da.host);
+                    let outer = crate::reach::resolve(&db.host);
                     if inner.starts_with(&outer) {
                         found.push(format!(
                             "{} directory {} is inside the {} stage's {}: {} can reach it",

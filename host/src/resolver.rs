@@ -1,4 +1,4 @@
-//! Names are granted, not lookups (DESIGN.md rule 4): the network stage has no
+//! Names are granted, not lookups (docs/DESIGN.md rule 4): the network stage has no
 //! WASI name lookup. It asks this resolver, which answers only for the granted
 //! host names and remembers what it answered; the connect check then admits
 //! exactly those addresses, on the granted port. The first answer for a name

@@ -107,15 +107,19 @@ impl Runtime {
         let resolver = grant.network.as_ref().map(Resolver::new);
         let ctx = wasi_ctx(grant, resolver.as_ref())?;
         let limits = Limits::new(grant.memory_bytes);
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(grant.host.handles);
         let state = StageState {
             ctx,
-            table: ResourceTable::new(),
+            table,
             limits,
             resolver,
             data,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
+        store.set_hostcall_fuel(grant.host.hostcall_bytes);
+        store.set_max_component_handles(grant.host.handles);
         let ticks = (grant.call_deadline.as_millis() / TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
         let loaded = linker::wasi_linker(&self.engine, grant)

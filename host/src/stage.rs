@@ -1,4 +1,4 @@
-//! The six stages, named as in DESIGN.md.
+//! The six stages, named as in docs/DESIGN.md.
 
 use serde::Serialize;
 use std::fmt;
@@ -22,7 +22,7 @@ pub enum Stage {
 }
 
 impl Stage {
-    /// Every stage, in the order of DESIGN.md.
+    /// Every stage, in the order of docs/DESIGN.md.
     pub const ALL: [Stage; 6] = [
         Stage::Account,
         Stage::DomainKey,

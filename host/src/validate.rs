@@ -1,5 +1,5 @@
 //! Validation of values at the host's boundary: command-line input, and WIT
-//! values coming back from stages (which are untrusted: DESIGN.md rule 2).
+//! values coming back from stages (which are untrusted: docs/DESIGN.md rule 2).
 
 /// The scheme, host and port of an https URL.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,10 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use testbed::Testbed;
 
-/// A scratch place for one client: `keys/` and `certs/`.
+/// A scratch place for one client: `keys/account/`, `keys/domain/` and
+/// `certs/`. Each key has a directory of its own: acmebox refuses to run
+/// when a key lies inside another stage's writable grant.
 pub struct Client {
     _dir: tempfile::TempDir,
-    /// Holds account.pem and domain.pem.
+    /// Holds `account/account.pem` and `domain/domain.pem`.
     pub keys: PathBuf,
     /// Where cert.pem, chain.pem and fullchain.pem go.
     pub certs: PathBuf,
@@ -24,7 +26,8 @@ impl Client {
         let dir = tempfile::tempdir().expect("temporary directory");
         let keys = dir.path().join("keys");
         let certs = dir.path().join("certs");
-        std::fs::create_dir(&keys).expect("keys dir");
+        std::fs::create_dir_all(keys.join("account")).expect("account key dir");
+        std::fs::create_dir_all(keys.join("domain")).expect("domain key dir");
         std::fs::create_dir(&certs).expect("certs dir");
         Client {
             _dir: dir,
@@ -35,12 +38,12 @@ impl Client {
 
     /// The account key file.
     pub fn account_key(&self) -> PathBuf {
-        self.keys.join("account.pem")
+        self.keys.join("account").join("account.pem")
     }
 
     /// The domain key file.
     pub fn domain_key(&self) -> PathBuf {
-        self.keys.join("domain.pem")
+        self.keys.join("domain").join("domain.pem")
     }
 
     /// The options naming this client's files, the directory URL and the
@@ -85,7 +88,8 @@ impl Client {
 
     /// Every file in the key and certificate directories, with its bytes.
     pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
-        let mut all = snapshot(&self.keys);
+        let mut all = snapshot(&self.keys.join("account"));
+        all.extend(snapshot(&self.keys.join("domain")));
         all.extend(snapshot(&self.certs));
         all
     }

@@ -1,6 +1,6 @@
 //! The rows of the matrix about what the stage is given at all: the
 //! environment and arguments, interfaces outside its grant, and the grants
-//! themselves against DESIGN.md's table.
+//! themselves against docs/DESIGN.md's table.
 
 use crate::support::*;
 use acmebox::stage::Stage;
@@ -32,7 +32,7 @@ pub fn read_environment_and_arguments(stage: Stage) {
     assert_host_refused(stage, "read stdin", a.attack("stdin", ""), "closed");
 }
 
-/// Import interfaces DESIGN.md does not give the stage: every WASI group
+/// Import interfaces docs/DESIGN.md does not give the stage: every WASI group
 /// it lacks, the account stage's signer (the account key) unless it is
 /// the network stage, and the domain-key stage's CSR maker (no stage).
 pub fn import_interfaces_outside_grant(stage: Stage) {

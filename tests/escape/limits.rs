@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 /// The CPU deadline of the spin tests. The real deadlines are 5 to 60 s
-/// (DESIGN.md; checked against the grant first): spinning that long in each
+/// (docs/DESIGN.md; checked against the grant first): spinning that long in each
 /// of six tests would make this suite take minutes on a small machine. The
 /// sandbox turns whatever `call_deadline` the grant holds into the epoch
 /// deadline, so the test runs the stage's real grant with only this field
@@ -28,7 +28,7 @@ const BLOCK_MS: &str = "3600000";
 /// [`GRACE`]: it wakes at the limit, so this is scheduling and process exit.
 const WATCHDOG_SLACK: Duration = Duration::from_secs(3);
 
-/// Allocate a MiB past the limit DESIGN.md gives the stage.
+/// Allocate a MiB past the limit docs/DESIGN.md gives the stage.
 pub fn allocate_past_memory_limit(stage: Stage) {
     let mib = expect(stage).memory_mib;
     let scene = Scene::new();

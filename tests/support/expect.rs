@@ -1,5 +1,5 @@
-//! What each stage may have (DESIGN.md, "The stages"; the memory limits and
-//! deadlines, which DESIGN.md leaves open, as grant.rs set them for issue #3),
+//! What each stage may have (docs/DESIGN.md, "The stages"; the memory limits and
+//! deadlines, which docs/DESIGN.md leaves open, as grant.rs set them for issue #3),
 //! written out here rather than read from grant.rs: a test compares the two,
 //! so a widened grant fails.
 //!
@@ -11,7 +11,7 @@ use acmebox::stage::Stage;
 use acmebox::Error;
 use std::time::Duration;
 
-/// What DESIGN.md grants one stage.
+/// What docs/DESIGN.md grants one stage.
 pub struct Expect {
     /// Its one directory: where the stage sees it, and whether it may write.
     pub dir: Option<(&'static str, bool)>,
@@ -39,7 +39,7 @@ pub const GROUPS: [Wasi; 5] = [
 ];
 
 impl Expect {
-    /// Whether DESIGN.md gives the stage the WASI group `w`.
+    /// Whether docs/DESIGN.md gives the stage the WASI group `w`.
     pub fn has(&self, w: Wasi) -> bool {
         match w {
             Wasi::Cli => true,
@@ -51,7 +51,7 @@ impl Expect {
     }
 }
 
-/// The grants of DESIGN.md for a run without -n/-N (key directories are
+/// The grants of docs/DESIGN.md for a run without -n/-N (key directories are
 /// read-only).
 pub fn expect(stage: Stage) -> Expect {
     let e = |dir, network, clocks, random, signer, memory_mib, deadline_s| Expect {
@@ -73,14 +73,14 @@ pub fn expect(stage: Stage) -> Expect {
     }
 }
 
-/// `stage` refuses `kind` at load (DESIGN.md rule 5) with its real grant,
+/// `stage` refuses `kind` at load (docs/DESIGN.md rule 5) with its real grant,
 /// naming an import that starts with `interface`.
 ///
 /// A component importing an interface also imports what that interface uses:
 /// wasi:filesystem/types uses wasi:clocks' `datetime`, so the file-system
 /// component imports wasi:clocks/wall-clock too, and cert-parser (no clocks)
 /// names that first. Then the load is repeated with that group added to the
-/// grant, after checking DESIGN.md denies the stage that group as well, until
+/// grant, after checking docs/DESIGN.md denies the stage that group as well, until
 /// the refusal names `interface` itself.
 pub fn assert_refused_at_load(scene: &Scene, stage: Stage, kind: Hostile, interface: &str) {
     let mut grant = scene.grant(stage);
@@ -104,7 +104,7 @@ pub fn assert_refused_at_load(scene: &Scene, stage: Stage, kind: Hostile, interf
             .unwrap_or_else(|| panic!("{stage} refused {import}, expected {interface}"));
         assert!(
             !expect(stage).has(group),
-            "{stage} refused {import}, which DESIGN.md grants it"
+            "{stage} refused {import}, which docs/DESIGN.md grants it"
         );
         grant.wasi.push(group);
     }

@@ -2,16 +2,15 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write as _};
-use std::path::{Path, PathBuf};
-
-use ring::rand::{SecureRandom as _, SystemRandom};
+use std::path::Path;
 
 use crate::{Key, KeyError};
 
 /// Read the PEM key `dir/name`. When it does not exist and `create` is
-/// true, generate an ECDSA P-256 key and write it there as PKCS#8 PEM,
-/// atomically: a new temporary file in `dir`, synced, then renamed into
-/// place. An existing key file is never overwritten.
+/// true, generate an ECDSA P-256 key and write it there as PKCS#8 PEM, in a
+/// file created exclusively (never replacing a file or following a link
+/// that appeared meanwhile) and synced. An existing key file is never
+/// overwritten.
 ///
 /// `name` must be a plain file name: not empty, no '/', not "." or "..".
 pub fn load_or_create(dir: &Path, name: &str, create: bool) -> Result<Key, KeyError> {
@@ -48,36 +47,24 @@ fn io_error(action: &'static str, name: &str, source: io::Error) -> KeyError {
 
 fn create_key(dir: &Path, name: &str, path: &Path) -> Result<Key, KeyError> {
     let key = Key::generate()?;
-    let temp = temp_path(dir, name)?;
-    let written = write_new(&temp, key.to_pkcs8_pem().as_bytes())
-        .map_err(|e| io_error("write", name, e))
-        .and_then(|()| {
-            // rename replaces silently: refuse if a key appeared meanwhile.
-            if fs::symlink_metadata(path).is_ok() {
-                let exists = io::Error::from(io::ErrorKind::AlreadyExists);
-                return Err(io_error("create", name, exists));
-            }
-            fs::rename(&temp, path).map_err(|e| io_error("create", name, e))
-        });
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(e);
+    // Created exclusively under its final name: never replaces a key that
+    // another run created meanwhile (a rename would, silently), and never
+    // follows a link planted at the name. WASI offers no rename that refuses
+    // to replace, and link-at is denied to every stage, so there is no
+    // temporary file: a crash in the middle of the write can leave a short
+    // file, which the next run refuses to parse (nothing is lost: there was
+    // no key before).
+    if let Err(e) = write_new(path, key.to_pkcs8_pem().as_bytes()) {
+        if e.kind() != io::ErrorKind::AlreadyExists {
+            let _ = fs::remove_file(path);
+        }
+        return Err(io_error("create", name, e));
     }
-    // Make the rename durable where the platform allows; best effort.
+    // Make the new entry durable where the platform allows; best effort.
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
     Ok(key)
-}
-
-/// `dir/.NAME.tmp-RANDOM`, in the same directory so rename is atomic.
-fn temp_path(dir: &Path, name: &str) -> Result<PathBuf, KeyError> {
-    let mut bytes = [0u8; 8];
-    SystemRandom::new()
-        .fill(&mut bytes)
-        .map_err(|_| KeyError::Random)?;
-    let suffix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(dir.join(format!(".{name}.tmp-{suffix}")))
 }
 
 /// Write `data` to a file that must not exist yet, readable only by its

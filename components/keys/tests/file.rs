@@ -79,3 +79,18 @@ fn rejects_names_that_are_not_plain() {
     assert!(fs::read_dir(&dir).expect("list").next().is_none());
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// Creating a key never follows a link planted at its name (a dangling one
+/// reads as "not found"): the create fails and nothing appears at the
+/// link's target.
+#[cfg(unix)]
+#[test]
+fn create_never_follows_a_planted_link() {
+    let dir = scratch("planted");
+    let target = dir.join("elsewhere.pem");
+    std::os::unix::fs::symlink(&target, dir.join("privkey.pem")).expect("symlink");
+    let e = err(load_or_create(&dir, "privkey.pem", true));
+    assert!(matches!(e, KeyError::Io { .. }), "{e}");
+    assert!(!target.exists(), "the key was written through the link");
+    let _ = fs::remove_dir_all(&dir);
+}

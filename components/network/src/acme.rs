@@ -27,7 +27,8 @@ pub trait Signer {
     fn sign(&self, input: &str) -> Result<String, String>;
 }
 
-/// An order as returned to the host; `error` is the raw problem JSON.
+/// An order as returned to the host; `error` is the problem document as one
+/// cleaned line (`type: detail (identifier: type: detail)...`).
 #[derive(Debug, PartialEq)]
 pub struct Order {
     pub url: String,
@@ -47,8 +48,8 @@ pub struct Challenge {
     pub status: String,
 }
 
-/// An authorization as returned to the host; `error` is the raw problem
-/// JSON of the first challenge that carries one (§7.1.5).
+/// An authorization as returned to the host; `error` is the problem of the
+/// first challenge that carries one (§7.1.5), as one cleaned line.
 #[derive(Debug, PartialEq)]
 pub struct Authorization {
     pub url: String,
@@ -151,7 +152,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
             url: url.to_string(),
             identifier: authz.identifier.value,
             status: authz.status,
-            error: error.map(|e| e.get().to_string()),
+            error: error.map(|e| e.to_string()),
             challenges: (authz.challenges.into_iter())
                 .map(|c| Challenge {
                     kind: c.kind,
@@ -218,7 +219,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
             authorizations: o.authorizations,
             finalize: o.finalize,
             certificate: o.certificate,
-            error: o.error.map(|e| e.get().to_string()),
+            error: o.error.map(|e| e.to_string()),
         })
     }
 

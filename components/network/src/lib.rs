@@ -12,7 +12,9 @@
 //! Mozilla roots (ureq cannot combine the two); without it the webpki roots
 //! are used. IP-literal hosts are resolved through the import as well, so the
 //! host decides every address. The `error` strings of orders and
-//! authorizations are the server's problem documents as raw JSON.
+//! authorizations are the server's problem documents rendered as one line
+//! (`type: detail`, subproblems in parentheses) with control characters
+//! replaced: the host prints them as they are.
 
 #![deny(unsafe_code)]
 

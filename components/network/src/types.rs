@@ -24,7 +24,8 @@ pub struct Identifier {
     pub value: String,
 }
 
-/// An order object (§7.1.3). `error` is kept as the raw problem document.
+/// An order object (§7.1.3). `error` is the problem document (§6.7) of a
+/// failed order.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Order {
@@ -32,7 +33,8 @@ pub struct Order {
     pub authorizations: Vec<String>,
     pub finalize: String,
     pub certificate: Option<String>,
-    pub error: Option<Box<RawValue>>,
+    #[serde(default, deserialize_with = "lenient_problem")]
+    pub error: Option<Problem>,
 }
 
 /// An authorization object (§7.1.4).
@@ -45,7 +47,8 @@ pub struct Authorization {
 }
 
 /// A challenge object (§7.1.5, §8). `token` is absent for challenge types
-/// without one; it is then empty. `error` is the raw problem document.
+/// without one; it is then empty. `error` is the problem of a failed
+/// validation (§7.1.5).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Challenge {
@@ -55,7 +58,22 @@ pub struct Challenge {
     #[serde(default)]
     pub token: String,
     pub status: String,
-    pub error: Option<Box<RawValue>>,
+    #[serde(default, deserialize_with = "lenient_problem")]
+    pub error: Option<Problem>,
+}
+
+/// An `error` member that is not a problem document (an unexpected shape
+/// from a buggy server) is kept as a placeholder problem rather than failing
+/// the whole object: the status already says the object failed.
+fn lenient_problem<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Problem>, D::Error> {
+    let raw = Option::<Box<RawValue>>::deserialize(d)?;
+    Ok(raw.map(|raw| {
+        serde_json::from_str::<Problem>(raw.get()).unwrap_or_else(|_| Problem {
+            kind: String::new(),
+            detail: "the server's error is not a problem document".into(),
+            subproblems: Vec::new(),
+        })
+    }))
 }
 
 /// A problem document (RFC 7807, RFC 8555 §6.7).
@@ -114,7 +132,10 @@ impl std::fmt::Display for Problem {
     /// `type: detail`, then each subproblem in parentheses. Control
     /// characters from the server are replaced so the text is safe to print.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", clean(&self.kind), clean(&self.detail))?;
+        match (clean(&self.kind), clean(&self.detail)) {
+            (kind, detail) if kind.is_empty() => write!(f, "{detail}")?,
+            (kind, detail) => write!(f, "{kind}: {detail}")?,
+        }
         for sub in &self.subproblems {
             let who = sub.identifier.as_ref().map_or("", |i| i.value.as_str());
             write!(
@@ -129,9 +150,11 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// Replace control characters so that server text cannot steer a terminal.
+/// Replace control characters so that server text cannot steer a terminal,
+/// and trim surrounding whitespace (a trailing newline in `detail`).
 pub fn clean(s: &str) -> String {
-    s.chars()
+    s.trim()
+        .chars()
         .map(|c| if c.is_control() { '\u{fffd}' } else { c })
         .collect()
 }
@@ -167,8 +190,8 @@ mod tests {
         assert_eq!(o.finalize, "https://l/f/1");
         assert!(o.certificate.is_none());
         assert_eq!(
-            o.error.unwrap().get(),
-            r#"{"type":"urn:ietf:params:acme:error:unauthorized", "detail":"no"}"#
+            o.error.map(|p| p.to_string()).as_deref(),
+            Some("urn:ietf:params:acme:error:unauthorized: no")
         );
         assert!(serde_json::from_str::<Order>(r#"{"status":"valid"}"#).is_err());
     }
@@ -188,8 +211,8 @@ mod tests {
         assert_eq!(a.challenges[0].token, "tok_en-1");
         assert_eq!(a.challenges[1].token, "");
         assert_eq!(
-            a.challenges[1].error.as_ref().unwrap().get(),
-            r#"{"type":"t"}"#
+            a.challenges[1].error.as_ref().map(|p| p.to_string()),
+            Some("t: ".to_string())
         );
     }
 
@@ -208,6 +231,30 @@ mod tests {
         );
         assert!(Problem::parse(b"<html>").is_none());
         assert!(Problem::parse(b"{}").is_none());
+    }
+
+    #[test]
+    fn problem_with_line_breaks_renders_as_one_line() {
+        let p = Problem::parse(
+            br#"{"type":"urn:x\r\nforged: line","detail":"a\nb\u0085c\u009bd\u0007\n"}"#,
+        )
+        .unwrap();
+        let text = p.to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert_eq!(
+            text,
+            "urn:x\u{fffd}\u{fffd}forged: line: a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}"
+        );
+    }
+
+    #[test]
+    fn error_member_that_is_not_a_problem_is_kept_as_a_placeholder() {
+        let o: Order = serde_json::from_str(
+            r#"{"status":"invalid","authorizations":[],"finalize":"f","error":"oops\n"}"#,
+        )
+        .unwrap();
+        let text = o.error.map(|p| p.to_string()).unwrap_or_default();
+        assert_eq!(text, "the server's error is not a problem document");
     }
 
     #[test]

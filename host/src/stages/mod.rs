@@ -1,6 +1,6 @@
 //! The host side of each stage: its world's bindings (`bindgen!`), how it is
 //! loaded from the embedded component with its grant, and typed calls that
-//! check what comes back (DESIGN.md rule 2: a stage is untrusted too).
+//! check what comes back (docs/DESIGN.md rule 2: a stage is untrusted too).
 
 pub mod account;
 pub mod cert_parser;

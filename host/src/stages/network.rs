@@ -127,13 +127,34 @@ impl Network {
         Ok(kid)
     }
 
-    /// Create an order for `names`.
+    /// Create an order for `names`. The order may list at most one
+    /// authorization per requested name (RFC 8555 §7.1.3: one per
+    /// identifier, fewer when some are already valid), each URL once: a
+    /// server or stage asking for more would have the challenge stage write
+    /// that many token files.
     pub fn new_order(&mut self, names: &[String], origin: &Origin) -> Result<Order, Error> {
         let step = "new order";
         let order = self.call(step, |b, s| {
             b.acmebox_stages_acme().call_new_order(s, names)
         })?;
         check_order(step, &order, origin)?;
+        if order.authorizations.len() > names.len() {
+            return Err(refuse(
+                step,
+                format!(
+                    "the order lists {} authorizations for {} requested names",
+                    order.authorizations.len(),
+                    names.len()
+                ),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(url) = order.authorizations.iter().find(|u| !seen.insert(*u)) {
+            return Err(refuse(
+                step,
+                format!("the order lists authorization {url} twice"),
+            ));
+        }
         Ok(order)
     }
 

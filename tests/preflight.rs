@@ -1,0 +1,150 @@
+//! Refusals made before anything runs, without a server: a key inside
+//! another stage's writable grant (however the path is spelled) and a
+//! `--ca-file` that is not a file of certificates. Each must exit 1 with
+//! one line naming what is wrong, before any key is created.
+
+mod common;
+
+use common::{acmebox, Client, Run};
+use std::path::Path;
+
+/// Options for `client` against a server nobody runs (port 9), with `-nN`
+/// so that a run getting as far as the key stages would create keys.
+fn args(client: &Client, challenge: &Path, domain_key: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+    let path = |p: &Path| p.display().to_string();
+    args.extend([
+        "-nN".into(),
+        "--directory".into(),
+        "https://localhost:9/dir".into(),
+        "-C".into(),
+        path(challenge),
+        "-c".into(),
+        path(&client.certs),
+        "-f".into(),
+        path(&client.account_key()),
+        "-k".into(),
+        path(domain_key),
+        "a.example.com".into(),
+    ]);
+    args
+}
+
+#[track_caller]
+fn refused(run: &Run, needles: &[&str]) {
+    run.expect_code(1);
+    for needle in needles {
+        assert!(
+            run.stderr.contains(needle),
+            "stderr should mention {needle:?}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(run.stderr.lines().count(), 1, "one line: {}", run.stderr);
+}
+
+#[test]
+fn key_inside_writable_challenge_directory_is_refused() {
+    let client = Client::new();
+    let challenge = client.keys.join("domain");
+    let run = acmebox(&args(&client, &challenge, &client.domain_key(), &[]));
+    refused(&run, &["domain key", "challenge stage", "writable"]);
+    assert!(client.snapshot().is_empty(), "{:?}", client.snapshot());
+}
+
+#[test]
+fn key_reached_through_dotdot_is_refused() {
+    let client = Client::new();
+    let challenge = client.keys.join("domain");
+    let spelled = client.keys.join("account/../domain/domain.pem");
+    let run = acmebox(&args(&client, &challenge, &spelled, &[]));
+    refused(&run, &["domain key", "challenge stage"]);
+    assert!(client.snapshot().is_empty(), "{:?}", client.snapshot());
+}
+
+#[cfg(unix)]
+#[test]
+fn key_reached_through_symlinked_directory_is_refused() {
+    let client = Client::new();
+    let link = client.keys.join("link-to-domain");
+    std::os::unix::fs::symlink(client.keys.join("domain"), &link).expect("symlink");
+    // -C names the link; the key is named through the real directory.
+    let run = acmebox(&args(&client, &link, &client.domain_key(), &[]));
+    refused(&run, &["domain key", "challenge stage"]);
+    assert!(client.snapshot().is_empty(), "{:?}", client.snapshot());
+}
+
+#[test]
+fn both_keys_in_one_directory_with_n_is_refused() {
+    let client = Client::new();
+    let shared = client.keys.join("account").join("domain.pem");
+    let challenge = client.keys.join("elsewhere");
+    std::fs::create_dir(&challenge).expect("challenge dir");
+    let run = acmebox(&args(&client, &challenge, &shared, &[]));
+    refused(
+        &run,
+        &["stage's writable directory", "keep each key in a directory"],
+    );
+    assert!(client.snapshot().is_empty(), "{:?}", client.snapshot());
+}
+
+/// Options with a good layout and `--ca-file FILE`.
+fn with_ca_file(client: &Client, ca_file: &Path) -> Vec<String> {
+    let challenge = client.keys.join("challenge");
+    std::fs::create_dir_all(&challenge).expect("challenge dir");
+    let file = ca_file.display().to_string();
+    let extra = ["--ca-file", &file, "--timeout", "10"];
+    args(client, &challenge, &client.domain_key(), &extra)
+}
+
+const CERT: &str = "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n";
+
+#[test]
+fn ca_file_with_private_key_is_refused_before_keys_are_made() {
+    let client = Client::new();
+    let ca = client.certs.join("combined.pem");
+    let pem = format!("{CERT}-----BEGIN PRIVATE KEY-----\nS0VZ\n-----END PRIVATE KEY-----\n");
+    std::fs::write(&ca, pem).expect("write");
+    let run = acmebox(&with_ca_file(&client, &ca));
+    refused(
+        &run,
+        &["--ca-file", &ca.display().to_string(), "private key"],
+    );
+    assert!(!client.account_key().exists() && !client.domain_key().exists());
+}
+
+#[test]
+fn ca_file_without_certificate_is_refused_before_keys_are_made() {
+    let client = Client::new();
+    let ca = client.certs.join("empty.pem");
+    std::fs::write(&ca, "nothing here\n").expect("write");
+    let run = acmebox(&with_ca_file(&client, &ca));
+    refused(
+        &run,
+        &["--ca-file", &ca.display().to_string(), "no PEM certificate"],
+    );
+    assert!(!client.account_key().exists() && !client.domain_key().exists());
+}
+
+#[test]
+fn oversized_ca_file_is_refused() {
+    let client = Client::new();
+    let ca = client.certs.join("huge.pem");
+    std::fs::write(&ca, CERT.repeat(30_000)).expect("write");
+    let run = acmebox(&with_ca_file(&client, &ca));
+    refused(&run, &["--ca-file", "larger than"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn ca_file_that_is_a_fifo_is_refused_without_blocking() {
+    let client = Client::new();
+    let ca = client.certs.join("fifo.pem");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&ca)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let run = acmebox(&with_ca_file(&client, &ca));
+    refused(&run, &["--ca-file", "not a regular file"]);
+}
