@@ -92,6 +92,16 @@ macro_rules! escape_matrix {
             }
 
             #[test]
+            fn cannot_make_host_hold_handles_without_bound() {
+                attack::make_host_hold_handles_without_bound($stage);
+            }
+
+            #[test]
+            fn cannot_pass_host_an_oversized_value() {
+                attack::pass_host_an_oversized_value($stage);
+            }
+
+            #[test]
             fn cannot_run_past_cpu_deadline() {
                 attack::run_past_cpu_deadline($stage);
             }

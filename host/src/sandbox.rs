@@ -229,7 +229,17 @@ fn trap(grant: &Grant, step: &'static str, e: wasmtime::Error) -> Error {
             Some(Exceeded::Table) => {
                 format!("stopped: exceeded its table limit of {TABLE_ELEMENTS} elements")
             }
-            None => format!("trapped: {e:#}"),
+            None => match host_bound(&e) {
+                Some(HostBound::Handles) => format!(
+                    "stopped: exceeded its limit of {} host handles",
+                    grant.host.handles
+                ),
+                Some(HostBound::Value) => format!(
+                    "stopped: passed the host more than its limit of {} KiB in one call",
+                    grant.host.hostcall_bytes >> 10
+                ),
+                None => format!("trapped: {e:#}"),
+            },
         },
     };
     Error::Trap {
@@ -237,4 +247,32 @@ fn trap(grant: &Grant, step: &'static str, e: wasmtime::Error) -> Error {
         step,
         message,
     }
+}
+
+/// Which of a grant's [`HostBounds`](crate::grant::HostBounds) a trap came
+/// from.
+enum HostBound {
+    /// The resource table (handles) is full.
+    Handles,
+    /// A value passed to an import was larger than the hostcall fuel.
+    Value,
+}
+
+fn host_bound(e: &wasmtime::Error) -> Option<HostBound> {
+    if e.chain().any(|c| {
+        c.downcast_ref::<wasmtime::component::ResourceTableError>()
+            .is_some()
+    }) {
+        return Some(HostBound::Handles);
+    }
+    // wasmtime's error for exhausted hostcall fuel is a private type: its
+    // text is the only way to know it (pinned by the escape matrix).
+    let text = format!("{e:#}");
+    if text.contains("fuel allocated for hostcalls has been exhausted") {
+        return Some(HostBound::Value);
+    }
+    if text.contains("resource table has no free keys") {
+        return Some(HostBound::Handles);
+    }
+    None
 }

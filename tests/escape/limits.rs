@@ -64,6 +64,43 @@ pub fn balloon_through_tables(stage: Stage) {
     }
 }
 
+/// Ask the host for one handle more than the grant's bound (each a resource
+/// table entry in host memory, which the memory budget does not count),
+/// keeping them all; a control holding half the bound works.
+pub fn make_host_hold_handles_without_bound(stage: Stage) {
+    let scene = Scene::new();
+    let bound = scene.grant(stage).host.handles;
+    assert_eq!(bound, 256, "the grant's bound");
+    let mut control = scene.attacker(stage, Hostile::Bare);
+    assert_allowed(
+        stage,
+        "holding half the bound",
+        control.attack("handles", &(bound / 2).to_string()),
+    );
+    let mut a = scene.attacker(stage, Hostile::Bare);
+    let outcome = a.attack("handles", &(bound + 1).to_string());
+    let message = format!("stopped: exceeded its limit of {bound} host handles");
+    assert_trapped(stage, "attack", outcome, &message);
+}
+
+/// Pass the host one value larger than the grant's bound (wasmtime copies it
+/// into host memory before the import runs; its own default is 128 MiB); a
+/// control passing a small one works.
+pub fn pass_host_an_oversized_value(stage: Stage) {
+    let scene = Scene::new();
+    let bound = scene.grant(stage).host.hostcall_bytes;
+    assert_eq!(bound, 4 << 20, "the grant's bound");
+    let mut control = scene.attacker(stage, Hostile::Bare);
+    assert_allowed(stage, "passing 4 KiB", control.attack("big-value", "4096"));
+    let mut a = scene.attacker(stage, Hostile::Bare);
+    let outcome = a.attack("big-value", &(bound + 1).to_string());
+    let message = format!(
+        "stopped: passed the host more than its limit of {} KiB in one call",
+        bound >> 10
+    );
+    assert_trapped(stage, "attack", outcome, &message);
+}
+
 /// Loop forever.
 pub fn run_past_cpu_deadline(stage: Stage) {
     let scene = Scene::new();

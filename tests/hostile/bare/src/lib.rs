@@ -1,10 +1,11 @@
 //! Attacks with nothing but wasi:cli and wasi:io, which every stage has:
 //! read the environment, arguments, working directory and stdin; allocate
-//! past the memory limit; loop forever.
+//! past the memory limit; loop forever; make the host hold handles without
+//! bound; pass the host one huge value.
 
 wit_bindgen::generate!({ world: "acmebox-test:hostile/bare", path: ["../../../wit", "../wit"], generate_all });
 
-use wasi::cli::{environment, stdin};
+use wasi::cli::{environment, stdin, stdout};
 use wasi::io::streams::StreamError;
 
 struct Component;
@@ -26,6 +27,8 @@ impl Guest for Component {
                 Err(StreamError::LastOperationFailed(e)) => Err(e.to_debug_string()),
             },
             "alloc" => alloc(&arg),
+            "handles" => handles(&arg),
+            "big-value" => big_value(&arg),
             "spin" => spin(),
             _ => Err(format!("unknown attack {kind}")),
         }
@@ -48,6 +51,26 @@ fn alloc(arg: &str) -> Result<String, String> {
         blocks.push(block);
     }
     Ok(format!("allocated {total} bytes"))
+}
+
+/// Ask the host for `arg` stdin handles and keep them all: each is an entry
+/// in the host's resource table, in host memory.
+fn handles(arg: &str) -> Result<String, String> {
+    let want: usize = arg.parse().map_err(|e| format!("handles {arg:?}: {e}"))?;
+    let held: Vec<_> = (0..want).map(|_| stdin::get_stdin()).collect();
+    Ok(format!("holding {} handles", std::hint::black_box(&held).len()))
+}
+
+/// Pass the host one list of `arg` bytes (a write to stdout, which the host
+/// discards): the host copies it out of the stage's memory before the call.
+fn big_value(arg: &str) -> Result<String, String> {
+    let size: usize = arg.parse().map_err(|e| format!("big-value {arg:?}: {e}"))?;
+    let bytes = vec![b'x'; size];
+    match stdout::get_stdout().write(&bytes) {
+        Ok(()) => Ok(format!("passed {size} bytes")),
+        Err(StreamError::Closed) => Err("closed".into()),
+        Err(StreamError::LastOperationFailed(e)) => Err(e.to_debug_string()),
+    }
 }
 
 /// Loop forever (or until the host stops the stage).
