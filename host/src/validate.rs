@@ -44,6 +44,16 @@ pub fn same_origin(url: &str, origin: &Origin) -> Result<(), String> {
 pub fn dns_name(name: &str) -> Result<String, String> {
     let lower = name.to_ascii_lowercase();
     let bad = |why: &str| Err(format!("invalid domain name {name:?}: {why}"));
+    let bare = lower.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<std::net::IpAddr>().is_ok() {
+        return bad(
+            "it is an IP address; acmebox requests DNS names only (IP identifiers, RFC 8738, \
+             are not supported yet)",
+        );
+    }
+    if lower.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
+        return bad("its last label is all digits, as in an IP address; a DNS name's is not");
+    }
     if lower.is_empty() || lower.len() > 253 {
         return bad("must be 1 to 253 characters");
     }
@@ -90,6 +100,14 @@ mod tests {
         assert_eq!(dns_name("WWW.Example.COM").unwrap(), "www.example.com");
         for bad in ["", "com", "a..b", "-a.b", "a_b.c", "*.example.com", "a.b/c"] {
             assert!(dns_name(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn ip_addresses_are_refused_by_name() {
+        for ip in ["127.0.0.1", "10.0.0.256", "::1", "[2001:db8::1]", "1.2.3"] {
+            let err = dns_name(ip).unwrap_err();
+            assert!(err.contains("IP address"), "{ip}: {err}");
         }
     }
 
