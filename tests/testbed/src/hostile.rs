@@ -10,11 +10,11 @@
 //!
 //! ```no_run
 //! use testbed::{AfterResponse, HostileCa, Script};
-//! let ca = HostileCa::start(
-//!     Script::new()
-//!         .token("index-html-aaaaaaaaaaaaaaaa")
-//!         .after_response(AfterResponse::Invalid(r#"{"type":"x","detail":"no"}"#.into())),
-//! )?;
+//! let ca = HostileCa::start(Script {
+//!     token: Some("index-html-aaaaaaaaaaaaaaaa".into()),
+//!     after_response: AfterResponse::Invalid(r#"{"type":"x","detail":"no"}"#.into()),
+//!     ..Script::default()
+//! })?;
 //! // Run the client against ca.directory_url(), trusting ca.ca_file(); then look at
 //! // ca.requests() or ca.count("POST", "/authz/").
 //! # Ok::<(), anyhow::Error>(())
@@ -41,7 +41,7 @@ use crate::tls;
 /// How long a connection may sit idle (or a read or write take) before the CA drops it.
 const IDLE: Duration = Duration::from_secs(10);
 
-/// A step at which [`Script::problem`] answers with a problem document instead.
+/// A step at which [`Script::problem`] can answer with a problem document instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
     /// `POST /new-account`.
@@ -68,20 +68,28 @@ pub enum AfterResponse {
     Invalid(String),
 }
 
-/// What the hostile CA does; [`Script::new`] is a CA that validates nothing.
-///
-/// In [`Script::account_location`] and [`Script::order_location`], `{origin}` stands for
-/// `https://localhost:PORT`.
+/// What the hostile CA does. `Script::default()` is a well-behaved CA that validates nothing:
+/// one authorization per requested name, each with its own token (`hostile-token-<i>`), all
+/// `pending` forever. In the two locations, `{origin}` stands for `https://localhost:PORT`.
 #[derive(Clone, Debug)]
 pub struct Script {
-    token: Option<String>,
-    authorizations: Option<usize>,
-    after_response: AfterResponse,
-    problems: Vec<(Step, u16, String)>,
-    account_location: String,
-    order_location: String,
-    certificate: Option<String>,
-    delay: Duration,
+    /// The token of every http-01 challenge (e.g. the name of a file the client already has).
+    pub token: Option<String>,
+    /// Authorizations per order, for the requested names round-robin (default: one per name).
+    pub authorizations: Option<usize>,
+    /// What an authorization becomes once its challenge has been answered.
+    pub after_response: AfterResponse,
+    /// (step, HTTP status, raw body): at that step, answer with this problem document.
+    pub problem: Option<(Step, u16, String)>,
+    /// The Location of newAccount (the account URL, the client's `kid`), sent byte for byte.
+    pub account_location: String,
+    /// The Location of newOrder and finalize (the order URL), sent byte for byte.
+    pub order_location: String,
+    /// When set, finalize makes the order `valid` and `POST /cert` serves this PEM chain;
+    /// otherwise a finalized order stays `processing`.
+    pub certificate: Option<String>,
+    /// Wait this long before every response (a slow CA).
+    pub delay: Duration,
 }
 
 impl Default for Script {
@@ -90,70 +98,12 @@ impl Default for Script {
             token: None,
             authorizations: None,
             after_response: AfterResponse::Pending,
-            problems: Vec::new(),
+            problem: None,
             account_location: "{origin}/acct/1".into(),
             order_location: "{origin}/order/1".into(),
             certificate: None,
             delay: Duration::ZERO,
         }
-    }
-}
-
-impl Script {
-    /// One authorization per requested name, each with its own token (`hostile-token-<i>`),
-    /// pending forever; accounts at `{origin}/acct/1`, the order at `{origin}/order/1`.
-    pub fn new() -> Script {
-        Script::default()
-    }
-
-    /// Every http-01 challenge carries this token (e.g. the name of a file already in the
-    /// client's challenge directory).
-    pub fn token(mut self, token: &str) -> Script {
-        self.token = Some(token.into());
-        self
-    }
-
-    /// Every order gets `n` authorizations, for the requested names round-robin.
-    pub fn authorizations(mut self, n: usize) -> Script {
-        self.authorizations = Some(n);
-        self
-    }
-
-    /// What an authorization becomes after its challenge is answered.
-    pub fn after_response(mut self, after: AfterResponse) -> Script {
-        self.after_response = after;
-        self
-    }
-
-    /// At `step`, answer HTTP `status` with `body` (raw, as application/problem+json).
-    pub fn problem(mut self, step: Step, status: u16, body: &str) -> Script {
-        self.problems.push((step, status, body.into()));
-        self
-    }
-
-    /// The Location of newAccount (the account URL, the client's `kid`), sent byte for byte.
-    pub fn account_location(mut self, location: &str) -> Script {
-        self.account_location = location.into();
-        self
-    }
-
-    /// The Location of newOrder and finalize (the order URL), sent byte for byte.
-    pub fn order_location(mut self, location: &str) -> Script {
-        self.order_location = location.into();
-        self
-    }
-
-    /// After finalize the order is `valid` and `POST /cert` serves `pem` as the certificate
-    /// chain (without this, the order stays `processing`).
-    pub fn certificate(mut self, pem: &str) -> Script {
-        self.certificate = Some(pem.into());
-        self
-    }
-
-    /// Wait this long before every response (a slow CA).
-    pub fn delay(mut self, delay: Duration) -> Script {
-        self.delay = delay;
-        self
     }
 }
 

@@ -85,7 +85,7 @@ fn new_order(agent: &ureq::Agent, ca: &HostileCa, names: &[&str]) -> Answer {
 
 #[test]
 fn directory_and_nonce_answer_with_replay_nonce_on_one_connection() {
-    let ca = HostileCa::start(Script::new()).unwrap();
+    let ca = HostileCa::start(Script::default()).unwrap();
     let agent = client(&ca);
     let dir = get(&agent, &ca.directory_url());
     assert_eq!(
@@ -119,9 +119,11 @@ fn directory_and_nonce_answer_with_replay_nonce_on_one_connection() {
 
 #[test]
 fn account_and_order_locations_are_the_scripted_bytes() {
-    let script = Script::new()
-        .account_location("{origin}/acct/1\tx")
-        .order_location("{origin}/my-order");
+    let script = Script {
+        account_location: "{origin}/acct/1\tx".into(),
+        order_location: "{origin}/my-order".into(),
+        ..Script::default()
+    };
     let ca = HostileCa::start(script).unwrap();
     let agent = client(&ca);
     let account = post(&agent, &format!("{}/new-account", ca.origin()), "{}");
@@ -138,7 +140,11 @@ fn account_and_order_locations_are_the_scripted_bytes() {
 
 #[test]
 fn location_bytes_are_sent_raw_even_when_no_client_should_accept_them() {
-    let ca = HostileCa::start(Script::new().account_location("{origin}/acct/\u{1b}[2K")).unwrap();
+    let ca = HostileCa::start(Script {
+        account_location: "{origin}/acct/\u{1b}[2K".into(),
+        ..Script::default()
+    })
+    .unwrap();
     let agent = client(&ca);
     let refused = try_post(&agent, &format!("{}/new-account", ca.origin()), "{}");
     // ureq's header parser refuses the ESC, so the CA did send it as is.
@@ -148,7 +154,11 @@ fn location_bytes_are_sent_raw_even_when_no_client_should_accept_them() {
 
 #[test]
 fn a_flood_of_authorizations_round_robin_each_with_its_own_token() {
-    let ca = HostileCa::start(Script::new().authorizations(5)).unwrap();
+    let ca = HostileCa::start(Script {
+        authorizations: Some(5),
+        ..Script::default()
+    })
+    .unwrap();
     let agent = client(&ca);
     let order = new_order(&agent, &ca, &["a.test", "b.test"]).json();
     let urls = order["authorizations"].as_array().unwrap();
@@ -171,7 +181,11 @@ fn a_flood_of_authorizations_round_robin_each_with_its_own_token() {
 
 #[test]
 fn answered_challenge_stays_pending_or_turns_invalid_with_the_raw_problem() {
-    let ca = HostileCa::start(Script::new().token("fixed-token-aaaaaaaaaaaaaa")).unwrap();
+    let ca = HostileCa::start(Script {
+        token: Some("fixed-token-aaaaaaaaaaaaaa".into()),
+        ..Script::default()
+    })
+    .unwrap();
     let agent = client(&ca);
     let order = new_order(&agent, &ca, &["a.test"]).json();
     let authz_url = order["authorizations"][0].as_str().unwrap().to_owned();
@@ -181,8 +195,11 @@ fn answered_challenge_stays_pending_or_turns_invalid_with_the_raw_problem() {
     assert_eq!(post(&agent, &authz_url, "").json()["status"], "pending");
 
     let problem = "{\n  \"type\": \"urn:x\",\n  \"detail\": \"no\u{7f}\"\n}";
-    let after = AfterResponse::Invalid(problem.into());
-    let ca = HostileCa::start(Script::new().after_response(after)).unwrap();
+    let ca = HostileCa::start(Script {
+        after_response: AfterResponse::Invalid(problem.into()),
+        ..Script::default()
+    })
+    .unwrap();
     let agent = client(&ca);
     let order = new_order(&agent, &ca, &["a.test"]).json();
     let authz_url = order["authorizations"][0].as_str().unwrap().to_owned();
@@ -198,7 +215,11 @@ fn answered_challenge_stays_pending_or_turns_invalid_with_the_raw_problem() {
 #[test]
 fn scripted_problem_is_answered_at_its_step() {
     let body = r#"{"type":"urn:ietf:params:acme:error:rejectedIdentifier","detail":"no"}"#;
-    let ca = HostileCa::start(Script::new().problem(Step::NewOrder, 403, body)).unwrap();
+    let ca = HostileCa::start(Script {
+        problem: Some((Step::NewOrder, 403, body.into())),
+        ..Script::default()
+    })
+    .unwrap();
     let agent = client(&ca);
     let account = post(&agent, &format!("{}/new-account", ca.origin()), "{}");
     assert_eq!(account.status, 201);
@@ -212,9 +233,11 @@ fn scripted_problem_is_answered_at_its_step() {
 #[test]
 fn valid_authorizations_lead_to_a_certificate_download() {
     let pem = "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n";
-    let script = Script::new()
-        .after_response(AfterResponse::Valid)
-        .certificate(pem);
+    let script = Script {
+        after_response: AfterResponse::Valid,
+        certificate: Some(pem.into()),
+        ..Script::default()
+    };
     let ca = HostileCa::start(script).unwrap();
     let agent = client(&ca);
     let order = new_order(&agent, &ca, &["a.test"]);
@@ -235,7 +258,11 @@ fn valid_authorizations_lead_to_a_certificate_download() {
 
 #[test]
 fn delay_slows_every_response() {
-    let ca = HostileCa::start(Script::new().delay(Duration::from_millis(300))).unwrap();
+    let ca = HostileCa::start(Script {
+        delay: Duration::from_millis(300),
+        ..Script::default()
+    })
+    .unwrap();
     let agent = client(&ca);
     let started = Instant::now();
     get(&agent, &ca.directory_url());

@@ -59,9 +59,9 @@ fn requested_names(jws: &[u8]) -> Option<Vec<String>> {
         .collect()
 }
 
-/// `/authz/7` -> 7 when `path` has `prefix` and the index is below `count`.
-fn index(path: &str, prefix: &str, count: usize) -> Option<usize> {
-    let i: usize = path.strip_prefix(prefix)?.parse().ok()?;
+/// `/authz/7` or `/chall/7` -> 7, when below `count`.
+fn index(path: &str, count: usize) -> Option<usize> {
+    let i: usize = path.get("/authz/".len()..)?.parse().ok()?;
     (i < count).then_some(i)
 }
 
@@ -109,27 +109,22 @@ impl Ca {
         let (step, i) = match (req.method.as_str(), req.path.as_str()) {
             ("GET", "/dir") => return self.directory(),
             ("HEAD" | "GET", "/nonce") => return Response::new(200, JSON, ""),
-            ("POST", "/new-account") => (Step::NewAccount, 0),
-            ("POST", "/new-order") => (Step::NewOrder, 0),
-            ("POST", "/finalize") => (Step::Finalize, 0),
+            ("POST", "/new-account") => (Step::NewAccount, Some(0)),
+            ("POST", "/new-order") => (Step::NewOrder, Some(0)),
+            ("POST", "/finalize") => (Step::Finalize, Some(0)),
             ("POST", "/cert") => match &self.script.certificate {
                 Some(pem) if state.finalized => return Response::new(200, PEM_CHAIN, pem.clone()),
                 _ => return malformed(404, "no certificate"),
             },
-            ("POST", p) if p.starts_with("/authz/") || p.starts_with("/chall/") => {
-                let step = match p.starts_with("/authz/") {
-                    true => Step::Authorization,
-                    false => Step::Challenge,
-                };
-                match index(p, &p[..7], count) {
-                    Some(i) => (step, i),
-                    None => return malformed(404, "no such authorization"),
-                }
-            }
+            ("POST", p) if p.starts_with("/authz/") => (Step::Authorization, index(p, count)),
+            ("POST", p) if p.starts_with("/chall/") => (Step::Challenge, index(p, count)),
             ("POST", _) => return json_response(200, self.order(&state), None),
             _ => return malformed(405, "method not allowed"),
         };
-        if let Some((_, status, body)) = self.script.problems.iter().find(|p| p.0 == step) {
+        let Some(i) = i else {
+            return malformed(404, "no such authorization or challenge");
+        };
+        if let Some((_, status, body)) = self.script.problem.as_ref().filter(|p| p.0 == step) {
             return Response::new(*status, PROBLEM, body.clone());
         }
         match step {
@@ -203,34 +198,27 @@ impl Ca {
         order.to_string()
     }
 
-    /// The challenge of authorization `i` as JSON, and the authorization's status.
+    /// The challenge of authorization `i` as JSON, and the authorization's status. A problem
+    /// goes in as raw text, exactly as scripted (line breaks, DEL, C1 ...).
     fn challenge(&self, state: &State, i: usize) -> (String, &'static str) {
         let token = (self.script.token.clone()).unwrap_or_else(|| format!("hostile-token-{i:010}"));
         let (status, error) = match (state.responded[i], &self.script.after_response) {
-            (false, _) | (true, AfterResponse::Pending) => ("pending", None),
-            (true, AfterResponse::Valid) => ("valid", None),
-            (true, AfterResponse::Invalid(problem)) => ("invalid", Some(problem)),
+            (false, _) | (true, AfterResponse::Pending) => ("pending", String::new()),
+            (true, AfterResponse::Valid) => ("valid", String::new()),
+            (true, AfterResponse::Invalid(raw)) => ("invalid", format!(r#","error":{raw}"#)),
         };
-        let fields = json!({
-            "type": "http-01",
-            "url": format!("{}/chall/{i}", self.origin),
-            "token": token,
-            "status": status,
-        })
-        .to_string();
-        // The problem goes in as raw text, exactly as scripted (line breaks, DEL, C1 ...).
-        let challenge = match error {
-            Some(raw) => format!("{},\"error\":{raw}}}", &fields[..fields.len() - 1]),
-            None => fields,
-        };
+        let (o, token) = (&self.origin, json!(token));
+        let challenge = format!(
+            r#"{{"type":"http-01","url":"{o}/chall/{i}","token":{token},"status":"{status}"{error}}}"#
+        );
         (challenge, status)
     }
 
     fn authorization(&self, state: &State, i: usize) -> String {
         let (challenge, status) = self.challenge(state, i);
-        let name = &state.names[i % state.names.len()];
-        let head = json!({"status": status, "identifier": {"type": "dns", "value": name}});
-        let head = head.to_string();
-        format!("{},\"challenges\":[{challenge}]}}", &head[..head.len() - 1])
+        let name = json!(state.names[i % state.names.len()]);
+        format!(
+            r#"{{"status":"{status}","identifier":{{"type":"dns","value":{name}}},"challenges":[{challenge}]}}"#
+        )
     }
 }

@@ -104,19 +104,6 @@ pub(crate) fn read_request(r: &mut impl BufRead) -> io::Result<Option<Request>> 
     Err(bad(format!("more than {MAX_HEADERS} header lines")))
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        500 => "Internal Server Error",
-        _ => "Status",
-    }
-}
-
 /// Writes `resp` with a Replay-Nonce header, in one write; no body for HEAD.
 pub(crate) fn write_response(
     w: &mut impl Write,
@@ -125,11 +112,12 @@ pub(crate) fn write_response(
     head_only: bool,
     keep_alive: bool,
 ) -> io::Result<()> {
+    // Clients read the status code, not the reason phrase.
+    let reason = if resp.status < 400 { "OK" } else { "Error" };
     let mut out = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nReplay-Nonce: {nonce}\r\n\
+        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nReplay-Nonce: {nonce}\r\n\
          Cache-Control: no-store\r\n",
         resp.status,
-        reason(resp.status),
         resp.content_type,
         resp.body.len()
     )
