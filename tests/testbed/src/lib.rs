@@ -8,6 +8,8 @@
 //! never dropped, so their processes would outlive the test binary.
 //!
 //! [`Tripwire`] and [`unused_port`] stand in for servers a run must not (or cannot) reach.
+//! [`HostileCa`] is a small scripted ACME server for the faults pebble cannot produce (a CA that
+//! picks the token, floods an order with authorizations, stalls, or sends control characters).
 //!
 //! ```no_run
 //! let testbed = testbed::Testbed::start()?;
@@ -21,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+mod hostile;
 mod http01;
 mod pebble;
 mod tls;
@@ -31,6 +34,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+pub use hostile::{AfterResponse, HostileCa, Script, Step};
 pub use tripwire::{unused_port, Tripwire};
 
 use http01::Http01Server;
