@@ -148,3 +148,60 @@ fn ca_file_that_is_a_fifo_is_refused_without_blocking() {
     let run = acmebox(&with_ca_file(&client, &ca));
     refused(&run, &["--ca-file", "not a regular file"]);
 }
+
+/// `grants --json`: each stage's `warnings` carry what its grant reaches —
+/// a refusal (exit 1) for a key in a writable grant, a warning for one it
+/// can only read — and an issuance prints the warnings without -v.
+#[test]
+fn grants_json_carries_refusals_and_warnings() {
+    let client = Client::new();
+    let grants = |args: Vec<String>| {
+        let mut all = vec!["grants".to_string(), "--json".to_string()];
+        all.extend(args);
+        let run = acmebox(&all);
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+        (run, json)
+    };
+    let warnings = |json: &serde_json::Value, stage: &str| -> Vec<String> {
+        let entry = json
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["name"] == stage))
+            .expect("stage entry");
+        serde_json::from_value(entry["warnings"].clone()).expect("warnings array")
+    };
+
+    let challenge = client.keys.join("domain");
+    let (run, json) = grants(args(&client, &challenge, &client.domain_key(), &[]));
+    run.expect_code(1);
+    let refusals = warnings(&json, "challenge");
+    assert!(
+        refusals
+            .iter()
+            .any(|w| w.starts_with("refused: the domain key")),
+        "{refusals:?}"
+    );
+
+    // Both keys in one directory, neither created: each key stage can read
+    // the other's key. Not refused, but said.
+    let shared = client.keys.join("account").join("domain.pem");
+    let elsewhere = client.keys.join("challenge");
+    std::fs::create_dir_all(&elsewhere).expect("dir");
+    let mut read_only = args(&client, &elsewhere, &shared, &[]);
+    read_only.retain(|a| a != "-nN");
+    let (run, json) = grants(read_only.clone());
+    run.expect_code(0);
+    let account = warnings(&json, "account");
+    assert!(
+        account
+            .iter()
+            .any(|w| w.starts_with("warning: the domain key")),
+        "{account:?}"
+    );
+    let run = acmebox(&read_only);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("acmebox: warning: the domain key"),
+        "warnings are printed without -v: {}",
+        run.stderr
+    );
+}

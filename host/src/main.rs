@@ -108,24 +108,13 @@ fn grants(args: &IssueArgs, json: bool) -> anyhow::Result<u8> {
     let opts = Options::from_args(args)?;
     let grants = Grant::all(&opts);
     let rt = Runtime::new().map_err(|e| anyhow::anyhow!("{e:#}"))?;
-    let reports = report::reports(&rt, &grants).map_err(|e| anyhow::anyhow!("{e:#}"))?;
-    let mut out = if json {
+    let mut reports = report::reports(&rt, &grants).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let refused = report::attach_warnings(&mut reports, &opts, &grants);
+    let out = if json {
         serde_json::to_string_pretty(&reports)? + "\n"
     } else {
         report::text(&reports)
     };
-    let mut refused = false;
-    if !json {
-        let reached = reach::keys_reached(&opts, &grants);
-        for r in &reached {
-            let label = if r.write { "refused" } else { "warning" };
-            out += &format!("{label}: {r}\n");
-            refused |= r.write;
-        }
-        for warning in report::overlaps(&grants) {
-            out += &format!("note: {warning}\n");
-        }
-    }
     print_out(&out)?;
     Ok(if refused { 1 } else { 0 })
 }

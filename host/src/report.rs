@@ -6,7 +6,10 @@
 use crate::embedded;
 use crate::grant::{Grant, HostBounds, NetGrant, Wasi};
 use crate::linker;
+use crate::options::Options;
+use crate::reach;
 use crate::sandbox::Runtime;
+use crate::stage::Stage;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -33,6 +36,10 @@ pub struct StageReport {
     pub call_deadline_ms: u128,
     /// What the stage can make the host allocate beyond its memory.
     pub host: HostBounds,
+    /// Where this stage's grant reaches what it should not: `refused: ...`
+    /// (a key inside its writable grant: acmebox will not run) or
+    /// `warning: ...` (a key it can read, a directory of another stage).
+    pub warnings: Vec<String>,
 }
 
 /// A preopened directory.
@@ -71,9 +78,30 @@ pub fn reports(rt: &Runtime, grants: &[Grant]) -> wasmtime::Result<Vec<StageRepo
                 memory_bytes: g.memory_bytes,
                 call_deadline_ms: g.call_deadline.as_millis(),
                 host: g.host,
+                warnings: Vec::new(),
             })
         })
         .collect()
+}
+
+/// Attach to each report the refusals and warnings about its grant (see
+/// [`crate::reach`] and [`overlaps`]); returns whether any is a refusal.
+pub fn attach_warnings(reports: &mut [StageReport], opts: &Options, grants: &[Grant]) -> bool {
+    let mut refused = false;
+    let mut add = |stage: Stage, text: String| {
+        if let Some(r) = reports.iter_mut().find(|r| r.name == stage.name()) {
+            r.warnings.push(text);
+        }
+    };
+    for r in reach::keys_reached(opts, grants) {
+        refused |= r.write;
+        let label = if r.write { "refused" } else { "warning" };
+        add(r.stage, format!("{label}: {r}"));
+    }
+    for (stage, text) in overlaps_by_stage(grants) {
+        add(stage, format!("warning: {text}"));
+    }
+    refused
 }
 
 /// The human-readable form.
@@ -123,6 +151,9 @@ pub fn text(reports: &[StageReport]) -> String {
             let label = if i == 0 { "imports" } else { "" };
             let _ = writeln!(out, "  {label:<9}  {line}");
         }
+        for warning in &r.warnings {
+            let _ = writeln!(out, "  {warning}");
+        }
     }
     out
 }
@@ -156,6 +187,14 @@ fn grouped(imports: &[String]) -> Vec<String> {
 /// refused or warned about by [`crate::reach::check`]; this reports the
 /// directories.
 pub fn overlaps(grants: &[Grant]) -> Vec<String> {
+    overlaps_by_stage(grants)
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect()
+}
+
+/// [`overlaps`], each with the stage whose grant is the wider one.
+fn overlaps_by_stage(grants: &[Grant]) -> Vec<(Stage, String)> {
     let mut found = Vec::new();
     for a in grants {
         for b in grants {
@@ -167,14 +206,15 @@ pub fn overlaps(grants: &[Grant]) -> Vec<String> {
                     let inner = crate::reach::resolve(&da.host);
                     let outer = crate::reach::resolve(&db.host);
                     if inner.starts_with(&outer) {
-                        found.push(format!(
+                        let text = format!(
                             "{} directory {} is inside the {} stage's {}: {} can reach it",
                             a.name,
                             da.host.display(),
                             b.name,
                             db.host.display(),
                             b.name
-                        ));
+                        );
+                        found.push((b.name, text));
                     }
                 }
             }
