@@ -84,7 +84,7 @@ pub fn text(reports: &[StageReport]) -> String {
         let _ = writeln!(out, "{}  (sha256 {})", r.name, r.sha256);
         let _ = writeln!(
             out,
-            "  cwasm      sha256 {} (the native code run)",
+            "  cwasm      sha256 {} (the native code that runs)",
             r.cwasm_sha256
         );
         for d in &r.directories {
