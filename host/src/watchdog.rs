@@ -210,23 +210,37 @@ fn end(line: &str) -> ! {
         let _ = write_nonblocking(std::io::stderr().as_fd(), line.as_bytes());
     }
     #[cfg(not(unix))]
-    write_bounded(line.to_owned(), std::io::stderr(), WRITE_WAIT);
+    {
+        write_bounded(line.to_owned(), std::io::stderr(), WRITE_WAIT);
+    }
+    // exit flushes standard output only if its lock is free (try_lock), and
+    // an issuance writes nothing there.
     std::process::exit(1)
 }
 
 /// Write `bytes` to `fd` without ever waiting: through a duplicate of it
 /// set to O_NONBLOCK, bypassing the standard library's stderr lock. A full
 /// pipe is `WouldBlock` (a line shorter than `PIPE_BUF` is written whole or
-/// not at all). O_NONBLOCK belongs to the open file description, so `fd`
-/// itself is non-blocking afterwards: only for a process about to end.
+/// not at all). O_NONBLOCK belongs to the open file description, which `fd`
+/// shares with every process it came from (a terminal's shell): the flags
+/// are put back afterwards, so nothing is left non-blocking.
 #[cfg(unix)]
 fn write_nonblocking(fd: std::os::fd::BorrowedFd<'_>, bytes: &[u8]) -> std::io::Result<()> {
     use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
     let copy = rustix::io::dup(fd)?;
-    fcntl_setfl(&copy, fcntl_getfl(&copy)? | OFlags::NONBLOCK)?;
+    let flags = fcntl_getfl(&copy)?;
+    fcntl_setfl(&copy, flags | OFlags::NONBLOCK)?;
+    let written = write_all(&copy, bytes);
+    let restored = fcntl_setfl(&copy, flags);
+    written.and(restored.map_err(Into::into))
+}
+
+/// Write all of `bytes` to `fd`, giving up at the first error.
+#[cfg(unix)]
+fn write_all(fd: &std::os::fd::OwnedFd, bytes: &[u8]) -> std::io::Result<()> {
     let mut rest = bytes;
     while !rest.is_empty() {
-        match rustix::io::write(&copy, rest) {
+        match rustix::io::write(fd, rest) {
             Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
             Ok(n) => rest = &rest[n..],
             Err(rustix::io::Errno::INTR) => {}
@@ -333,6 +347,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn nonblocking_write_returns_at_once_on_a_full_pipe() {
+        use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
         use std::io::{Read, Write};
         use std::os::fd::AsFd;
         let (mut reader, mut writer) = std::io::pipe().expect("a pipe");
@@ -340,11 +355,14 @@ mod tests {
         let mut first = [0; 6];
         reader.read_exact(&mut first).expect("reading it back");
         assert_eq!(&first, b"first\n");
-        // write_nonblocking left the pipe non-blocking: fill it.
+        let blocking = fcntl_getfl(&writer).expect("flags");
+        assert!(!blocking.contains(OFlags::NONBLOCK), "left non-blocking");
+        fcntl_setfl(&writer, blocking | OFlags::NONBLOCK).expect("O_NONBLOCK");
         let chunk = [b'x'; 4096];
         for size in [chunk.len(), 1] {
             while writer.write(&chunk[..size]).is_ok() {}
         }
+        fcntl_setfl(&writer, blocking).expect("blocking again");
         let start = Instant::now();
         let result = write_nonblocking(writer.as_fd(), b"stopped\n");
         assert_eq!(
@@ -352,5 +370,6 @@ mod tests {
             Err(std::io::ErrorKind::WouldBlock)
         );
         assert!(start.elapsed() < Duration::from_secs(1));
+        assert_eq!(fcntl_getfl(&writer).expect("flags"), blocking);
     }
 }
