@@ -41,8 +41,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("cargo build of components/ exited with {status}").into());
     }
 
+    // The host's `verify::engine` recompiles for the same target: with a
+    // target given, wasmtime infers no CPU features from the build machine.
+    let target = std::env::var("TARGET")?;
+    println!("cargo:rustc-env=ACMEBOX_TARGET={target}");
     let mut config = engine_config();
-    config.target(&std::env::var("TARGET")?)?;
+    config.target(&target)?;
     let engine = wasmtime::Engine::new(&config)?;
     let built = target_dir.join("wasm32-wasip2").join("release");
     for (_, artefact) in STAGES {

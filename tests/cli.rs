@@ -1,6 +1,7 @@
-//! The command line without a server: usage errors, bad input, `grants` and
-//! `components export`. Bad input must exit 1 with a message naming what was
-//! wrong, and leave existing keys and certificates untouched.
+//! The command line without a server: usage errors, bad input, `grants`,
+//! `components export` and `components verify`. Bad input must exit 1 with a
+//! message naming what was wrong, and leave existing keys and certificates
+//! untouched.
 
 mod common;
 
@@ -149,6 +150,9 @@ fn grants_json_describes_six_stages_with_hashes_and_imports() {
     for stage in &stages {
         let sha = stage["sha256"].as_str().expect("sha256");
         assert_eq!(sha.len(), 64, "{stage}");
+        let cwasm_sha = stage["cwasm_sha256"].as_str().expect("cwasm_sha256");
+        assert_eq!(cwasm_sha.len(), 64, "{stage}");
+        assert_ne!(cwasm_sha, sha, "{stage}");
         let imports = stage["imports"].as_array().expect("imports");
         assert!(!imports.is_empty(), "{stage}");
         assert!(stage["memory_bytes"].as_u64().expect("memory") > 0);
@@ -193,14 +197,37 @@ fn new_key_flags_make_key_directories_writable() {
     assert_eq!(stages[1]["directories"][0]["access"], "read");
 }
 
-#[test]
-fn exported_components_match_grants_hashes() {
-    let client = Client::new();
-    let out = tempfile::tempdir().expect("temp dir");
-    acmebox(&["components", "export", &out.path().display().to_string()]).expect_code(0);
-    for stage in grants_json(&client) {
+/// The six stage files `components export` writes.
+const EXPORTED: [&str; 6] = [
+    "account.wasm",
+    "cert-parser.wasm",
+    "challenge.wasm",
+    "domain-key.wasm",
+    "file-writer.wasm",
+    "network.wasm",
+];
+
+/// The names of the entries in `dir`, sorted.
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| {
+            e.expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Each exported file is a component with the `sha256` of `grants --json`.
+fn assert_exported_as_grants_says(dir: &std::path::Path) {
+    assert_eq!(entries(dir), EXPORTED);
+    for stage in grants_json(&Client::new()) {
         let name = stage["name"].as_str().expect("name");
-        let wasm = std::fs::read(out.path().join(format!("{name}.wasm"))).expect("exported");
+        let wasm = std::fs::read(dir.join(format!("{name}.wasm"))).expect("exported");
         assert_eq!(&wasm[..4], b"\0asm", "{name}");
         let sha: String = Sha256::digest(&wasm)
             .iter()
@@ -208,4 +235,105 @@ fn exported_components_match_grants_hashes() {
             .collect();
         assert_eq!(stage["sha256"], sha, "{name}");
     }
+}
+
+#[test]
+fn export_creates_a_new_private_directory_with_the_hashes_of_grants() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("stages");
+    acmebox(&["components", "export", &out.display().to_string()]).expect_code(0);
+    #[cfg(unix)]
+    assert_eq!(common::mode(&out), 0o700, "the new directory's mode");
+    assert_exported_as_grants_says(&out);
+}
+
+#[test]
+fn export_into_an_empty_directory_of_the_caller_works() {
+    let out = tempfile::tempdir().expect("temp dir");
+    acmebox(&["components", "export", &out.path().display().to_string()]).expect_code(0);
+    assert_exported_as_grants_says(out.path());
+}
+
+#[cfg(unix)]
+#[test]
+fn export_refuses_a_planted_symlink_and_leaves_its_target() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("stages");
+    std::fs::create_dir(&out).expect("mkdir");
+    let victim = tmp.path().join("victim");
+    std::fs::write(&victim, b"precious\n").expect("write");
+    std::os::unix::fs::symlink(&victim, out.join("account.wasm")).expect("symlink");
+    let dir = out.display().to_string();
+    let run = acmebox(&["components", "export", &dir]);
+    fails_with(&run, &format!("cannot export into {dir}: it is not empty"));
+    assert_eq!(std::fs::read(&victim).expect("read"), b"precious\n");
+    assert_eq!(entries(&out), ["account.wasm"]);
+}
+
+#[test]
+fn export_refuses_a_non_empty_directory() {
+    let out = tempfile::tempdir().expect("temp dir");
+    std::fs::write(out.path().join("notes.txt"), b"mine\n").expect("write");
+    let dir = out.path().display().to_string();
+    let run = acmebox(&["components", "export", &dir]);
+    fails_with(&run, &format!("cannot export into {dir}: it is not empty"));
+    assert_eq!(entries(out.path()), ["notes.txt"]);
+    let kept = std::fs::read(out.path().join("notes.txt")).expect("read");
+    assert_eq!(kept, b"mine\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn export_refuses_a_symlink_as_the_directory() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let real = tmp.path().join("real");
+    std::fs::create_dir(&real).expect("mkdir");
+    let link = tmp.path().join("stages");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let dir = link.display().to_string();
+    let run = acmebox(&["components", "export", &dir]);
+    fails_with(
+        &run,
+        &format!("cannot export into {dir}: it is a symbolic link"),
+    );
+    assert!(entries(&real).is_empty(), "{:?}", entries(&real));
+}
+
+/// Needs root, to give the directory away; skipped (passing) otherwise.
+#[cfg(unix)]
+#[test]
+fn export_refuses_a_directory_owned_by_another_user() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: only root can make a directory owned by another user");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("stages");
+    std::fs::create_dir(&out).expect("mkdir");
+    std::os::unix::fs::chown(&out, Some(65534), None).expect("chown");
+    let dir = out.display().to_string();
+    let run = acmebox(&["components", "export", &dir]);
+    fails_with(
+        &run,
+        &format!("cannot export into {dir}: it is owned by uid 65534, not by you"),
+    );
+    assert!(entries(&out).is_empty(), "{:?}", entries(&out));
+}
+
+#[test]
+fn components_verify_passes_on_the_built_binary() {
+    let run = acmebox(&["components", "verify"]);
+    run.expect_code(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "account  ok",
+            "domain-key  ok",
+            "network  ok",
+            "challenge  ok",
+            "cert-parser  ok",
+            "file-writer  ok"
+        ]
+    );
 }

@@ -152,12 +152,23 @@ fn grants_are_those_of_design() {
 }
 
 /// `--timeout` bounds the whole run even while the host itself is blocked:
-/// here opening a `--ca-file` that is a FIFO nobody writes to (as on a hung
-/// network file system), between loading the network stage and its first
-/// call. The acmebox binary must exit with status 1 when --timeout has
-/// passed, naming it, without contacting the server (a tripwire).
+/// here in the account stage's WASI open of an account key that is a FIFO
+/// nobody writes to (as on a hung network file system), long before that
+/// call's own deadline. The acmebox binary must exit with status 1 when
+/// --timeout has passed, naming it, the stage and the step, without
+/// contacting the server (a tripwire).
 #[cfg(unix)]
 #[test]
 fn run_cannot_outlast_timeout() {
     attack::run_cannot_outlast_timeout();
+}
+
+/// As `run_cannot_outlast_timeout`, with acmebox's standard error a full
+/// pipe nobody reads and `-v`: the host blocks writing a progress line, and
+/// the watchdog's own line cannot be written either. It must end the
+/// process anyway, within a second of --timeout.
+#[cfg(unix)]
+#[test]
+fn run_cannot_outlast_timeout_with_stderr_full() {
+    attack::run_cannot_outlast_timeout_with_stderr_full();
 }

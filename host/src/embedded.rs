@@ -30,9 +30,26 @@ pub fn wasm(stage: Stage) -> &'static [u8] {
     artefacts(stage).0
 }
 
+/// The precompiled component: native code, what acmebox runs.
+/// `acmebox components verify` checks that it is what the host's engine
+/// settings make of [`wasm`].
+pub fn cwasm(stage: Stage) -> &'static [u8] {
+    artefacts(stage).1
+}
+
 /// Hex SHA-256 of [`wasm`], as printed by `acmebox grants`.
 pub fn sha256(stage: Stage) -> String {
-    Sha256::digest(wasm(stage))
+    hex_sha256(wasm(stage))
+}
+
+/// Hex SHA-256 of [`cwasm`], as printed by `acmebox grants`.
+pub fn cwasm_sha256(stage: Stage) -> String {
+    hex_sha256(cwasm(stage))
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -43,7 +60,7 @@ pub fn component(
     engine: &wasmtime::Engine,
     stage: Stage,
 ) -> wasmtime::Result<wasmtime::component::Component> {
-    let (_, cwasm) = artefacts(stage);
+    let cwasm = cwasm(stage);
     // SAFETY: these bytes were produced by `Engine::precompile_component` in
     // build.rs, with this wasmtime version and `engine_config()`, and are
     // embedded read-only in this binary; wasmtime checks version and settings.

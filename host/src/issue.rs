@@ -85,6 +85,16 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // keeps it past --timeout. Disarmed before the install (step 11).
     let hard_deadline = rt.bound_run(opts.timeout);
     let now = unix_now();
+    // A key inside another stage's writable grant is refused before any
+    // stage runs; what a stage can only read is warned about (with or
+    // without -v). After the run bound, so a blocked standard error cannot
+    // outlast --timeout.
+    for warning in crate::reach::check(opts, &grants)?
+        .into_iter()
+        .chain(crate::report::overlaps(&grants))
+    {
+        log.warn(&warning);
+    }
     // `--ca-file` first: a file that is unreadable, not a regular file, too
     // large, without a certificate or holding a private key fails the run
     // before any key is read or created.

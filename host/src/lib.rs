@@ -10,6 +10,7 @@ pub mod embedded;
 #[allow(missing_docs)]
 pub mod engine_config;
 pub mod error;
+pub mod flows;
 pub mod grant;
 pub mod issue;
 pub mod limits;
@@ -24,6 +25,7 @@ pub mod sandbox;
 pub mod stage;
 pub mod stages;
 pub mod validate;
+pub mod verify;
 pub mod watchdog;
 
 pub use error::Error;

@@ -1,14 +1,14 @@
 //! The `acmebox` command: acme-client(1)'s command line, plus `grants` and
-//! `components export`. Exit status: 0 certificate changed, 2 up to date,
+//! `components export|verify` (host/src/flows/components.rs). Exit status: 0 certificate changed, 2 up to date,
 //! 1 failure (also for usage errors).
 
+use acmebox::flows::components;
 use acmebox::grant::Grant;
 use acmebox::issue::{self, Outcome};
 use acmebox::log::Log;
 use acmebox::options::{IssueArgs, Options};
 use acmebox::sandbox::Runtime;
-use acmebox::stage::Stage;
-use acmebox::{embedded, modes, reach, report};
+use acmebox::{modes, report};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -48,9 +48,13 @@ enum Command {
 enum ComponentsCommand {
     /// Write each stage's .wasm file into DIR (hashes as in `grants`).
     Export {
-        /// Directory to write into (created if missing).
+        /// Directory to write into: a new one (created, mode 0700) or an
+        /// empty one you own; never a symbolic link.
         dir: PathBuf,
     },
+    /// Recompile each stage's .wasm and check that the embedded native code
+    /// (.cwasm) is exactly what it compiles to; exit 1 on any mismatch.
+    Verify,
 }
 
 fn main() -> ExitCode {
@@ -75,7 +79,20 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match (cli.command, cli.issue) {
         (Some(Command::Grants { json, issue }), _) => grants(&issue, json),
         (Some(Command::Components { command }), _) => match command {
-            ComponentsCommand::Export { dir } => export(&dir),
+            ComponentsCommand::Export { dir } => {
+                print_out(&components::export(&dir)?)?;
+                Ok(0)
+            }
+            ComponentsCommand::Verify => {
+                let verified = components::verify()?;
+                print_out(&verified.text)?;
+                if !verified.all_match {
+                    anyhow::bail!(
+                        "components verify: native code that is not what its .wasm compiles to (MISMATCH above)"
+                    );
+                }
+                Ok(0)
+            }
         },
         (None, Some(issue)) => {
             let opts = Options::from_args(&issue)?;
@@ -83,15 +100,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 verbose: opts.verbose,
             };
             modes::private_umask();
-            let grants = Grant::all(&opts);
-            // A key inside another stage's writable grant is refused here,
-            // before anything runs; what is only readable is warned about.
-            for warning in reach::check(&opts, &grants)?
-                .into_iter()
-                .chain(report::overlaps(&grants))
-            {
-                log.warn(&warning);
-            }
             Ok(match issue::run(&opts, &log)? {
                 Outcome::Changed => 0,
                 Outcome::UpToDate => {
@@ -117,19 +125,6 @@ fn grants(args: &IssueArgs, json: bool) -> anyhow::Result<u8> {
     };
     print_out(&out)?;
     Ok(if refused { 1 } else { 0 })
-}
-
-fn export(dir: &std::path::Path) -> anyhow::Result<u8> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut out = String::new();
-    for stage in Stage::ALL {
-        let path = dir.join(format!("{}.wasm", stage.name()));
-        std::fs::write(&path, embedded::wasm(stage))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        out += &format!("{}  {}\n", embedded::sha256(stage), path.display());
-    }
-    print_out(&out)?;
-    Ok(0)
 }
 
 /// Write to standard output; a closed pipe (`| head`) is an error, not a

@@ -20,6 +20,9 @@ pub struct StageReport {
     pub name: &'static str,
     /// Hex SHA-256 of the embedded `.wasm` (`acmebox components export`).
     pub sha256: String,
+    /// Hex SHA-256 of the embedded precompiled `.cwasm`, the native code
+    /// that runs (`acmebox components verify` ties it to the `.wasm`).
+    pub cwasm_sha256: String,
     /// Interfaces the component imports, read from it at run time.
     pub imports: Vec<String>,
     /// Preopened directories.
@@ -62,6 +65,7 @@ pub fn reports(rt: &Runtime, grants: &[Grant]) -> wasmtime::Result<Vec<StageRepo
             Ok(StageReport {
                 name: g.name.name(),
                 sha256: embedded::sha256(g.name),
+                cwasm_sha256: embedded::cwasm_sha256(g.name),
                 imports: linker::imports(rt.engine(), &component),
                 directories: g
                     .directories
@@ -109,6 +113,11 @@ pub fn text(reports: &[StageReport]) -> String {
     let mut out = String::new();
     for r in reports {
         let _ = writeln!(out, "{}  (sha256 {})", r.name, r.sha256);
+        let _ = writeln!(
+            out,
+            "  cwasm      sha256 {} (the native code that runs)",
+            r.cwasm_sha256
+        );
         for d in &r.directories {
             let _ = writeln!(out, "  directory  {} as {} ({})", d.host, d.guest, d.access);
         }

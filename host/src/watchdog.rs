@@ -17,7 +17,13 @@
 //! ([`Runtime::bound_run`](crate::sandbox::Runtime::bound_run)). A thread
 //! finding an entry past its limit prints one line, e.g. `acmebox: network
 //! stage, fetch directory: stopped: blocked for more than its deadline of 60
-//! s`, and ends the process with exit status 1.
+//! s`, and ends the process with exit status 1. Nothing may keep it from
+//! ending the process: not standard error (a full pipe nobody reads, or the
+//! standard library's stderr lock held by a thread blocked writing to it) nor
+//! its own lock. It releases the lock, writes the line without blocking
+//! (on unix through a non-blocking duplicate of fd 2; elsewhere from a helper
+//! thread it waits for at most [`WRITE_WAIT`]), and exits; a line that cannot
+//! be written at once is lost.
 //!
 //! Ending the process is the only action available: wasmtime-wasi's sync
 //! bindings run a host call to completion on the calling thread (`block_on` on
@@ -171,17 +177,94 @@ fn watch(weak: Weak<Shared>) {
             .min_by_key(|(until, _)| *until);
         let wait = match earliest {
             Some((until, entry)) if until <= now => {
-                // Not eprintln!, which panics (and would leave acmebox
-                // running) if stderr is closed.
                 let line = format!("acmebox: {}\n", stopped(entry, &entries.armed));
-                let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
-                std::process::exit(1);
+                // Nothing may wait for this lock while the line is written.
+                drop(entries);
+                end(&line);
             }
             Some((until, _)) => (until - now).min(IDLE),
             None => IDLE,
         };
         let waited = shared.changed.wait_timeout(entries, wait);
         drop(waited);
+    }
+}
+
+/// The longest the watchdog waits for its line to be written before ending
+/// the process anyway (where the write cannot be made non-blocking).
+pub const WRITE_WAIT: Duration = Duration::from_millis(100);
+
+/// Print `line` on standard error if that can be done without waiting, and
+/// end the process with exit status 1.
+///
+/// Standard error may be a pipe nobody reads, already full, and another
+/// thread may hold the standard library's stderr lock while blocked writing
+/// to it (a `-v` progress line): the watchdog must end the process whatever
+/// happens to its line, which is then lost. Not `eprintln!`, which panics if
+/// stderr is closed (and would leave acmebox running), and which takes that
+/// lock.
+fn end(line: &str) -> ! {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        let _ = write_nonblocking(std::io::stderr().as_fd(), line.as_bytes());
+    }
+    #[cfg(not(unix))]
+    {
+        write_bounded(line.to_owned(), std::io::stderr(), WRITE_WAIT);
+    }
+    // exit flushes standard output only if its lock is free (try_lock), and
+    // an issuance writes nothing there.
+    std::process::exit(1)
+}
+
+/// Write `bytes` to `fd` without ever waiting: through a duplicate of it
+/// set to O_NONBLOCK, bypassing the standard library's stderr lock. A full
+/// pipe is `WouldBlock` (a line shorter than `PIPE_BUF` is written whole or
+/// not at all). O_NONBLOCK belongs to the open file description, which `fd`
+/// shares with every process it came from (a terminal's shell): the flags
+/// are put back afterwards, so nothing is left non-blocking.
+#[cfg(unix)]
+fn write_nonblocking(fd: std::os::fd::BorrowedFd<'_>, bytes: &[u8]) -> std::io::Result<()> {
+    use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+    let copy = rustix::io::dup(fd)?;
+    let flags = fcntl_getfl(&copy)?;
+    fcntl_setfl(&copy, flags | OFlags::NONBLOCK)?;
+    let written = write_all(&copy, bytes);
+    let restored = fcntl_setfl(&copy, flags);
+    written.and(restored.map_err(Into::into))
+}
+
+/// Write all of `bytes` to `fd`, giving up at the first error.
+#[cfg(unix)]
+fn write_all(fd: &std::os::fd::OwnedFd, bytes: &[u8]) -> std::io::Result<()> {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match rustix::io::write(fd, rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => rest = &rest[n..],
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Write `line` to `out` from a helper thread and wait for it at most
+/// `wait`: where a non-blocking write is not available (Windows), a writer
+/// blocked on a full pipe or on the stderr lock is left behind, and the
+/// process ends without it.
+#[cfg_attr(unix, allow(dead_code))]
+fn write_bounded<W: std::io::Write + Send + 'static>(line: String, mut out: W, wait: Duration) {
+    let (done, written) = std::sync::mpsc::channel();
+    let writer = std::thread::Builder::new()
+        .name("acmebox-watchdog-line".into())
+        .spawn(move || {
+            let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+            let _ = done.send(());
+        });
+    if writer.is_ok() {
+        let _ = written.recv_timeout(wait);
     }
 }
 
@@ -210,5 +293,83 @@ fn stopped(entry: &Entry, armed: &[Entry]) -> String {
                 timeout.as_secs()
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer that never returns, like one blocked on a full pipe.
+    struct Stuck;
+
+    impl std::io::Write for Stuck {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            loop {
+                std::thread::park();
+            }
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn bounded_write_gives_up_on_a_stuck_writer() {
+        let start = Instant::now();
+        write_bounded("line\n".into(), Stuck, WRITE_WAIT);
+        let took = start.elapsed();
+        assert!(took >= WRITE_WAIT && took < WRITE_WAIT * 5, "{took:?}");
+    }
+
+    /// A writer that hands what it is given to the test.
+    struct Sink(std::sync::mpsc::Sender<Vec<u8>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            let _ = self.0.send(b.to_vec());
+            Ok(b.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn bounded_write_writes_to_a_writer_that_accepts() {
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        write_bounded("line\n".into(), Sink(tx), Duration::from_secs(10));
+        assert_eq!(rx.try_recv().ok().as_deref(), Some(&b"line\n"[..]));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn nonblocking_write_returns_at_once_on_a_full_pipe() {
+        use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+        use std::io::{Read, Write};
+        use std::os::fd::AsFd;
+        let (mut reader, mut writer) = std::io::pipe().expect("a pipe");
+        write_nonblocking(writer.as_fd(), b"first\n").expect("an empty pipe takes a line");
+        let mut first = [0; 6];
+        reader.read_exact(&mut first).expect("reading it back");
+        assert_eq!(&first, b"first\n");
+        let blocking = fcntl_getfl(&writer).expect("flags");
+        assert!(!blocking.contains(OFlags::NONBLOCK), "left non-blocking");
+        fcntl_setfl(&writer, blocking | OFlags::NONBLOCK).expect("O_NONBLOCK");
+        let chunk = [b'x'; 4096];
+        for size in [chunk.len(), 1] {
+            while writer.write(&chunk[..size]).is_ok() {}
+        }
+        fcntl_setfl(&writer, blocking).expect("blocking again");
+        let start = Instant::now();
+        let result = write_nonblocking(writer.as_fd(), b"stopped\n");
+        assert_eq!(
+            result.map_err(|e| e.kind()),
+            Err(std::io::ErrorKind::WouldBlock)
+        );
+        assert!(start.elapsed() < Duration::from_secs(1));
+        assert_eq!(fcntl_getfl(&writer).expect("flags"), blocking);
     }
 }

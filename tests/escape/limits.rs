@@ -1,7 +1,7 @@
 //! The rows of the matrix about resources: the memory and table limits, the
 //! CPU deadline, and the watchdog that ends a stage blocked in the host
-//! (those tests run the attack in a child process); and the whole run's
-//! `--timeout`.
+//! (those tests run the attack in a child process). The whole run's
+//! `--timeout` is in timeout.rs.
 
 use crate::support::*;
 use acmebox::stage::Stage;
@@ -228,72 +228,5 @@ fn assert_stopped_by_watchdog(stage: Stage, test: &str) {
     assert!(
         blocked + Duration::from_millis(20) >= limit && blocked < limit + WATCHDOG_SLACK,
         "{stage} was stopped after {blocked:?}, its deadline and grace are {limit:?}"
-    );
-}
-
-/// The body of the `run_cannot_outlast_timeout` test (tests/escape.rs): run
-/// acmebox with a FIFO as `--ca-file` and check how and when it stops.
-#[cfg(unix)]
-pub fn run_cannot_outlast_timeout() {
-    let timeout = Duration::from_secs(2);
-    let server = testbed::Tripwire::start().expect("tripwire");
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let root = dir.path();
-    for sub in ["keys", "challenge", "certs"] {
-        std::fs::create_dir(root.join(sub)).expect("a directory");
-    }
-    let made = std::process::Command::new("mkfifo")
-        .arg(root.join("ca.pem"))
-        .status()
-        .expect("running mkfifo");
-    assert!(made.success(), "mkfifo failed");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_acmebox"))
-        .current_dir(root)
-        .args([
-            "-n",
-            "-N",
-            "-f",
-            "keys/account.pem",
-            "-k",
-            "keys/domain.pem",
-        ])
-        .args(["-C", "challenge", "-c", "certs", "--ca-file", "ca.pem"])
-        .args(["--directory", &server.url()])
-        .args(["--timeout", &timeout.as_secs().to_string(), "example.com"])
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("starting acmebox");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for acmebox") {
-            break status;
-        }
-        if start.elapsed() > WATCHDOG {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("ESCAPE: acmebox still running {WATCHDOG:?} after --timeout {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let took = start.elapsed();
-    let out = child.wait_with_output().expect("acmebox's stderr");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        stderr,
-        format!(
-            "acmebox: stopped: still running after --timeout {} s\n",
-            timeout.as_secs()
-        )
-    );
-    assert_eq!(status.code(), Some(1), "the exit status");
-    assert!(
-        took >= timeout && took < timeout + WATCHDOG_SLACK,
-        "acmebox stopped after {took:?}, --timeout {timeout:?}"
-    );
-    assert_eq!(server.connections(), 0, "the server was not contacted");
-    assert!(
-        root.join("keys/account.pem").is_file(),
-        "the run got that far"
     );
 }

@@ -5,8 +5,10 @@ mod files;
 mod interfaces;
 mod limits;
 mod network;
+mod timeout;
 
 pub use files::*;
 pub use interfaces::*;
 pub use limits::*;
 pub use network::*;
+pub use timeout::*;
