@@ -84,6 +84,12 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // process if anything (a stage blocked in the host, a hung file system)
     // keeps it past --timeout. Disarmed before the install (step 11).
     let hard_deadline = rt.bound_run(opts.timeout);
+    // SIGINT and SIGTERM from here on: token files removed, one line, exit
+    // 130 or 143 (signals.rs).
+    rt.handle_signals().map_err(|e| Error::Protocol {
+        step: "start",
+        message: format!("cannot handle signals: {e}"),
+    })?;
     let now = unix_now();
     // A key inside another stage's writable grant is refused before any
     // stage runs; what a stage can only read is warned about (with or
@@ -173,8 +179,9 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
         log,
     );
     for token in &written {
-        if let Err(e) = tokens.remove(token) {
-            log.warn(&e.to_string());
+        match tokens.remove(token) {
+            Ok(()) => crate::leftovers::token_removed(token),
+            Err(e) => log.warn(&e.to_string()),
         }
     }
     drop(tokens);
@@ -220,12 +227,14 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     drop(hard_deadline);
     let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);
     let installed = ["cert.pem", "chain.pem", "fullchain.pem"];
+    let installing = crate::leftovers::installing();
     files.install(&[
         (installed[0].into(), info.cert_pem.into_bytes()),
         (installed[1].into(), info.chain_pem.into_bytes()),
         (installed[2].into(), fullchain.into_bytes()),
     ])?;
     crate::modes::make_read_only(&opts.cert_dir, &installed)?;
+    installing.done();
     log.step(&format!("11. installed in {}", opts.cert_dir.display()));
     Ok(Outcome::Changed)
 }
@@ -274,6 +283,7 @@ fn authorize(
         })?;
         tokens.write(&ch.token, &format!("{}.{thumbprint}", ch.token))?;
         written.push(ch.token.clone());
+        crate::leftovers::token_written(&opts.challenge_dir, &ch.token);
         log.step(&format!("4.2 token for {} written", authz.identifier));
         net.respond(&ch.url, origin)?;
         waiting.push(url.clone());

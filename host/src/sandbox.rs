@@ -80,6 +80,12 @@ impl Runtime {
         self.watchdog.arm(timeout, Bound::Run { timeout })
     }
 
+    /// Handle SIGINT and SIGTERM from now on (signals.rs): clean up and
+    /// exit with 130 or 143, naming the call under way.
+    pub fn handle_signals(&self) -> std::io::Result<()> {
+        crate::signals::handle(self.watchdog.clone())
+    }
+
     /// The engine, to compile or deserialize components for it.
     pub fn engine(&self) -> &Engine {
         &self.engine

@@ -177,10 +177,14 @@ fn watch(weak: Weak<Shared>) {
             .min_by_key(|(until, _)| *until);
         let wait = match earliest {
             Some((until, entry)) if until <= now => {
-                let line = format!("acmebox: {}\n", stopped(entry, &entries.armed));
+                let what = stopped(entry, &entries.armed);
                 // Nothing may wait for this lock while the line is written.
                 drop(entries);
-                end(&line);
+                // Token files the run wrote are removed by name, waiting
+                // for that no longer than for the line.
+                let removed = crate::leftovers::remove_tokens_within(WRITE_WAIT);
+                let line = format!("acmebox: {what}; {}\n", crate::leftovers::summary(removed));
+                end(&line, 1);
             }
             Some((until, _)) => (until - now).min(IDLE),
             None => IDLE,
@@ -195,7 +199,8 @@ fn watch(weak: Weak<Shared>) {
 pub const WRITE_WAIT: Duration = Duration::from_millis(100);
 
 /// Print `line` on standard error if that can be done without waiting, and
-/// end the process with exit status 1.
+/// end the process with exit status `code` (1 for the watchdog; 130 and 143
+/// for SIGINT and SIGTERM, see signals.rs).
 ///
 /// Standard error may be a pipe nobody reads, already full, and another
 /// thread may hold the standard library's stderr lock while blocked writing
@@ -203,7 +208,7 @@ pub const WRITE_WAIT: Duration = Duration::from_millis(100);
 /// happens to its line, which is then lost. Not `eprintln!`, which panics if
 /// stderr is closed (and would leave acmebox running), and which takes that
 /// lock.
-fn end(line: &str) -> ! {
+pub(crate) fn end(line: &str, code: i32) -> ! {
     #[cfg(unix)]
     {
         use std::os::fd::AsFd;
@@ -215,7 +220,7 @@ fn end(line: &str) -> ! {
     }
     // exit flushes standard output only if its lock is free (try_lock), and
     // an issuance writes nothing there.
-    std::process::exit(1)
+    std::process::exit(code)
 }
 
 /// Write `bytes` to `fd` without ever waiting: through a duplicate of it
@@ -265,6 +270,21 @@ fn write_bounded<W: std::io::Write + Send + 'static>(line: String, mut out: W, w
         });
     if writer.is_ok() {
         let _ = written.recv_timeout(wait);
+    }
+}
+
+impl Watchdog {
+    /// The innermost call under way, as `<stage> stage, <step>`, if any.
+    pub(crate) fn current_call(&self) -> Option<String> {
+        self.shared
+            .lock()
+            .armed
+            .iter()
+            .rev()
+            .find_map(|e| match e.bound {
+                Bound::Call { stage, step, .. } => Some(format!("{stage} stage, {step}")),
+                Bound::Run { .. } => None,
+            })
     }
 }
 
