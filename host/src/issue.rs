@@ -3,6 +3,7 @@
 //! stage that may perform it. The host holds no key and parses nothing from
 //! the wire: it moves WIT values between stages and checks them.
 
+use crate::certdir::{CertDir, Existing};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::log::Log;
@@ -86,6 +87,13 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     let hard_deadline = rt.bound_run(opts.timeout);
     let now = unix_now();
 
+    // One run at a time per certificate directory, for the whole run; then
+    // what earlier runs may have left there (certdir.rs).
+    let certdir = CertDir::lock(&opts.cert_dir)?;
+    for warning in certdir.remove_stale() {
+        log.warn(&warning);
+    }
+
     // 2–3. Read (or create) the account key; 5. the domain key. First of
     // all, as acme-client opens both before anything else: a missing or bad
     // key fails the run even when the certificate is up to date.
@@ -101,10 +109,15 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     log.step("5. domain key read");
 
     // 0. An installed certificate with these names and 30 days left is kept.
-    let mut files = file_writer::load(&rt, grant(&grants, Stage::FileWriter))?;
+    // The host reads the bytes (never through a link); cert-parser parses.
     let mut parser = cert_parser::load(&rt, grant(&grants, Stage::CertParser))?;
     if !opts.force {
-        if let Some(pem) = files.read("cert.pem")? {
+        let existing = certdir.read("cert.pem")?;
+        if let Existing::NotRegular(why) = &existing {
+            let path = opts.cert_dir.join("cert.pem");
+            log.warn(&format!("{}: {why}: not read, renewing", path.display()));
+        }
+        if let Existing::Regular(pem) = existing {
             let info = parser.inspect(&pem)?;
             let left = info.not_after - now;
             let same = cert_parser::same_names(&info.names, &opts.names);
@@ -187,20 +200,22 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     let info = parser.check(&pem, &opts.names, &spki, as_of)?;
     log.step(&format!("9. certificate serial {} checked", info.serial));
 
-    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc). Past this
-    // point --timeout no longer ends the process: a stop between the three
-    // renames would leave a new cert.pem beside an old chain.pem. The install
-    // is still bounded by file-writer's own call deadline.
+    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc): file-writer
+    // writes them into a fresh staging directory, the host checks them, makes
+    // them 0444 and renames them into place (stages/file_writer.rs). Past
+    // this point --timeout no longer ends the process: a stop between the
+    // three renames would leave a new cert.pem beside an old chain.pem. The
+    // install is still bounded by file-writer's own call deadline.
     deadline.check("install")?;
     drop(hard_deadline);
     let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);
-    let installed = ["cert.pem", "chain.pem", "fullchain.pem"];
-    files.install(&[
-        (installed[0].into(), info.cert_pem.into_bytes()),
-        (installed[1].into(), info.chain_pem.into_bytes()),
-        (installed[2].into(), fullchain.into_bytes()),
-    ])?;
-    crate::modes::make_read_only(&opts.cert_dir, &installed)?;
+    let files = [
+        ("cert.pem".into(), info.cert_pem.into_bytes()),
+        ("chain.pem".into(), info.chain_pem.into_bytes()),
+        ("fullchain.pem".into(), fullchain.into_bytes()),
+    ];
+    let writer = grant(&grants, Stage::FileWriter);
+    file_writer::install(&rt, writer, &certdir, &files, log)?;
     log.step(&format!("11. installed in {}", opts.cert_dir.display()));
     Ok(Outcome::Changed)
 }

@@ -5,6 +5,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod certdir;
 pub mod embedded;
 #[allow(missing_docs)]
 pub mod engine_config;
