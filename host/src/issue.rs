@@ -204,8 +204,8 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // writes them into a fresh staging directory, the host checks them, makes
     // them 0444 and renames them into place (stages/file_writer.rs). Past
     // this point --timeout no longer ends the process: a stop between the
-    // three renames would leave a new cert.pem beside an old chain.pem. The
-    // install is still bounded by file-writer's own call deadline.
+    // three renames would leave a new cert.pem beside an old chain.pem.
+    // file-writer's call is still bounded by its own deadline.
     deadline.check("install")?;
     drop(hard_deadline);
     let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);
