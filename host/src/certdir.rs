@@ -172,6 +172,7 @@ impl CertDir {
         let mut last = None;
         for _ in 0..8 {
             let name = format!("{STAGE_PREFIX}{}", random_hex());
+            #[cfg_attr(not(unix), allow(unused_mut))]
             let mut builder = cap_std::fs::DirBuilder::new();
             #[cfg(unix)]
             {
@@ -194,6 +195,7 @@ impl CertDir {
                 certdir: self,
                 name,
                 dir,
+                removed: false,
             });
         }
         let e = last.unwrap_or_else(|| ErrorKind::AlreadyExists.into());
@@ -251,6 +253,8 @@ pub struct Staging<'a> {
     certdir: &'a CertDir,
     name: String,
     dir: Dir,
+    /// Set by [`Staging::remove`], so dropping does not try again.
+    removed: bool,
 }
 
 impl Staging<'_> {
@@ -261,17 +265,18 @@ impl Staging<'_> {
 
     /// Remove it now, reporting what could not be removed (the next run
     /// removes it otherwise).
-    pub fn remove(self) -> Result<(), String> {
-        let removed = remove_tree(&self.certdir.dir, Path::new(&self.name), MAX_DEPTH);
-        let path = self.path();
-        std::mem::forget(self);
-        removed.map_err(|e| format!("cannot remove {}: {e}", path.display()))
+    pub fn remove(mut self) -> Result<(), String> {
+        self.removed = true;
+        remove_tree(&self.certdir.dir, Path::new(&self.name), MAX_DEPTH)
+            .map_err(|e| format!("cannot remove {}: {e}", self.path().display()))
     }
 }
 
 impl Drop for Staging<'_> {
     fn drop(&mut self) {
-        let _ = remove_tree(&self.certdir.dir, Path::new(&self.name), MAX_DEPTH);
+        if !self.removed {
+            let _ = remove_tree(&self.certdir.dir, Path::new(&self.name), MAX_DEPTH);
+        }
     }
 }
 
