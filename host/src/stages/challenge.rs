@@ -70,3 +70,60 @@ impl Challenge {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grant::{DirGrant, Wasi};
+    use std::time::Duration;
+
+    /// The challenge stage's grant, on `dir`.
+    fn grant(dir: &std::path::Path) -> Grant {
+        Grant {
+            name: Stage::Challenge,
+            directories: vec![DirGrant {
+                host: dir.to_path_buf(),
+                guest: "/challenge",
+                write: true,
+                staging: false,
+            }],
+            network: None,
+            wasi: vec![Wasi::Cli, Wasi::Clocks, Wasi::Filesystem],
+            host_imports: Vec::new(),
+            memory_bytes: 16 << 20,
+            call_deadline: Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn existing_file_named_like_token_is_left_untouched() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        std::fs::write(tmp.path().join("tok"), b"precious").expect("write");
+        let rt = Runtime::new().expect("runtime");
+        let mut tokens = load(&rt, &grant(tmp.path())).expect("load");
+        let err = tokens
+            .write("tok", "tok.thumbprint")
+            .expect_err("must refuse");
+        assert!(
+            err.to_string()
+                .contains("challenge file tok already exists"),
+            "{err}"
+        );
+        let kept = std::fs::read(tmp.path().join("tok")).expect("read");
+        assert_eq!(kept, b"precious");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn token_file_is_sealed_read_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let rt = Runtime::new().expect("runtime");
+        let mut tokens = load(&rt, &grant(tmp.path())).expect("load");
+        tokens.write("tok", "tok.thumbprint").expect("write");
+        let meta = std::fs::metadata(tmp.path().join("tok")).expect("stat");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o444);
+        tokens.remove("tok").expect("remove");
+        assert!(!tmp.path().join("tok").exists());
+    }
+}
