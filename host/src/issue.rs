@@ -3,6 +3,7 @@
 //! stage that may perform it. The host holds no key and parses nothing from
 //! the wire: it moves WIT values between stages and checks them.
 
+use crate::certdir::{CertDir, Existing};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::log::Log;
@@ -110,6 +111,13 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
         .map(crate::ca_file::read)
         .transpose()?;
 
+    // One run at a time per certificate directory, for the whole run; then
+    // what earlier runs may have left there (certdir.rs).
+    let certdir = CertDir::lock(&opts.cert_dir)?;
+    for warning in certdir.remove_stale() {
+        log.warn(&warning);
+    }
+
     // 2–3. Read (or create) the account key; 5. the domain key. First of
     // all, as acme-client opens both before anything else: a missing or bad
     // key fails the run even when the certificate is up to date.
@@ -125,12 +133,16 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     log.step("5. domain key read");
 
     // 0. An installed certificate with these names and 30 days left is kept.
-    let mut files = file_writer::load(&rt, grant(&grants, Stage::FileWriter))?;
+    // The host reads the bytes (never through a link); cert-parser parses,
+    // in an instance of its own for each input: nothing a crafted cert.pem
+    // does to one instance can touch the check of the downloaded chain.
     if !opts.force {
-        if let Some(pem) = files.read("cert.pem")? {
-            // A cert-parser of its own for each input: nothing a crafted
-            // cert.pem does to one instance can touch the check of the
-            // downloaded chain.
+        let existing = certdir.read("cert.pem")?;
+        if let Existing::NotRegular(why) = &existing {
+            let path = opts.cert_dir.join("cert.pem");
+            log.warn(&format!("{}: {why}: not read, renewing", path.display()));
+        }
+        if let Existing::Regular(pem) = existing {
             let info = cert_parser::load(&rt, grant(&grants, Stage::CertParser))?.inspect(&pem)?;
             let left = info.not_after.saturating_sub(now);
             let same = cert_parser::same_names(&info.names, &opts.names);
@@ -219,21 +231,23 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     drop(parser);
     log.step(&format!("9. certificate serial {} checked", info.serial));
 
-    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc). Past this
-    // point --timeout no longer ends the process: a stop between the three
-    // renames would leave a new cert.pem beside an old chain.pem. The install
-    // is still bounded by file-writer's own call deadline.
+    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc): file-writer
+    // writes them into a fresh staging directory, the host checks them, makes
+    // them 0444 and renames them into place (stages/file_writer.rs). Past
+    // this point --timeout no longer ends the process: a stop between the
+    // three renames would leave a new cert.pem beside an old chain.pem.
+    // file-writer's call is still bounded by its own deadline.
     deadline.check("install")?;
     drop(hard_deadline);
     let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);
-    let installed = ["cert.pem", "chain.pem", "fullchain.pem"];
+    let files = [
+        ("cert.pem".into(), info.cert_pem.into_bytes()),
+        ("chain.pem".into(), info.chain_pem.into_bytes()),
+        ("fullchain.pem".into(), fullchain.into_bytes()),
+    ];
+    let writer = grant(&grants, Stage::FileWriter);
     let installing = crate::leftovers::installing();
-    files.install(&[
-        (installed[0].into(), info.cert_pem.into_bytes()),
-        (installed[1].into(), info.chain_pem.into_bytes()),
-        (installed[2].into(), fullchain.into_bytes()),
-    ])?;
-    crate::modes::make_read_only(&opts.cert_dir, &installed)?;
+    file_writer::install(&rt, writer, &certdir, &files, log)?;
     installing.done();
     log.step(&format!("11. installed in {}", opts.cert_dir.display()));
     Ok(Outcome::Changed)

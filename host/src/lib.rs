@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod ca_file;
+pub mod certdir;
 pub mod embedded;
 #[allow(missing_docs)]
 pub mod engine_config;

@@ -151,6 +151,15 @@ impl Runtime {
 fn wasi_ctx(grant: &Grant, resolver: Option<&Resolver>) -> Result<WasiCtx, Error> {
     let mut b = WasiCtxBuilder::new();
     for dir in &grant.directories {
+        if dir.staging {
+            return Err(Error::Grant {
+                stage: grant.name,
+                message: format!(
+                    "{} is a pattern: the staging directory was not created",
+                    dir.host.display()
+                ),
+            });
+        }
         let perms = if dir.write {
             FsPerms::ReadWrite
         } else {

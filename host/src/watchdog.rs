@@ -38,15 +38,14 @@
 //! What a hard stop means: the host's cleanup does not run, as after a crash.
 //! Token files the challenge stage wrote may be left in the challenge directory
 //! (each holds only a key authorization, which the CA publishes anyway). Keys
-//! and certificates are never half-written: the key stages and file-writer
-//! write a temporary file in the same directory and rename it over the target,
-//! so each file is the old one or the new one. `issue::run` disarms the
-//! `--timeout` bound before the install, so only a file-writer call itself
-//! blocked past its deadline can stop it between its renames (leaving
-//! cert.pem new and chain.pem old, still 0600 as they are made read-only
-//! after the last rename). A
-//! temporary file (`.NAME.acmebox-tmp`, `.NAME.tmp-*`) may be left next to
-//! them.
+//! and certificates are never half-written: the key stages write a temporary
+//! file in the same directory and rename it over the target, and file-writer
+//! writes into a staging directory from which the host renames each checked,
+//! already read-only file into place (certdir.rs), so each file is the old one
+//! or the new one. `issue::run` disarms the `--timeout` bound before the
+//! install, and a stop during file-writer's call leaves nothing renamed. A
+//! key stage's temporary file (`.NAME.tmp-*`) or this run's staging directory
+//! (`.acmebox-stage-*`, removed by the next run) may be left next to them.
 
 use crate::grant::Grant;
 use crate::stage::Stage;
