@@ -4,11 +4,13 @@
 //!
 //! It has no file system, network, clock or randomness: the time comes in
 //! as an argument. The logic lives in plain functions ([`inspect`],
-//! [`check`]) that are unit-tested natively; the WIT glue only converts.
+//! [`check`], [`inspect_csr`]) that are unit-tested natively; the WIT glue
+//! only converts.
 
 #![deny(unsafe_code)]
 
 mod chain;
+mod csr;
 mod date;
 mod dn;
 mod pem;
@@ -30,7 +32,7 @@ mod bindings {
     export!(Component);
 }
 
-use bindings::exports::acmebox::stages::x509::{ChainInfo, Guest};
+use bindings::exports::acmebox::stages::x509::{ChainInfo, CsrInfo, Guest};
 pub use chain::Info;
 
 /// The component: implements the exported `x509` interface.
@@ -49,6 +51,13 @@ impl Guest for Component {
         now: i64,
     ) -> Result<ChainInfo, String> {
         check(&pem, &names, &spki, now).map(ChainInfo::from)
+    }
+
+    fn inspect_csr(der: Vec<u8>) -> Result<CsrInfo, String> {
+        csr::inspect(&der).map(|info| CsrInfo {
+            names: info.names,
+            spki: info.spki,
+        })
     }
 }
 
@@ -92,4 +101,11 @@ pub fn check<S: AsRef<str>>(
     chain::check_validity(leaf, now)?;
     chain::check_signatures(&certs)?;
     Ok(info)
+}
+
+/// Parses a DER certificate request and verifies its self-signature: its
+/// names (subjectAltName dNSNames and subject common names, normalized) and
+/// its SubjectPublicKeyInfo, for the host to compare (step 6).
+pub fn inspect_csr(der: &[u8]) -> Result<csr::CsrInfo, String> {
+    csr::inspect(der)
 }

@@ -2,7 +2,7 @@
 //! `tests/fixtures/make-fixtures.sh`).
 
 use crate::date::utc;
-use crate::{check, inspect, pem};
+use crate::{check, inspect, inspect_csr, pem};
 
 const ROOT: &str = include_str!("../tests/fixtures/root.pem");
 const INTER: &str = include_str!("../tests/fixtures/inter.pem");
@@ -346,6 +346,62 @@ fn check_parses_before_checking() {
         err(check(&cat(&[LEAF, LEAF_KEY]), &NAMES, LEAF_SPKI, now())),
         "PEM block 2 is \"PRIVATE KEY\", expected CERTIFICATE"
     );
+}
+
+// ---- certificate requests ----
+
+const LEAF_CSR: &[u8] = include_bytes!("../tests/fixtures/leaf.csr.der");
+const CSR_CN_EXTRA: &[u8] = include_bytes!("../tests/fixtures/csr-cn-extra.der");
+const CSR_CN_ONLY: &[u8] = include_bytes!("../tests/fixtures/csr-cn-only.der");
+const CSR_IP: &[u8] = include_bytes!("../tests/fixtures/csr-ip.der");
+
+#[test]
+fn inspect_csr_gives_names_and_key() {
+    let info = inspect_csr(LEAF_CSR).expect("inspect_csr");
+    assert_eq!(info.names, NAMES);
+    assert_eq!(info.spki, LEAF_SPKI);
+}
+
+#[test]
+fn inspect_csr_counts_common_name_among_names() {
+    let info = inspect_csr(CSR_CN_EXTRA).expect("inspect_csr");
+    assert_eq!(info.names, ["a.test", "evil.test"]);
+    let info = inspect_csr(CSR_CN_ONLY).expect("inspect_csr");
+    assert_eq!(info.names, ["cn-only.test"]);
+}
+
+#[test]
+fn inspect_csr_rejects_names_other_than_dns() {
+    let e = err(inspect_csr(CSR_IP));
+    assert_eq!(
+        e,
+        "the CSR's subjectAltName has an IP address (4 bytes), not a dNSName"
+    );
+}
+
+#[test]
+fn inspect_csr_rejects_a_bad_self_signature() {
+    let mut csr = LEAF_CSR.to_vec();
+    // The last bytes are the ECDSA signature's s.
+    let last = csr.len() - 1;
+    csr[last] ^= 1;
+    let e = err(inspect_csr(&csr));
+    assert!(
+        e.starts_with("the CSR's self-signature does not verify with its key"),
+        "{e}"
+    );
+}
+
+#[test]
+fn inspect_csr_rejects_trailing_bytes_and_garbage() {
+    let mut csr = LEAF_CSR.to_vec();
+    csr.push(0);
+    assert_eq!(
+        err(inspect_csr(&csr)),
+        "the CSR has 1 stray bytes after its DER encoding"
+    );
+    let e = err(inspect_csr(b"not a CSR"));
+    assert!(e.starts_with("the CSR's request is not"), "{e}");
 }
 
 // ---- dates ----
