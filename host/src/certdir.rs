@@ -18,8 +18,8 @@
 //! - [`CertDir::staging`] and [`CertDir::publish`]: the install.
 //!
 //! [`seal`] is the one check of a file a stage wrote: opened without
-//! following links, a regular file with one link and the expected size, then
-//! made 0444 through that same descriptor. publish and the challenge stage's
+//! following links, a regular file with one link holding exactly the
+//! expected bytes, then made 0444 through that same descriptor. publish and the challenge stage's
 //! token files both use it.
 
 use crate::error::Error;
@@ -209,15 +209,15 @@ impl CertDir {
         )
     }
 
-    /// Install the staged files `(name, expected length)` in this directory:
-    /// every one is first [`seal`]ed (regular, one link, the expected size,
+    /// Install the staged files `(name, expected bytes)` in this directory:
+    /// every one is first [`seal`]ed (regular, one link, the expected bytes,
     /// then 0444) in the staging directory; only when all pass is each
     /// renamed by name into this directory, in the order given (cert.pem
     /// first), replacing whatever entry was there without following it.
     /// Then the directory is synced (best effort).
-    pub fn publish(&self, staging: &Staging<'_>, files: &[(&str, u64)]) -> Result<(), Error> {
-        for (name, len) in files {
-            seal(&staging.dir, name, *len).map_err(|why| Error::Stage {
+    pub fn publish(&self, staging: &Staging<'_>, files: &[(&str, &[u8])]) -> Result<(), Error> {
+        for (name, bytes) in files {
+            seal(&staging.dir, name, bytes).map_err(|why| Error::Rejected {
                 stage: Stage::FileWriter,
                 step: INSTALL,
                 message: format!(
@@ -282,9 +282,10 @@ impl Drop for Staging<'_> {
 
 /// Check a file a stage wrote in `dir` and make it read-only: opened without
 /// following a link, the open file must be a regular file with one link
-/// (unix) of exactly `expected_len` bytes; then it is made 0444 (unix)
-/// through the same descriptor. The error says what was wrong.
-pub fn seal(dir: &Dir, name: &str, expected_len: u64) -> Result<(), String> {
+/// (unix) holding exactly `expected` (a stage claiming success for bytes it
+/// did not write is caught here); then it is made 0444 (unix) through the
+/// same descriptor. The error says what was wrong.
+pub fn seal(dir: &Dir, name: &str, expected: &[u8]) -> Result<(), String> {
     let file = open_nofollow(dir, name).map_err(|e| match e.kind() {
         ErrorKind::NotFound => "missing".to_string(),
         _ => what_is(dir, name).unwrap_or_else(|| format!("cannot open: {e}")),
@@ -293,8 +294,17 @@ pub fn seal(dir: &Dir, name: &str, expected_len: u64) -> Result<(), String> {
     if let Some(why) = not_plain(&meta) {
         return Err(why);
     }
+    let expected_len = expected.len() as u64;
     if meta.len() != expected_len {
         return Err(format!("{} bytes, not {expected_len}", meta.len()));
+    }
+    let mut written = Vec::with_capacity(expected.len());
+    (&file)
+        .take(expected_len + 1)
+        .read_to_end(&mut written)
+        .map_err(|e| format!("cannot read it back: {e}"))?;
+    if written != expected {
+        return Err("other bytes than those asked for".into());
     }
     #[cfg(unix)]
     {

@@ -49,13 +49,25 @@ pub enum Error {
         /// What stopped it.
         message: String,
     },
-    /// The host refused a value a stage returned, or the server's answer
-    /// means the issuance cannot go on.
+    /// The server's answer means the issuance cannot go on, or a step ran
+    /// out of time.
     #[error("{step}: {message}")]
     Protocol {
         /// The step of the issuance.
         step: &'static str,
         /// What was wrong.
+        message: String,
+    },
+    /// The host refused a value a stage returned (docs/DESIGN.md rule 2: a
+    /// stage is untrusted). From the network stage the value may be the
+    /// server's: the host cannot tell the two apart, and refuses either.
+    #[error("{stage} stage, {step}: {message}")]
+    Rejected {
+        /// The stage that returned it.
+        stage: Stage,
+        /// The step of the issuance.
+        step: &'static str,
+        /// What was wrong with it.
         message: String,
     },
     /// A file or directory the host itself works on (`--ca-file`, the

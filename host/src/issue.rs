@@ -12,7 +12,7 @@ use crate::sandbox::Runtime;
 use crate::stage::Stage;
 use crate::stages::challenge::Challenge;
 use crate::stages::network::{Network, Order, Settings};
-use crate::stages::{account, cert_parser, challenge, domain_key, file_writer, network};
+use crate::stages::{account, cert_parser, challenge, domain_key, file_writer, network, Source};
 use crate::validate::{self, Origin};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -73,8 +73,16 @@ fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
-/// Obtain and install a certificate for `opts.names`.
+/// Obtain and install a certificate for `opts.names`, with the embedded
+/// stages.
 pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
+    run_from(opts, log, &Source::embedded())
+}
+
+/// [`run`], loading each stage's component from `source`: acmebox passes
+/// the embedded ones; tests/liars.rs replaces one stage with a component
+/// that lies, to check the host's refusals on the real sequence.
+pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, Error> {
     let deadline = Deadline(Instant::now() + opts.timeout, opts.timeout);
     let grants = Grant::all(opts);
     let rt = Runtime::new().map_err(|e| Error::Protocol {
@@ -121,12 +129,21 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // 2–3. Read (or create) the account key; 5. the domain key. First of
     // all, as acme-client opens both before anything else: a missing or bad
     // key fails the run even when the certificate is up to date.
-    let mut account = account::load(&rt, grant(&grants, Stage::Account))?;
+    let component = |stage: Stage| source.component(&rt, stage);
+    let mut account = account::load_component(
+        &rt,
+        grant(&grants, Stage::Account),
+        &component(Stage::Account)?,
+    )?;
     let key = account
         .load_key(&file_name(&opts.account_key), opts.new_account_key)
         .map_err(|e| e.about(&opts.account_key))?;
     log.step(&format!("3. account key: {} {}", key.alg, key.thumbprint));
-    let mut domain = domain_key::load(&rt, grant(&grants, Stage::DomainKey))?;
+    let mut domain = domain_key::load_component(
+        &rt,
+        grant(&grants, Stage::DomainKey),
+        &component(Stage::DomainKey)?,
+    )?;
     let spki = domain
         .load_key(&file_name(&opts.domain_key), opts.new_domain_key)
         .map_err(|e| e.about(&opts.domain_key))?;
@@ -143,7 +160,12 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
             log.warn(&format!("{}: {why}: not read, renewing", path.display()));
         }
         if let Existing::Regular(pem) = existing {
-            let info = cert_parser::load(&rt, grant(&grants, Stage::CertParser))?.inspect(&pem)?;
+            let info = cert_parser::load_component(
+                &rt,
+                grant(&grants, Stage::CertParser),
+                &component(Stage::CertParser)?,
+            )?
+            .inspect(&pem, now)?;
             let left = info.not_after.saturating_sub(now);
             let same = cert_parser::same_names(&info.names, &opts.names);
             log.step(&format!(
@@ -162,7 +184,12 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
         host: opts.server.host.clone(),
         port: opts.server.port,
     };
-    let mut net = network::load(&rt, grant(&grants, Stage::Network), account)?;
+    let mut net = network::load_component(
+        &rt,
+        grant(&grants, Stage::Network),
+        account,
+        &component(Stage::Network)?,
+    )?;
     let settings = Settings {
         directory_url: opts.server.url.clone(),
         ca_pem,
@@ -177,7 +204,11 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // 4. For each name: challenge, response file, wait for the CA.
     let order = net.new_order(&opts.names, &origin)?;
     log.step(&format!("4. order {}", order.url));
-    let mut tokens = challenge::load(&rt, grant(&grants, Stage::Challenge))?;
+    let mut tokens = challenge::load_component(
+        &rt,
+        grant(&grants, Stage::Challenge),
+        &component(Stage::Challenge)?,
+    )?;
     let mut written = Vec::new();
     let authorized = authorize(
         &mut net,
@@ -199,10 +230,20 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     drop(tokens);
     authorized?;
 
-    // 6. Make the request; 7. submit it; wait until the order is valid.
+    // 6. Make the request, and check it before it leaves: cert-parser, in an
+    // instance of its own, reads its names and key back (the host parses no
+    // DER), which must be the names asked for and the key read at step 5.
+    // 7. Submit it; wait until the order is valid.
     let csr = domain.make_csr(&opts.names)?;
     drop(domain);
-    log.step("6. CSR made");
+    let mut parser = cert_parser::load_component(
+        &rt,
+        grant(&grants, Stage::CertParser),
+        &component(Stage::CertParser)?,
+    )?;
+    domain_key::check_csr(&mut parser, &csr, &opts.names, &spki)?;
+    drop(parser);
+    log.step("6. CSR made and checked");
     let mut order = net.finalize(&order.finalize, &csr, &origin)?;
     log.step("7. order finalized");
     let mut backoff = Backoff::new();
@@ -226,7 +267,11 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // notBefore): checked as of a few minutes from now, which is also
     // stricter on expiry.
     let as_of = unix_now().saturating_add(CLOCK_SKEW.as_secs() as i64);
-    let mut parser = cert_parser::load(&rt, grant(&grants, Stage::CertParser))?;
+    let mut parser = cert_parser::load_component(
+        &rt,
+        grant(&grants, Stage::CertParser),
+        &component(Stage::CertParser)?,
+    )?;
     let info = parser.check(&pem, &opts.names, &spki, as_of)?;
     drop(parser);
     log.step(&format!("9. certificate serial {} checked", info.serial));
@@ -246,8 +291,9 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
         ("fullchain.pem".into(), fullchain.into_bytes()),
     ];
     let writer = grant(&grants, Stage::FileWriter);
+    let writer_component = component(Stage::FileWriter)?;
     let installing = crate::leftovers::installing();
-    file_writer::install(&rt, writer, &certdir, &files, log)?;
+    file_writer::install(&rt, writer, &writer_component, &certdir, &files, log)?;
     installing.done();
     log.step(&format!("11. installed in {}", opts.cert_dir.display()));
     Ok(Outcome::Changed)
@@ -274,7 +320,8 @@ fn authorize(
         deadline.check("fetch authorization")?;
         let authz = net.get_authorization(url, &opts.names, origin)?;
         if !identifiers.insert(authz.identifier.to_ascii_lowercase()) {
-            return Err(Error::Protocol {
+            return Err(Error::Rejected {
+                stage: Stage::Network,
                 step: "fetch authorization",
                 message: format!("a second authorization for {} ({url})", authz.identifier),
             });
@@ -291,7 +338,8 @@ fn authorize(
                 ),
             });
         };
-        validate::token(&ch.token).map_err(|message| Error::Protocol {
+        validate::token(&ch.token).map_err(|message| Error::Rejected {
+            stage: Stage::Network,
             step: "fetch authorization",
             message,
         })?;

@@ -114,7 +114,10 @@ fn publish_refuses(spoil: impl FnOnce(&Scratch, &Path), why: &str) {
     spoil(&s, &stage);
     let err = s
         .certdir
-        .publish(&staging, &[("cert.pem", 8), ("chain.pem", 9)])
+        .publish(
+            &staging,
+            &[("cert.pem", &b"new cert"[..]), ("chain.pem", b"new chain")],
+        )
         .expect_err("publish must refuse");
     let text = err.to_string();
     assert!(
@@ -164,6 +167,14 @@ fn publish_refuses_wrong_size() {
 }
 
 #[test]
+fn publish_refuses_other_bytes_of_the_right_size() {
+    publish_refuses(
+        |_, stage| std::fs::write(stage.join("chain.pem"), b"old chain").expect("write"),
+        "chain.pem: file-writer did not write what was asked (other bytes than those asked for)",
+    );
+}
+
+#[test]
 fn publish_refuses_missing_file() {
     publish_refuses(
         |_, stage| std::fs::remove_file(stage.join("chain.pem")).expect("rm"),
@@ -183,7 +194,10 @@ fn publish_renames_over_links_without_following_them() {
     std::fs::write(stage.join("cert.pem"), b"new cert").expect("stage cert");
     std::fs::write(stage.join("chain.pem"), b"new chain").expect("stage chain");
     s.certdir
-        .publish(&staging, &[("cert.pem", 8), ("chain.pem", 9)])
+        .publish(
+            &staging,
+            &[("cert.pem", &b"new cert"[..]), ("chain.pem", b"new chain")],
+        )
         .expect("publish");
     staging.remove().expect("remove staging");
     assert!(!stage.exists());
@@ -201,12 +215,12 @@ fn publish_renames_over_links_without_following_them() {
 fn seal_makes_a_plain_file_read_only_and_refuses_links() {
     let s = Scratch::new();
     std::fs::write(s.path("token"), b"key-authz").expect("token");
-    seal(&s.certdir.dir, "token", 9).expect("seal");
+    seal(&s.certdir.dir, "token", b"key-authz").expect("seal");
     let mode = std::fs::metadata(s.path("token")).expect("token").mode();
     assert_eq!(mode & 0o777, 0o444);
     symlink("private/privkey.pem", s.path("link")).expect("symlink");
     assert_eq!(
-        seal(&s.certdir.dir, "link", KEY.len() as u64),
+        seal(&s.certdir.dir, "link", KEY),
         Err("a symbolic link".into())
     );
     s.assert_key_intact();

@@ -1,9 +1,16 @@
 //! The account stage (wit/account.wit): the account key and its signatures.
+//! What it returns is checked here without parsing JSON: the WIT fixes the
+//! JWK's exact text (RFC 7638 member order, compact), so its shape, its
+//! thumbprint and the signature lengths of its `alg` can be checked as text.
 
-use super::{load_plain, refuse};
+use super::{embedded, load_plain, refuse};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::sandbox::{Runtime, Sandboxed};
+use crate::stage::Stage;
+use crate::validate::{base64url, base64url_len, is_base64url};
+use sha2::{Digest, Sha256};
+use wasmtime::component::Component;
 
 mod bindings {
     wasmtime::component::bindgen!({ world: "account", path: "../wit" });
@@ -11,56 +18,214 @@ mod bindings {
 
 pub use bindings::exports::acmebox::stages::signer::AccountKey;
 
-/// The account stage in its sandbox.
-pub type Account = Sandboxed<(), bindings::Account>;
+/// The account stage in its sandbox, and the key it returned when it read
+/// the key file: later answers must agree with it.
+pub struct Account {
+    stage: Sandboxed<(), bindings::Account>,
+    key: Option<AccountKey>,
+}
 
 /// Load the account stage with its grant.
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<Account, Error> {
-    load_plain(rt, grant, |s, c, l| bindings::Account::instantiate(s, c, l))
+    load_component(rt, grant, &embedded(rt, grant.name)?)
+}
+
+/// Load `component` as the account stage, with its grant: the way [`load`]
+/// loads the embedded one (see [`Source`](super::Source)).
+pub fn load_component(
+    rt: &Runtime,
+    grant: &Grant,
+    component: &Component,
+) -> Result<Account, Error> {
+    let stage = load_plain(rt, grant, component, |s, c, l| {
+        bindings::Account::instantiate(s, c, l)
+    })?;
+    Ok(Account { stage, key: None })
 }
 
 impl Account {
     /// Read (or, with `create`, make) the key file `name` in `/key`.
     pub fn load_key(&mut self, name: &str, create: bool) -> Result<AccountKey, Error> {
-        let key = self.call("read account key", |b, s| {
+        let step = "read account key";
+        let key = self.stage.call(step, |b, s| {
             b.acmebox_stages_account_key_file()
                 .call_load(s, name, create)
         })?;
-        check(&key)?;
+        check(&key).map_err(|m| refuse(Stage::Account, step, m))?;
+        self.key = Some(key.clone());
         Ok(key)
     }
 
-    /// The loaded key's public half.
+    /// The loaded key's public half: the key [`Account::load_key`] returned.
     pub fn public_key(&mut self) -> Result<AccountKey, Error> {
-        self.call("public key", |b, s| {
-            b.acmebox_stages_signer().call_public_key(s)
-        })
+        let step = "public key";
+        let key = self
+            .stage
+            .call(step, |b, s| b.acmebox_stages_signer().call_public_key(s))?;
+        let loaded = self.loaded(step)?;
+        if (&key.alg, &key.jwk, &key.thumbprint) != (&loaded.alg, &loaded.jwk, &loaded.thumbprint) {
+            return Err(refuse(
+                Stage::Account,
+                step,
+                format!(
+                    "returned another key ({} {}) than it read ({} {})",
+                    key.alg, key.thumbprint, loaded.alg, loaded.thumbprint
+                ),
+            ));
+        }
+        Ok(key)
     }
 
-    /// Sign a JWS signing input.
+    /// Sign a JWS signing input; the signature must be base64url of the
+    /// length the loaded key's `alg` makes.
     pub fn sign(&mut self, input: &str) -> Result<String, Error> {
-        self.call("sign", |b, s| b.acmebox_stages_signer().call_sign(s, input))
+        let step = "sign";
+        let signature = self
+            .stage
+            .call(step, |b, s| b.acmebox_stages_signer().call_sign(s, input))?;
+        let key = self.loaded(step)?;
+        check_signature(key, &signature).map_err(|m| refuse(Stage::Account, step, m))?;
+        Ok(signature)
+    }
+
+    /// The key read, without which no answer can be checked.
+    fn loaded(&self, step: &'static str) -> Result<&AccountKey, Error> {
+        self.key.as_ref().ok_or_else(|| Error::Stage {
+            stage: Stage::Account,
+            step,
+            message: "no account key was read".into(),
+        })
     }
 }
 
-/// The thumbprint goes into files the ACME server reads: it must be the
-/// base64url of a SHA-256 digest.
-fn check(key: &AccountKey) -> Result<(), Error> {
-    let b64url = |s: &str| {
-        s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
-    if key.thumbprint.len() != 43 || !b64url(&key.thumbprint) {
-        return Err(refuse(
-            "read account key",
-            format!("thumbprint {:?} is not a base64url SHA-256", key.thumbprint),
-        ));
+/// The public key of each `alg`: the JWK's members before `x`/`n`, and the
+/// base64url lengths of its coordinates (EC) or the bytes of its modulus
+/// (RSA, 2048 to 4096 bits).
+enum Shape {
+    Ec {
+        prefix: &'static str,
+        coordinate: usize,
+        signature: usize,
+    },
+    Rsa,
+}
+
+fn shape(alg: &str) -> Option<Shape> {
+    match alg {
+        "ES256" => Some(Shape::Ec {
+            prefix: r#"{"crv":"P-256","kty":"EC","x":""#,
+            coordinate: 32,
+            signature: 64,
+        }),
+        "ES384" => Some(Shape::Ec {
+            prefix: r#"{"crv":"P-384","kty":"EC","x":""#,
+            coordinate: 48,
+            signature: 96,
+        }),
+        "RS256" => Some(Shape::Rsa),
+        _ => None,
     }
-    if !["ES256", "ES384", "RS256"].contains(&key.alg.as_str()) {
-        return Err(refuse(
-            "read account key",
-            format!("unknown alg {:?}", key.alg),
+}
+
+/// RSA moduli acmebox accepts, in bytes (2048 to 4096 bits).
+const RSA_BYTES: std::ops::RangeInclusive<usize> = 256..=512;
+
+/// A key goes into every JWS and its thumbprint into token files the ACME
+/// server reads: the `alg` must be known, the JWK exactly the RFC 7638 text
+/// for it, and the thumbprint the base64url SHA-256 of exactly that text.
+fn check(key: &AccountKey) -> Result<(), String> {
+    let Some(shape) = shape(&key.alg) else {
+        return Err(format!("unknown alg {:?}", key.alg));
+    };
+    modulus_bytes(&shape, &key.jwk).map_err(|why| {
+        format!(
+            "JWK {:?} is not an RFC 7638 {} public key: {why}",
+            excerpt(&key.jwk),
+            key.alg
+        )
+    })?;
+    let thumbprint = base64url(&Sha256::digest(key.jwk.as_bytes()));
+    if key.thumbprint != thumbprint {
+        return Err(format!(
+            "thumbprint {:?} is not the JWK's (base64url SHA-256 of its RFC 7638 text: {thumbprint})",
+            excerpt(&key.thumbprint)
         ));
     }
     Ok(())
+}
+
+/// Check the JWK's text against `shape`; for RSA, the modulus length in
+/// bytes (what an RS256 signature is long).
+fn modulus_bytes(shape: &Shape, jwk: &str) -> Result<usize, String> {
+    let member = |value: &str, what: &str, len: Option<usize>| match base64url_len(value) {
+        Some(n) if len.is_none_or(|len| n == len) => Ok(n),
+        Some(n) => Err(format!("{what} is {n} bytes")),
+        None => Err(format!("{what} is not base64url")),
+    };
+    match shape {
+        Shape::Ec {
+            prefix, coordinate, ..
+        } => {
+            let rest = jwk.strip_prefix(prefix).ok_or("members or curve differ")?;
+            let (x, y) = rest
+                .strip_suffix("\"}")
+                .and_then(|r| r.split_once(r#"","y":""#))
+                .ok_or("members differ")?;
+            member(x, "x", Some(*coordinate))?;
+            member(y, "y", Some(*coordinate))?;
+            Ok(0)
+        }
+        Shape::Rsa => {
+            let (e, n) = jwk
+                .strip_prefix(r#"{"e":""#)
+                .and_then(|r| r.strip_suffix("\"}"))
+                .and_then(|r| r.split_once(r#"","kty":"RSA","n":""#))
+                .ok_or("members differ")?;
+            let e = member(e, "e", None)?;
+            if e > 8 || e == 0 {
+                return Err(format!("e is {e} bytes"));
+            }
+            let n = member(n, "n", None)?;
+            if !RSA_BYTES.contains(&n) {
+                return Err(format!("n is {n} bytes, not a 2048 to 4096-bit modulus"));
+            }
+            Ok(n)
+        }
+    }
+}
+
+/// A JWS signature (RFC 7518 §3.4: ECDSA is R || S, each as long as a
+/// coordinate; §3.3: RSA is as long as the modulus), base64url.
+fn check_signature(key: &AccountKey, signature: &str) -> Result<(), String> {
+    let want = match shape(&key.alg) {
+        Some(Shape::Ec { signature, .. }) => signature,
+        Some(shape @ Shape::Rsa) => modulus_bytes(&shape, &key.jwk)?,
+        None => return Err(format!("unknown alg {:?}", key.alg)),
+    };
+    if !is_base64url(signature) {
+        return Err(format!(
+            "signature {:?} is not base64url",
+            excerpt(signature)
+        ));
+    }
+    match base64url_len(signature) {
+        Some(n) if n == want => Ok(()),
+        Some(n) => Err(format!(
+            "signature of {n} bytes; {} signatures with this key are {want}",
+            key.alg
+        )),
+        None => Err(format!(
+            "signature of {} base64url characters, a length no bytes encode to",
+            signature.len()
+        )),
+    }
+}
+
+/// At most 60 characters of an untrusted value, for an error message.
+fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(60).collect();
+    if out.len() < s.len() {
+        out.push_str("...");
+    }
+    out
 }

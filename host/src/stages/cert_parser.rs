@@ -1,39 +1,61 @@
-//! The cert-parser stage (wit/cert-parser.wit): certificates in, typed values
-//! out. What it returns is checked again here.
+//! The cert-parser stage (wit/cert-parser.wit): certificates and certificate
+//! requests in, typed values out. What it returns is checked again here.
 
-use super::{load_plain, refuse};
+use super::{embedded, load_plain, refuse};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::sandbox::{Runtime, Sandboxed};
+use crate::stage::Stage;
+use crate::validate;
+use wasmtime::component::Component;
 
 mod bindings {
     wasmtime::component::bindgen!({ world: "cert-parser", path: "../wit" });
 }
 
-pub use bindings::exports::acmebox::stages::x509::ChainInfo;
+pub use bindings::exports::acmebox::stages::x509::{ChainInfo, CsrInfo};
+
+/// The latest notAfter the host believes, as seconds after "now": ten years
+/// (3653 days). An ACME CA issues for months; a stage answering more (up to
+/// `i64::MAX`) would make a certificate look fresh forever.
+pub const MAX_NOT_AFTER_AHEAD: i64 = 3653 * 86_400;
 
 /// The cert-parser stage in its sandbox.
 pub type CertParser = Sandboxed<(), bindings::CertParser>;
 
 /// Load the cert-parser stage with its grant.
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<CertParser, Error> {
-    load_plain(rt, grant, |s, c, l| {
+    load_component(rt, grant, &embedded(rt, grant.name)?)
+}
+
+/// Load `component` as the cert-parser stage, with its grant: the way
+/// [`load`] loads the embedded one (see [`Source`](super::Source)).
+pub fn load_component(
+    rt: &Runtime,
+    grant: &Grant,
+    component: &Component,
+) -> Result<CertParser, Error> {
+    load_plain(rt, grant, component, |s, c, l| {
         bindings::CertParser::instantiate(s, c, l)
     })
 }
 
 impl CertParser {
-    /// Parse a PEM chain without checking it.
-    pub fn inspect(&mut self, pem: &[u8]) -> Result<ChainInfo, Error> {
-        let info = self.call("parse existing certificate", |b, s| {
-            b.acmebox_stages_x509().call_inspect(s, pem)
-        })?;
-        check_pem("parse existing certificate", &info)?;
+    /// Parse a PEM chain without checking it (the installed cert.pem, for
+    /// the up-to-date check at `now`): its notAfter may be past, but not
+    /// more than [`MAX_NOT_AFTER_AHEAD`] after `now`.
+    pub fn inspect(&mut self, pem: &[u8], now: i64) -> Result<ChainInfo, Error> {
+        let step = "parse existing certificate";
+        let info = self.call(step, |b, s| b.acmebox_stages_x509().call_inspect(s, pem))?;
+        check_pem(step, &info, 0)?;
+        check_not_after_ahead(step, info.not_after, now)?;
         Ok(info)
     }
 
     /// Parse and check a downloaded chain against the names and key; the
-    /// answer is checked again against the same names.
+    /// answer is checked again: the same names, valid at `now` and not more
+    /// than [`MAX_NOT_AFTER_AHEAD`] after it, one certificate in cert.pem
+    /// and at least one in chain.pem.
     pub fn check(
         &mut self,
         pem: &[u8],
@@ -45,23 +67,34 @@ impl CertParser {
         let info = self.call(step, |b, s| {
             b.acmebox_stages_x509().call_check(s, pem, names, spki, now)
         })?;
-        check_pem(step, &info)?;
+        check_pem(step, &info, 1)?;
         if !same_names(&info.names, names) {
             return Err(refuse(
+                Stage::CertParser,
                 step,
-                format!(
-                    "cert-parser returned names {:?}, not {:?}",
-                    info.names, names
-                ),
+                format!("returned names {:?}, not {:?}", info.names, names),
             ));
         }
         if info.not_after <= now {
             return Err(refuse(
+                Stage::CertParser,
                 step,
-                "cert-parser returned an expired certificate".into(),
+                format!(
+                    "returned an expired certificate (notAfter {}, now {now})",
+                    info.not_after
+                ),
             ));
         }
+        check_not_after_ahead(step, info.not_after, now)?;
         Ok(info)
+    }
+
+    /// The names and SubjectPublicKeyInfo of a DER certificate request, its
+    /// self-signature verified (for [`check_csr`](super::domain_key::check_csr)).
+    pub fn inspect_csr(&mut self, der: &[u8]) -> Result<CsrInfo, Error> {
+        self.call("check CSR", |b, s| {
+            b.acmebox_stages_x509().call_inspect_csr(s, der)
+        })
     }
 }
 
@@ -75,20 +108,40 @@ pub fn same_names(a: &[String], b: &[String]) -> bool {
     set(a) == set(b)
 }
 
-/// What the file-writer will install must be PEM certificates only: armour
-/// lines and base64, nothing a stage could smuggle in.
-fn check_pem(step: &'static str, info: &ChainInfo) -> Result<(), Error> {
-    for (what, pem) in [("cert.pem", &info.cert_pem), ("chain.pem", &info.chain_pem)] {
-        let ok = pem.lines().all(|l| {
-            l == "-----BEGIN CERTIFICATE-----"
-                || l == "-----END CERTIFICATE-----"
-                || l.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
-        });
-        if !ok || (what == "cert.pem" && !pem.starts_with("-----BEGIN CERTIFICATE-----")) {
-            return Err(refuse(
+fn check_not_after_ahead(step: &'static str, not_after: i64, now: i64) -> Result<(), Error> {
+    if not_after.saturating_sub(now) > MAX_NOT_AFTER_AHEAD {
+        return Err(refuse(
+            Stage::CertParser,
+            step,
+            format!(
+                "returned notAfter {not_after}, more than ten years after now ({now}): \
+                 no CA issues that"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// What the file-writer will install must be PEM certificates exactly as
+/// cert-parser encodes them, nothing a stage could smuggle in (text outside
+/// the armour, a key): one in cert.pem, at least `chain_min` in chain.pem.
+fn check_pem(step: &'static str, info: &ChainInfo, chain_min: usize) -> Result<(), Error> {
+    for (what, pem, min, max) in [
+        ("cert.pem", &info.cert_pem, 1, 1),
+        ("chain.pem", &info.chain_pem, chain_min, usize::MAX),
+    ] {
+        let count = validate::pem_certificates(pem).map_err(|why| {
+            refuse(
+                Stage::CertParser,
                 step,
-                format!("cert-parser returned a malformed {what}"),
+                format!("returned a {what} that is not certificates in PEM: {why}"),
+            )
+        })?;
+        if count < min || count > max {
+            return Err(refuse(
+                Stage::CertParser,
+                step,
+                format!("returned a {what} of {count} certificates"),
             ));
         }
     }

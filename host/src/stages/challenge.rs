@@ -3,12 +3,13 @@
 //! ([`certdir::seal`](crate::certdir::seal)), so a web server running as
 //! another user can serve it, as acme-client's are.
 
-use super::load_plain;
+use super::{embedded, load_plain};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::sandbox::{Runtime, Sandboxed};
 use crate::stage::Stage;
 use cap_std::fs::Dir;
+use wasmtime::component::Component;
 
 mod bindings {
     wasmtime::component::bindgen!({ world: "challenge", path: "../wit" });
@@ -23,7 +24,17 @@ pub struct Challenge {
 
 /// Load the challenge stage with its grant.
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<Challenge, Error> {
-    let stage = load_plain(rt, grant, |s, c, l| {
+    load_component(rt, grant, &embedded(rt, grant.name)?)
+}
+
+/// Load `component` as the challenge stage, with its grant: the way
+/// [`load`] loads the embedded one (see [`Source`](super::Source)).
+pub fn load_component(
+    rt: &Runtime,
+    grant: &Grant,
+    component: &Component,
+) -> Result<Challenge, Error> {
+    let stage = load_plain(rt, grant, component, |s, c, l| {
         bindings::Challenge::instantiate(s, c, l)
     })?;
     let host = grant.directories.first().map(|d| d.host.as_path());
@@ -43,18 +54,17 @@ pub fn load(rt: &Runtime, grant: &Grant) -> Result<Challenge, Error> {
 impl Challenge {
     /// Create the token file (the token is validated by the caller), then
     /// make it 0444 after checking that it is a regular file with one link
-    /// holding exactly `key_authorization`'s length. A file failing that
-    /// check is removed again; an error means no file of this run is left.
+    /// holding exactly `key_authorization`. A file failing that check is
+    /// removed again; an error means no file of this run is left.
     pub fn write(&mut self, token: &str, key_authorization: &str) -> Result<(), Error> {
         let step = "write challenge file";
         self.stage.call(step, |b, s| {
             b.acmebox_stages_tokens()
                 .call_write(s, token, key_authorization)
         })?;
-        let len = key_authorization.len() as u64;
-        if let Err(why) = crate::certdir::seal(&self.dir, token, len) {
+        if let Err(why) = crate::certdir::seal(&self.dir, token, key_authorization.as_bytes()) {
             let _ = self.remove(token);
-            return Err(Error::Stage {
+            return Err(Error::Rejected {
                 stage: Stage::Challenge,
                 step,
                 message: format!("token {token}: the stage did not write what was asked ({why})"),
@@ -74,7 +84,7 @@ impl Challenge {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grant::{DirGrant, Wasi};
+    use crate::grant::{DirGrant, HostBounds, Wasi};
     use std::time::Duration;
 
     /// The challenge stage's grant, on `dir`.
@@ -92,6 +102,7 @@ mod tests {
             host_imports: Vec::new(),
             memory_bytes: 16 << 20,
             call_deadline: Duration::from_secs(5),
+            host: HostBounds::STAGE,
         }
     }
 

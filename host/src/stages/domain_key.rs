@@ -1,9 +1,12 @@
 //! The domain-key stage (wit/domain-key.wit): the certificate key and the CSR.
 
-use super::load_plain;
+use super::cert_parser::{same_names, CertParser};
+use super::{embedded, load_plain, refuse};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::sandbox::{Runtime, Sandboxed};
+use crate::stage::Stage;
+use wasmtime::component::Component;
 
 mod bindings {
     wasmtime::component::bindgen!({ world: "domain-key", path: "../wit" });
@@ -14,7 +17,17 @@ pub type DomainKey = Sandboxed<(), bindings::DomainKey>;
 
 /// Load the domain-key stage with its grant.
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<DomainKey, Error> {
-    load_plain(rt, grant, |s, c, l| {
+    load_component(rt, grant, &embedded(rt, grant.name)?)
+}
+
+/// Load `component` as the domain-key stage, with its grant: the way
+/// [`load`] loads the embedded one (see [`Source`](super::Source)).
+pub fn load_component(
+    rt: &Runtime,
+    grant: &Grant,
+    component: &Component,
+) -> Result<DomainKey, Error> {
+    load_plain(rt, grant, component, |s, c, l| {
         bindings::DomainKey::instantiate(s, c, l)
     })
 }
@@ -28,10 +41,51 @@ impl DomainKey {
         })
     }
 
-    /// A DER CSR for `names`.
+    /// A DER CSR for `names` (check it with [`check_csr`]).
     pub fn make_csr(&mut self, names: &[String]) -> Result<Vec<u8>, Error> {
         self.call("make CSR", |b, s| {
             b.acmebox_stages_csr().call_make_csr(s, names)
         })
     }
+}
+
+/// Check the CSR domain-key made (step 6) before it goes to the CA, without
+/// the host parsing DER: `parser` (an instance of cert-parser of its own)
+/// reads its names and key and verifies its self-signature; the names must
+/// be exactly `names`, the key `spki`, what domain-key returned when it read
+/// the key (step 5), which the new certificate is then checked against.
+pub fn check_csr(
+    parser: &mut CertParser,
+    csr: &[u8],
+    names: &[String],
+    spki: &[u8],
+) -> Result<(), Error> {
+    let step = "make CSR";
+    let info = parser.inspect_csr(csr).map_err(|e| match e {
+        // What cert-parser could not accept is domain-key's doing.
+        Error::Stage { message, .. } => refuse(
+            Stage::DomainKey,
+            step,
+            format!("the CSR does not check: {message}"),
+        ),
+        other => other,
+    })?;
+    if !same_names(&info.names, names) {
+        return Err(refuse(
+            Stage::DomainKey,
+            step,
+            format!(
+                "the CSR is for {:?}, not the requested {:?}",
+                info.names, names
+            ),
+        ));
+    }
+    if info.spki != spki {
+        return Err(refuse(
+            Stage::DomainKey,
+            step,
+            "the CSR's public key is not the domain key the stage read (step 5)".into(),
+        ));
+    }
+    Ok(())
 }

@@ -2,12 +2,13 @@
 //! fresh staging directory, the only directory it is granted; the host checks
 //! them and renames them into the certificate directory (certdir.rs).
 
-use super::load_plain;
+use super::{embedded, load_plain};
 use crate::certdir::CertDir;
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::log::Log;
 use crate::sandbox::{Runtime, Sandboxed};
+use wasmtime::component::Component;
 
 mod bindings {
     wasmtime::component::bindgen!({ world: "file-writer", path: "../wit" });
@@ -19,7 +20,17 @@ pub type FileWriter = Sandboxed<(), bindings::FileWriter>;
 /// Load the file-writer stage with its grant (whose staging directory must
 /// already be put in: [`Grant::with_staging`]).
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<FileWriter, Error> {
-    load_plain(rt, grant, |s, c, l| {
+    load_component(rt, grant, &embedded(rt, grant.name)?)
+}
+
+/// Load `component` as the file-writer stage, with its grant: the way
+/// [`load`] loads the embedded one (see [`Source`](super::Source)).
+pub fn load_component(
+    rt: &Runtime,
+    grant: &Grant,
+    component: &Component,
+) -> Result<FileWriter, Error> {
+    load_plain(rt, grant, component, |s, c, l| {
         bindings::FileWriter::instantiate(s, c, l)
     })
 }
@@ -34,25 +45,26 @@ impl FileWriter {
 }
 
 /// Install `files` (name, bytes) in the certificate directory: create this
-/// run's staging directory, load file-writer with it as its one directory,
-/// have it write the files there, then check each and rename it into place
-/// ([`CertDir::publish`]), in the order given. The staging directory is
-/// removed whatever happens.
+/// run's staging directory, load `component` as file-writer with it as its
+/// one directory, have it write the files there, then check each and rename
+/// it into place ([`CertDir::publish`]), in the order given. The staging
+/// directory is removed whatever happens.
 pub fn install(
     rt: &Runtime,
     grant: &Grant,
+    component: &Component,
     certdir: &CertDir,
     files: &[(String, Vec<u8>)],
     log: &Log,
 ) -> Result<(), Error> {
     let staging = certdir.staging()?;
-    let mut writer = load(rt, &grant.with_staging(&staging.path()))?;
+    let mut writer = load_component(rt, &grant.with_staging(&staging.path()), component)?;
     writer.write(files)?;
     // The stage has returned and runs no more; what it left is checked now.
     drop(writer);
-    let expected: Vec<(&str, u64)> = files
+    let expected: Vec<(&str, &[u8])> = files
         .iter()
-        .map(|(name, bytes)| (name.as_str(), bytes.len() as u64))
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
         .collect();
     certdir.publish(&staging, &expected)?;
     if let Err(e) = staging.remove() {

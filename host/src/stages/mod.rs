@@ -1,6 +1,11 @@
 //! The host side of each stage: its world's bindings (`bindgen!`), how it is
-//! loaded from the embedded component with its grant, and typed calls that
-//! check what comes back (docs/DESIGN.md rule 2: a stage is untrusted too).
+//! loaded with its grant, and typed calls that check what comes back
+//! (docs/DESIGN.md rule 2: a stage is untrusted too).
+//!
+//! Each wrapper has `load` (the embedded component) and `load_component`
+//! (a given component, through the very same linker, grant and checks);
+//! `load` is `load_component` of the embedded one. [`Source`] says which a
+//! run takes: acmebox itself only ever the embedded ones.
 
 pub mod account;
 pub mod cert_parser;
@@ -8,37 +13,45 @@ pub mod challenge;
 pub mod domain_key;
 pub mod file_writer;
 pub mod network;
+mod source;
+
+pub use source::Source;
 
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::sandbox::{Runtime, Sandboxed, StageState};
+use crate::stage::Stage;
 use wasmtime::component::{Component, Linker};
 use wasmtime::Store;
 
-/// Load the embedded component of `grant`'s stage with no acmebox imports.
+/// Load `component` for `grant`'s stage, with no acmebox imports.
 fn load_plain<B>(
     rt: &Runtime,
     grant: &Grant,
+    component: &Component,
     bind: impl FnOnce(
         &mut Store<StageState<()>>,
         &Component,
         &Linker<StageState<()>>,
     ) -> wasmtime::Result<B>,
 ) -> Result<Sandboxed<(), B>, Error> {
-    let component = embedded(rt, grant)?;
-    rt.load(grant, &component, (), |_| Ok(()), bind)
+    rt.load(grant, component, (), |_| Ok(()), bind)
 }
 
-/// The embedded, precompiled component of `grant`'s stage.
-fn embedded(rt: &Runtime, grant: &Grant) -> Result<Component, Error> {
-    crate::embedded::component(rt.engine(), grant.name).map_err(|e| Error::Trap {
-        stage: grant.name,
+/// The embedded, precompiled component of `stage`.
+fn embedded(rt: &Runtime, stage: Stage) -> Result<Component, Error> {
+    crate::embedded::component(rt.engine(), stage).map_err(|e| Error::Trap {
+        stage,
         step: "load",
         message: format!("embedded component does not load: {e:#}"),
     })
 }
 
-/// A value a stage returned that the host refuses.
-fn refuse(step: &'static str, message: String) -> Error {
-    Error::Protocol { step, message }
+/// A value `stage` returned that the host refuses.
+fn refuse(stage: Stage, step: &'static str, message: String) -> Error {
+    Error::Rejected {
+        stage,
+        step,
+        message,
+    }
 }

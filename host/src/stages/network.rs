@@ -6,9 +6,10 @@ use super::{embedded, refuse};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::sandbox::{Runtime, Sandboxed, StageState};
+use crate::stage::Stage;
 use crate::stages::account::Account;
 use crate::validate::{self, Origin};
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, Linker};
 
 #[allow(missing_docs)]
 mod bindings {
@@ -28,10 +29,21 @@ pub type Network = Sandboxed<NetHost, bindings::Network>;
 
 /// Load the network stage with its grant; it signs through `account`.
 pub fn load(rt: &Runtime, grant: &Grant, account: Account) -> Result<Network, Error> {
-    let component = embedded(rt, grant)?;
+    load_component(rt, grant, account, &embedded(rt, grant.name)?)
+}
+
+/// Load `component` as the network stage, with its grant and imports,
+/// signing through `account`: the way [`load`] loads the embedded one (see
+/// [`Source`](super::Source)).
+pub fn load_component(
+    rt: &Runtime,
+    grant: &Grant,
+    account: Account,
+    component: &Component,
+) -> Result<Network, Error> {
     rt.load(
         grant,
-        &component,
+        component,
         NetHost { account },
         |l| bindings::Network::add_to_linker::<_, HasSelf<_>>(l, |s| s),
         |s, c, l| bindings::Network::instantiate(s, c, l),
@@ -93,12 +105,16 @@ fn check_status(step: &'static str, status: &str) -> Result<(), Error> {
     if STATUSES.contains(&status) {
         Ok(())
     } else {
-        Err(refuse(step, format!("unknown status {status:?}")))
+        Err(refuse(
+            Stage::Network,
+            step,
+            format!("unknown status {status:?}"),
+        ))
     }
 }
 
 fn check_url(step: &'static str, url: &str, origin: &Origin) -> Result<(), Error> {
-    validate::same_origin(url, origin).map_err(|m| refuse(step, m))
+    validate::same_origin(url, origin).map_err(|m| refuse(Stage::Network, step, m))
 }
 
 fn check_order(step: &'static str, order: &Order, origin: &Origin) -> Result<(), Error> {
@@ -107,6 +123,17 @@ fn check_order(step: &'static str, order: &Order, origin: &Origin) -> Result<(),
     check_url(step, &order.finalize, origin)?;
     for url in order.authorizations.iter().chain(&order.certificate) {
         check_url(step, url, origin)?;
+    }
+    // RFC 8555 §7.1.3: the certificate URL comes with the status "valid".
+    if order.certificate.is_some() && order.status != "valid" {
+        return Err(refuse(
+            Stage::Network,
+            step,
+            format!(
+                "order {} has a certificate URL while its status is {:?}, not \"valid\"",
+                order.url, order.status
+            ),
+        ));
     }
     Ok(())
 }
@@ -140,6 +167,7 @@ impl Network {
         check_order(step, &order, origin)?;
         if order.authorizations.len() > names.len() {
             return Err(refuse(
+                Stage::Network,
                 step,
                 format!(
                     "the order lists {} authorizations for {} requested names",
@@ -151,6 +179,7 @@ impl Network {
         let mut seen = std::collections::BTreeSet::new();
         if let Some(url) = order.authorizations.iter().find(|u| !seen.insert(*u)) {
             return Err(refuse(
+                Stage::Network,
                 step,
                 format!("the order lists authorization {url} twice"),
             ));
@@ -183,6 +212,7 @@ impl Network {
         check_status(step, &authz.status)?;
         if !names.contains(&authz.identifier.to_ascii_lowercase()) {
             return Err(refuse(
+                Stage::Network,
                 step,
                 format!(
                     "authorization for {:?}, which was not requested",
@@ -194,7 +224,7 @@ impl Network {
             check_url(step, &c.url, origin)?;
             check_status(step, &c.status)?;
             if c.type_ == "http-01" {
-                validate::token(&c.token).map_err(|m| refuse(step, m))?;
+                validate::token(&c.token).map_err(|m| refuse(Stage::Network, step, m))?;
             }
         }
         Ok(authz)

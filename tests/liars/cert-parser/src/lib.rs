@@ -1,0 +1,82 @@
+//! A cert-parser stage that lies (tests/liars.rs). Which lie is the PEM input
+//! itself (the host passes it through unparsed): its text, e.g. `names`.
+//! The certificates it returns are made up, in canonical PEM unless the lie
+//! is about their form.
+//!
+//! - `honest`: the requested names, a notAfter 90 days after `now` (for
+//!   `inspect`, which has no `now`: 1, long past) (the control);
+//! - `names`: the name `evil.example` instead of those requested;
+//! - `not-after-max`: notAfter `i64::MAX`;
+//! - `not-after-past`: notAfter a second before `now`;
+//! - `not-after-11-years`: notAfter eleven years after `now`;
+//! - `text-outside`: a line of text before cert.pem's armour;
+//! - `private-key`: a PRIVATE KEY block after chain.pem's certificate;
+//! - `two-certs`: two certificates in cert.pem.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+
+wit_bindgen::generate!({ world: "cert-parser", path: "../../../wit" });
+
+use exports::acmebox::stages::x509::{ChainInfo, CsrInfo, Guest};
+
+const DAY: i64 = 86_400;
+
+/// A made-up certificate, PEM as cert-parser writes it.
+fn pem(label: &str, fill: u8) -> String {
+    let body = STANDARD.encode([fill; 300]);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+/// The answer for `lie`, given the requested `names` and `now`.
+fn answer(lie: &[u8], names: Vec<String>, now: i64) -> ChainInfo {
+    let mut info = ChainInfo {
+        names,
+        not_after: now + 90 * DAY,
+        serial: "1ee".into(),
+        cert_pem: pem("CERTIFICATE", 1),
+        chain_pem: pem("CERTIFICATE", 2),
+    };
+    match lie {
+        b"names" => info.names = vec!["evil.example".into()],
+        b"not-after-max" => info.not_after = i64::MAX,
+        b"not-after-past" => info.not_after = now - 1,
+        b"not-after-11-years" => info.not_after = now + 11 * 366 * DAY,
+        b"text-outside" => info.cert_pem = format!("hello\n{}", info.cert_pem),
+        b"private-key" => info.chain_pem.push_str(&pem("PRIVATE KEY", 3)),
+        b"two-certs" => info.cert_pem = pem("CERTIFICATE", 1).repeat(2),
+        _ => {}
+    }
+    info
+}
+
+struct Liar;
+
+impl Guest for Liar {
+    fn inspect(pem: Vec<u8>) -> Result<ChainInfo, String> {
+        Ok(answer(&pem, vec!["a.example".into()], 1 - 90 * DAY))
+    }
+
+    fn check(
+        pem: Vec<u8>,
+        names: Vec<String>,
+        _spki: Vec<u8>,
+        now: i64,
+    ) -> Result<ChainInfo, String> {
+        Ok(answer(&pem, names, now))
+    }
+
+    fn inspect_csr(_der: Vec<u8>) -> Result<CsrInfo, String> {
+        Err("this liar does not read CSRs".into())
+    }
+}
+
+export!(Liar);

@@ -1,0 +1,58 @@
+//! A domain-key stage that lies (tests/liars.rs), with the stages' own key
+//! code: the key is real (read or created in `/key` as the real stage does),
+//! and so are the CSRs. Which lie is the key file's name, without `.pem`:
+//!
+//! - `honest`: the CSR the real stage makes (the control);
+//! - `other-names`: a CSR for the requested names and `evil.example`;
+//! - `other-key`: a CSR for the requested names, made and signed with a
+//!   fresh key that is not the one `load` returned;
+//! - `bad-signature`: the honest CSR with its signature's last byte changed.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use keys::Key;
+
+wit_bindgen::generate!({ world: "domain-key", path: "../../../wit" });
+
+use exports::acmebox::stages::csr::Guest;
+
+/// The key read by `load`, and the lie.
+static STATE: Mutex<Option<(Key, String)>> = Mutex::new(None);
+
+struct Liar;
+
+impl Guest for Liar {
+    fn load(name: String, create: bool) -> Result<Vec<u8>, String> {
+        let key =
+            keys::load_or_create(Path::new("/key"), &name, create).map_err(|e| e.to_string())?;
+        let spki = key.spki_der().map_err(|e| e.to_string())?;
+        let lie = name.trim_end_matches(".pem").to_string();
+        *STATE.lock().map_err(|_| "poisoned")? = Some((key, lie));
+        Ok(spki)
+    }
+
+    fn make_csr(names: Vec<String>) -> Result<Vec<u8>, String> {
+        let state = STATE.lock().map_err(|_| "poisoned")?;
+        let (key, lie) = state.as_ref().ok_or("no key loaded")?;
+        let csr = |key: &Key, names: &[String]| key.csr_der(names).map_err(|e| e.to_string());
+        match lie.as_str() {
+            "other-names" => {
+                let mut more = names.clone();
+                more.push("evil.example".into());
+                csr(key, &more)
+            }
+            "other-key" => csr(&Key::generate().map_err(|e| e.to_string())?, &names),
+            "bad-signature" => {
+                let mut der = csr(key, &names)?;
+                if let Some(last) = der.last_mut() {
+                    *last ^= 1;
+                }
+                Ok(der)
+            }
+            _ => csr(key, &names),
+        }
+    }
+}
+
+export!(Liar);

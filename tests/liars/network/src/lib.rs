@@ -1,0 +1,176 @@
+//! A network stage that lies (tests/liars.rs). It never connects: it tells
+//! a consistent story of an ACME server at the directory URL's origin (the
+//! account found, an order with one authorization per name, each already
+//! valid, the order valid once finalized), except for one lie, named by the
+//! directory URL's path (`https://host:port/<lie>`). It signs through the
+//! host's signer import like the real stage, so the real account stage runs
+//! behind it.
+//!
+//! - `honest`: no lie; the download is not a certificate (the control: the
+//!   run gets as far as cert-parser's check);
+//! - `account-off-origin`: the account URL is on another host;
+//! - `order-off-origin`: the order's finalize URL is on another host;
+//! - `order-status`: the order's status is `pwned`;
+//! - `order-huge`: 1000 authorizations for the requested names;
+//! - `authz-other-name`: an authorization for `evil.example`;
+//! - `authz-token`: a pending http-01 challenge whose token is a path;
+//! - `challenge-off-origin`: a pending challenge whose URL is on another host;
+//! - `certificate-early`: finalize answers `processing` with a certificate URL.
+
+use std::sync::Mutex;
+
+wit_bindgen::generate!({ world: "network", path: "../../../wit" });
+
+use acmebox::stages::signer;
+use exports::acmebox::stages::acme::{Authorization, Challenge, Guest, Order, Settings};
+
+/// The directory's origin, the lie, and the names of the order.
+struct Story {
+    origin: String,
+    lie: String,
+    names: Vec<String>,
+}
+
+static STORY: Mutex<Story> = Mutex::new(Story {
+    origin: String::new(),
+    lie: String::new(),
+    names: Vec::new(),
+});
+
+const ELSEWHERE: &str = "https://evil.example";
+
+fn with<T>(f: impl FnOnce(&mut Story) -> T) -> Result<T, String> {
+    let mut story = STORY.lock().map_err(|_| "poisoned")?;
+    Ok(f(&mut story))
+}
+
+fn order(story: &Story, status: &str, certificate: Option<String>) -> Order {
+    let o = &story.origin;
+    let count = if story.lie == "order-huge" {
+        1000
+    } else {
+        story.names.len()
+    };
+    Order {
+        url: format!("{o}/order/1"),
+        status: status.into(),
+        authorizations: (0..count).map(|i| format!("{o}/authz/{i}")).collect(),
+        finalize: if story.lie == "order-off-origin" {
+            format!("{ELSEWHERE}/finalize/1")
+        } else {
+            format!("{o}/finalize/1")
+        },
+        certificate,
+        error: None,
+    }
+}
+
+struct Liar;
+
+impl Guest for Liar {
+    fn open(settings: Settings) -> Result<(), String> {
+        let url = settings.directory_url;
+        let after_scheme = url.find("://").map(|i| i + 3).ok_or("no scheme")?;
+        let path = url[after_scheme..]
+            .find('/')
+            .map(|i| after_scheme + i)
+            .ok_or("no path")?;
+        with(|s| {
+            s.origin = url[..path].to_string();
+            s.lie = url[path + 1..].to_string();
+        })
+    }
+
+    fn account() -> Result<String, String> {
+        // The JWS the real stage would send, signed by the real account stage.
+        let key = signer::public_key()?;
+        signer::sign(&format!("{}.e30", key.alg))?;
+        with(|s| {
+            if s.lie == "account-off-origin" {
+                format!("{ELSEWHERE}/acct/1")
+            } else {
+                format!("{}/acct/1", s.origin)
+            }
+        })
+    }
+
+    fn new_order(names: Vec<String>) -> Result<Order, String> {
+        with(|s| {
+            s.names = names;
+            let status = if s.lie == "order-status" {
+                "pwned"
+            } else {
+                "pending"
+            };
+            order(s, status, None)
+        })
+    }
+
+    fn get_order(_url: String) -> Result<Order, String> {
+        with(|s| order(s, "valid", Some(format!("{}/cert/1", s.origin))))
+    }
+
+    fn get_authorization(url: String) -> Result<Authorization, String> {
+        with(|s| {
+            let index: usize = url
+                .rsplit('/')
+                .next()
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(0);
+            let identifier = match s.lie.as_str() {
+                "authz-other-name" => "evil.example".to_string(),
+                _ => s.names.get(index).cloned().unwrap_or_default(),
+            };
+            let (status, token, challenge_url) = match s.lie.as_str() {
+                "authz-token" => (
+                    "pending",
+                    "../../../../home/user/.ssh/id_rsa",
+                    s.origin.clone(),
+                ),
+                "challenge-off-origin" => (
+                    "pending",
+                    "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0",
+                    ELSEWHERE.into(),
+                ),
+                _ => (
+                    "valid",
+                    "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0",
+                    s.origin.clone(),
+                ),
+            };
+            Authorization {
+                url: url.clone(),
+                identifier,
+                status: status.into(),
+                challenges: vec![Challenge {
+                    type_: "http-01".into(),
+                    url: format!("{challenge_url}/chall/{index}"),
+                    token: token.into(),
+                    status: status.into(),
+                }],
+                error: None,
+            }
+        })
+    }
+
+    fn respond(_challenge_url: String) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn finalize(_finalize_url: String, _csr: Vec<u8>) -> Result<Order, String> {
+        with(|s| {
+            let certificate = Some(format!("{}/cert/1", s.origin));
+            if s.lie == "certificate-early" {
+                order(s, "processing", certificate)
+            } else {
+                order(s, "valid", certificate)
+            }
+        })
+    }
+
+    fn download(_certificate_url: String) -> Result<Vec<u8>, String> {
+        Ok(b"not a certificate\n".to_vec())
+    }
+}
+
+export!(Liar);

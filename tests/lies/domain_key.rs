@@ -1,0 +1,82 @@
+//! The domain-key stage lies: whole runs against pebble with the domain-key
+//! stage replaced by tests/liars/domain-key (real keys and CSRs, made with
+//! the stages' own key code), the lie named by the domain key file's name.
+//! The host checks the CSR after step 6, through cert-parser, before it goes
+//! to the CA.
+
+use super::{assert_rejected, run_with_liars, Scene};
+use acmebox::issue::Outcome;
+use acmebox::stage::Stage;
+use acmebox::Error;
+use testbed::{test_names, Testbed};
+
+/// A run against pebble with the domain-key liar telling `lie`.
+fn run_lie(lie: &str) -> (Scene, Result<Outcome, Error>) {
+    let bed = Testbed::start().expect("start pebble (run scripts/setup first)");
+    let scene = Scene::new();
+    let names = test_names(1);
+    let mut rest = vec![
+        "--directory".to_string(),
+        bed.directory_url(),
+        "--ca-file".into(),
+        bed.ca_file().display().to_string(),
+    ];
+    rest.extend(names.iter().cloned());
+    let key = scene
+        .path(&format!("domain/{lie}.pem"))
+        .display()
+        .to_string();
+    let challenge = bed.challenge_dir().display().to_string();
+    let opts = scene.options(&[("-k", key), ("-C", challenge)], &rest);
+    let result = run_with_liars(&opts, &[Stage::DomainKey]);
+    (scene, result)
+}
+
+/// A run with the domain-key liar telling `lie`: refused at step 6 saying
+/// `why`, nothing installed.
+#[track_caller]
+fn refused(lie: &str, why: &str) {
+    let (scene, result) = run_lie(lie);
+    assert_rejected(result, Stage::DomainKey, "make CSR", why);
+    assert_eq!(scene.entries("certs"), Vec::<String>::new());
+}
+
+/// The control: the liar's honest CSR (what the real stage makes) passes
+/// the check and pebble issues; so each refusal below is for its lie alone.
+#[test]
+fn honest_csr_is_accepted_and_issued() {
+    let (scene, result) = run_lie("honest");
+    assert_eq!(result.expect("issued"), Outcome::Changed);
+    assert_eq!(
+        scene.entries("certs"),
+        ["cert.pem", "chain.pem", "fullchain.pem"]
+    );
+}
+
+#[test]
+fn csr_for_other_names_is_refused() {
+    let names = test_names(1);
+    refused(
+        "other-names",
+        &format!(
+            "the CSR is for [\"{}\", \"evil.example\"], not the requested [\"{}\"]",
+            names[0], names[0]
+        ),
+    );
+}
+
+#[test]
+fn csr_for_another_key_is_refused() {
+    refused(
+        "other-key",
+        "the CSR's public key is not the domain key the stage read (step 5)",
+    );
+}
+
+#[test]
+fn csr_whose_signature_does_not_verify_is_refused() {
+    refused(
+        "bad-signature",
+        "the CSR does not check: the CSR's self-signature does not verify with its key",
+    );
+}
