@@ -237,7 +237,7 @@ mod tests {
         assert_eq!(base64url(b"fo"), "Zm8");
         assert_eq!(base64url(b"foo"), "Zm9v");
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
-        for n in 0..200 {
+        for n in 1..200 {
             let encoded = base64url(&vec![0xa5; n]);
             assert_eq!(base64url_len(&encoded), Some(n), "{n} bytes");
         }
