@@ -14,7 +14,8 @@
 //! - `order-huge`: 1000 authorizations for the requested names;
 //! - `authz-other-name`: an authorization for `evil.example`;
 //! - `authz-token`: a pending http-01 challenge whose token is a path;
-//! - `challenge-off-origin`: a pending challenge whose URL is on another host;
+//! - `challenge-off-origin`: a pending challenge whose URL is on another host
+//!   (both told at the first fetch only: the next finds it valid);
 //! - `certificate-early`: finalize answers `processing` with a certificate URL.
 
 use std::sync::Mutex;
@@ -24,17 +25,20 @@ wit_bindgen::generate!({ world: "network", path: "../../../wit" });
 use acmebox::stages::signer;
 use exports::acmebox::stages::acme::{Authorization, Challenge, Guest, Order, Settings};
 
-/// The directory's origin, the lie, and the names of the order.
+/// The directory's origin, the lie, the names of the order, and how many
+/// authorizations were fetched.
 struct Story {
     origin: String,
     lie: String,
     names: Vec<String>,
+    fetched: usize,
 }
 
 static STORY: Mutex<Story> = Mutex::new(Story {
     origin: String::new(),
     lie: String::new(),
     names: Vec::new(),
+    fetched: 0,
 });
 
 const ELSEWHERE: &str = "https://evil.example";
@@ -121,7 +125,11 @@ impl Guest for Liar {
                 "authz-other-name" => "evil.example".to_string(),
                 _ => s.names.get(index).cloned().unwrap_or_default(),
             };
-            let (status, token, challenge_url) = match s.lie.as_str() {
+            // A lie about a pending challenge is told once: the next fetch
+            // finds it valid, so a host that let it through goes on.
+            s.fetched += 1;
+            let lie = if s.fetched == 1 { s.lie.as_str() } else { "" };
+            let (status, token, challenge_url) = match lie {
                 "authz-token" => (
                     "pending",
                     "../../../../home/user/.ssh/id_rsa",
