@@ -102,21 +102,13 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     {
         log.warn(&warning);
     }
-    // `--ca-file` first: a file that is unreadable, not a regular file, too
-    // large, without a certificate or holding a private key fails the run
-    // before any key is read or created.
-    let ca_pem = opts
-        .ca_file
-        .as_deref()
-        .map(crate::ca_file::read)
-        .transpose()?;
-
-    // One run at a time per certificate directory, for the whole run; then
-    // what earlier runs may have left there (certdir.rs).
-    let certdir = CertDir::lock(&opts.cert_dir)?;
-    for warning in certdir.remove_stale() {
-        log.warn(&warning);
-    }
+    // Everything local the run needs, checked before any key is read or
+    // created and before the first request (preflight below).
+    let Ready {
+        ca_pem,
+        certdir,
+        mut tokens,
+    } = preflight(&rt, &grants, opts, log)?;
 
     // 2–3. Read (or create) the account key; 5. the domain key. First of
     // all, as acme-client opens both before anything else: a missing or bad
@@ -177,7 +169,6 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // 4. For each name: challenge, response file, wait for the CA.
     let order = net.new_order(&opts.names, &origin)?;
     log.step(&format!("4. order {}", order.url));
-    let mut tokens = challenge::load(&rt, grant(&grants, Stage::Challenge))?;
     let mut written = Vec::new();
     let authorized = authorize(
         &mut net,
@@ -251,6 +242,48 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     installing.done();
     log.step(&format!("11. installed in {}", opts.cert_dir.display()));
     Ok(Outcome::Changed)
+}
+
+/// What [`preflight`] checked and keeps for the run.
+struct Ready {
+    /// `--ca-file`'s certificates.
+    ca_pem: Option<Vec<u8>>,
+    /// The certificate directory, locked for the run.
+    certdir: CertDir,
+    /// The challenge stage, its directory proven writable.
+    tokens: Challenge,
+}
+
+/// Before any key is read or created and before the first request, every
+/// local thing the run will need, so that a misconfiguration never costs an
+/// order, a certificate the CA counts against its limits, or a new key:
+/// `--ca-file` holds certificates (and no private key); the certificate
+/// directory opens and takes the run's lock (its lock file is created there:
+/// the directory is writable), and stale files of killed runs are removed;
+/// the challenge directory takes a new file (a probe file created, checked
+/// and removed by the challenge stage through its own grant). Checked even
+/// when the certificate turns out to be up to date: a broken setup is
+/// reported on the next cron run, not thirty days later. Keys are then read
+/// or created by their stages (step 2–5), which fails just as early for a
+/// missing key or an unwritable key directory.
+fn preflight(rt: &Runtime, grants: &[Grant], opts: &Options, log: &Log) -> Result<Ready, Error> {
+    let ca_pem = opts
+        .ca_file
+        .as_deref()
+        .map(crate::ca_file::read)
+        .transpose()?;
+    let certdir = CertDir::lock(&opts.cert_dir)?;
+    for warning in certdir.remove_stale() {
+        log.warn(&warning);
+    }
+    let mut tokens = challenge::load(rt, grant(grants, Stage::Challenge))?;
+    tokens.probe()?;
+    log.step("preflight: --ca-file, -c and -C checked");
+    Ok(Ready {
+        ca_pem,
+        certdir,
+        tokens,
+    })
 }
 
 /// 4.1–4.3 for every authorization of the order: write all token files and

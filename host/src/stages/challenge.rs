@@ -9,6 +9,7 @@ use crate::grant::Grant;
 use crate::sandbox::{Runtime, Sandboxed};
 use crate::stage::Stage;
 use cap_std::fs::Dir;
+use std::path::Path;
 
 mod bindings {
     wasmtime::component::bindgen!({ world: "challenge", path: "../wit" });
@@ -31,7 +32,7 @@ pub fn load(rt: &Runtime, grant: &Grant) -> Result<Challenge, Error> {
         .ok_or_else(|| "no directory granted".to_string())
         .and_then(|path| {
             Dir::open_ambient_dir(path, cap_std::ambient_authority())
-                .map_err(|e| format!("cannot open directory {}: {e}", path.display()))
+                .map_err(|e| format!("-C: cannot open directory {}: {e}", path.display()))
         })
         .map_err(|message| Error::Grant {
             stage: Stage::Challenge,
@@ -61,6 +62,16 @@ impl Challenge {
             });
         }
         Ok(())
+    }
+
+    /// Before the first request: prove the challenge directory takes a new
+    /// file, through the stage's own grant — a probe file created, checked
+    /// and sealed as a token would be, then removed.
+    pub fn probe(&mut self) -> Result<(), Error> {
+        let name = format!("acmebox-probe-{}", crate::certdir::random_hex());
+        self.write(&name, "acmebox probe\n")
+            .map_err(|e| e.about(Path::new("-C: the challenge directory")))?;
+        self.remove(&name)
     }
 
     /// Remove the token file.
