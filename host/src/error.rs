@@ -57,7 +57,8 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
-    /// A file the host itself reads (only `--ca-file`) is unreadable.
+    /// A file the host itself reads (the trust anchors: `--ca-file`,
+    /// `--system-roots`, `SSL_CERT_FILE`) is unreadable.
     #[error("{path}: {message}")]
     File {
         /// The file.

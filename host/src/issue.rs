@@ -20,10 +20,6 @@ pub const RENEW_BEFORE: Duration = Duration::from_secs(30 * 24 * 3600);
 /// How far ahead of ours the CA's clock may be when checking a new
 /// certificate's notBefore.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(300);
-/// Largest response body the network stage accepts.
-pub const MAX_BODY_BYTES: u32 = 1 << 20;
-/// Longest a single HTTP request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How a successful run ended (exit status 0 or 2).
 #[derive(Debug, PartialEq, Eq)]
@@ -85,14 +81,15 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // keeps it past --timeout. Disarmed before the install (step 11).
     let hard_deadline = rt.bound_run(opts.timeout);
     let now = unix_now();
-    // `--ca-file` first: a file that is unreadable, not a regular file, too
+    // The trust anchors first (`--ca-file`, `--system-roots` or
+    // `SSL_CERT_FILE`): a file that is unreadable, not a regular file, too
     // large, without a certificate or holding a private key fails the run
     // before any key is read or created.
-    let ca_pem = opts
-        .ca_file
-        .as_deref()
-        .map(crate::ca_file::read)
-        .transpose()?;
+    let net_grant = grant(&grants, Stage::Network).network.clone();
+    let ca_pem = match &net_grant {
+        Some(n) => n.trust.read()?,
+        None => None,
+    };
 
     // 2–3. Read (or create) the account key; 5. the domain key. First of
     // all, as acme-client opens both before anything else: a missing or bad
@@ -135,11 +132,21 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
         port: opts.server.port,
     };
     let mut net = network::load(&rt, grant(&grants, Stage::Network), account)?;
-    let settings = Settings {
-        directory_url: opts.server.url.clone(),
-        ca_pem,
-        request_timeout_ms: REQUEST_TIMEOUT.min(opts.timeout).as_millis() as u32,
-        max_body_bytes: MAX_BODY_BYTES,
+    // The limits and the proxy come from the grant `acmebox grants` prints.
+    let settings = match &net_grant {
+        Some(n) => Settings {
+            directory_url: opts.server.url.clone(),
+            ca_pem,
+            request_timeout_ms: n.request_timeout.as_millis().try_into().unwrap_or(u32::MAX),
+            max_body_bytes: n.max_body_bytes,
+            proxy: n.proxy.proxy().map(|p| p.url()),
+        },
+        None => {
+            return Err(Error::Protocol {
+                step: "fetch directory",
+                message: "the network stage has no network grant".into(),
+            })
+        }
     };
     log.step(&format!("1. directory {}", opts.server.url));
     net.open(&settings)?;

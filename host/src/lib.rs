@@ -17,12 +17,14 @@ pub mod linker;
 pub mod log;
 pub mod modes;
 pub mod options;
+pub mod proxy;
 pub mod reach;
 pub mod report;
 pub mod resolver;
 pub mod sandbox;
 pub mod stage;
 pub mod stages;
+pub mod trust;
 pub mod validate;
 pub mod watchdog;
 

@@ -6,6 +6,7 @@ use acmebox::grant::Grant;
 use acmebox::issue::{self, Outcome};
 use acmebox::log::Log;
 use acmebox::options::{IssueArgs, Options};
+use acmebox::proxy::Env;
 use acmebox::sandbox::Runtime;
 use acmebox::stage::Stage;
 use acmebox::{embedded, modes, reach, report};
@@ -78,7 +79,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             ComponentsCommand::Export { dir } => export(&dir),
         },
         (None, Some(issue)) => {
-            let opts = Options::from_args(&issue)?;
+            let opts = options(&issue)?;
             let log = Log {
                 verbose: opts.verbose,
             };
@@ -104,8 +105,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// The options of `args` and the host's environment (`HTTPS_PROXY`,
+/// `NO_PROXY`, `SSL_CERT_FILE`); stages never see the environment.
+fn options(args: &IssueArgs) -> anyhow::Result<Options> {
+    let env = Env::from_process().map_err(acmebox::Error::Usage)?;
+    Ok(Options::from_args_env(args, &env)?)
+}
+
 fn grants(args: &IssueArgs, json: bool) -> anyhow::Result<u8> {
-    let opts = Options::from_args(args)?;
+    let opts = options(args)?;
     let grants = Grant::all(&opts);
     let rt = Runtime::new().map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let reports = report::reports(&rt, &grants).map_err(|e| anyhow::anyhow!("{e:#}"))?;

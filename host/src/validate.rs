@@ -51,7 +51,11 @@ pub fn dns_name(name: &str) -> Result<String, String> {
              are not supported yet)",
         );
     }
-    if lower.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit())) {
+    if lower
+        .rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
         return bad("its last label is all digits, as in an IP address; a DNS name's is not");
     }
     if lower.is_empty() || lower.len() > 253 {
