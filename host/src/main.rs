@@ -36,7 +36,7 @@ enum Command {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
-        issue: IssueArgs,
+        issue: Box<IssueArgs>,
     },
     /// The embedded components, for auditors.
     Components {

@@ -75,7 +75,8 @@ pub struct IssueArgs {
     /// NO_PROXY covers the server's host].
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
-    /// Give up on the whole run after this many seconds.
+    /// Give up on the whole run after this many seconds (each HTTP request
+    /// may take 30 s, or half of this if that is shorter).
     #[arg(long, value_name = "SECONDS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,

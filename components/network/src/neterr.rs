@@ -118,14 +118,21 @@ pub fn connect_failed(peer: &Peer, failures: &[(SocketAddr, io::Error)]) -> io::
     };
     let kind = first.kind();
     let ips: Vec<String> = failures.iter().map(|(a, _)| a.ip().to_string()).collect();
+    // The addresses tried, unless the peer is that one address already.
+    let bare = peer.host.trim_matches(['[', ']']);
+    let tried = if ips.len() == 1 && ips[0] == bare {
+        String::new()
+    } else {
+        format!(" ({})", ips.join(", "))
+    };
     let all_alike = failures.iter().all(|(_, e)| words(e) == words(first));
     let message = if all_alike {
         let what = words(first);
         match kind {
             io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionReset => {
-                format!("{what} by {peer} ({})", ips.join(", "))
+                format!("{what} by {peer}{tried}")
             }
-            _ => format!("cannot connect to {peer} ({}): {what}", ips.join(", ")),
+            _ => format!("cannot connect to {peer}{tried}: {what}"),
         }
     } else {
         let each: Vec<String> = (failures.iter())
@@ -209,6 +216,17 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "connection refused by localhost port 9 (127.0.0.1)"
+        );
+    }
+
+    #[test]
+    fn an_ip_peer_is_not_repeated() {
+        let proxy = Peer::of(&"http://127.0.0.1:3128".parse().unwrap());
+        let addr: SocketAddr = "127.0.0.1:3128".parse().unwrap();
+        let e = connect_failed(&proxy, &[(addr, io::ErrorKind::ConnectionRefused.into())]);
+        assert_eq!(
+            e.to_string(),
+            "connection refused by the proxy 127.0.0.1 port 3128"
         );
     }
 
