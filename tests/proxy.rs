@@ -120,9 +120,11 @@ fn tunnel(client: TcpStream, seen: &Mutex<Vec<String>>, refuse: Option<&str>) {
     else {
         return;
     };
-    // What the client sent after its head is still in the reader's buffer.
+    // Bytes the client sent after its head (none: it waits for the 200) are in the buffer.
+    let early = reader.buffer().to_vec();
     let mut from_client = reader.into_inner().into_inner();
     let up = std::thread::spawn(move || {
+        let _ = to_server.write_all(&early);
         let _ = std::io::copy(&mut from_client, &mut to_server);
         let _ = to_server.shutdown(Shutdown::Write);
     });

@@ -1,6 +1,6 @@
 //! A small scripted ACME (RFC 8555) server for faults pebble cannot produce: a CA that picks
-//! the http-01 token, floods an order with authorizations, stalls, or sends text full of
-//! control characters.
+//! the http-01 token, floods an order with authorizations, stalls, sends text full of
+//! control characters, an oversized directory or a redirect.
 //!
 //! [`HostileCa::start`] serves HTTPS on a free loopback port (a throwaway CA, as pebble's),
 //! one thread per connection, HTTP/1.1 keep-alive. It speaks just enough ACME for acmebox's

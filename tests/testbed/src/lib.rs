@@ -9,7 +9,8 @@
 //!
 //! [`Tripwire`] and [`unused_port`] stand in for servers a run must not (or cannot) reach.
 //! [`HostileCa`] is a small scripted ACME server for the faults pebble cannot produce (a CA that
-//! picks the token, floods an order with authorizations, stalls, or sends control characters).
+//! picks the token, floods an order with authorizations, stalls, sends control characters, an
+//! oversized directory or a redirect).
 //!
 //! ```no_run
 //! let testbed = testbed::Testbed::start()?;
