@@ -92,6 +92,7 @@ mod tests {
             host_imports: Vec::new(),
             memory_bytes: 16 << 20,
             call_deadline: Duration::from_secs(5),
+            host: crate::grant::HostBounds::STAGE,
         }
     }
 
