@@ -106,6 +106,31 @@ fn renews_when_fullchain_pem_was_edited() {
 }
 
 #[test]
+fn renews_when_chain_pem_does_not_parse() {
+    let bed = testbed();
+    let names = test_names(1);
+    let (client, first) = issued(&bed, &names);
+    // fullchain.pem agrees byte for byte; cert.pem alone still parses.
+    let garbage = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    let cert = std::fs::read_to_string(client.certs.join("cert.pem")).expect("cert.pem");
+    replace(&client, "chain.pem", garbage.as_bytes());
+    replace(
+        &client,
+        "fullchain.pem",
+        format!("{cert}{garbage}").as_bytes(),
+    );
+    let run = client.issue(&bed, &["-v"], &names);
+    assert_renewed(
+        &bed,
+        &client,
+        &names,
+        &first,
+        &run,
+        "chain.pem does not parse after cert.pem",
+    );
+}
+
+#[test]
 fn renews_when_chain_pem_does_not_hold_the_issuer() {
     let bed = testbed();
     let names = test_names(1);

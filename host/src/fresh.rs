@@ -62,11 +62,11 @@ pub enum Verdict {
 }
 
 /// Decide whether the certificate installed in `certdir` may be kept.
-/// Anything in the way is a reason to renew, never an error: a file that is
-/// not plain (a link, hard-linked, too large) is also a warning, as is a
-/// cert.pem or chain.pem that cert-parser cannot parse (both are replaced).
-/// Errors are a file that cannot be read and cert-parser stopping (a trap,
-/// or an answer the host refuses).
+/// Anything in the way is a reason to renew; a file that is not plain (a
+/// link, hard-linked, too large) is also a warning. Errors (exit 1) are a
+/// file that cannot be read, a cert.pem that cert-parser cannot parse (as
+/// acme-client, and left untouched), and cert-parser stopping (a trap, or an
+/// answer the host refuses).
 pub fn check(
     rt: &Runtime,
     grant: &Grant,
@@ -83,38 +83,38 @@ pub fn check(
     let fullchain = plain(certdir, "fullchain.pem", log)?;
     let record = plain(certdir, DIRECTORY_RECORD, log)?;
 
-    // One instance for this input alone: nothing a crafted cert.pem does to
-    // it can touch the check of a downloaded chain.
-    let mut pem = cert.clone();
-    if let Found::Plain(chain) = &chain {
-        pem.extend_from_slice(chain);
-    }
-    let parsed = match cert_parser::load(rt, grant)?.inspect(&pem) {
-        Ok(info) => Ok(info),
-        Err(Error::Stage { message, .. }) => {
-            let files = match chain {
-                Found::Plain(_) => "cert.pem followed by chain.pem",
-                _ => "cert.pem",
-            };
-            let path = certdir.path().display();
-            log.warn(&format!("{path}: {files}: {message}: renewing"));
-            Err(format!("{files} does not parse"))
+    // cert-parser reads cert.pem followed by chain.pem, in an instance of
+    // its own: nothing a crafted file does to it can touch the check of a
+    // downloaded chain. When that does not parse, cert.pem alone, in another:
+    // a cert.pem that does not parse ends the run, as it always has; a
+    // chain.pem that does not parse after it is a reason to renew.
+    let mut chain_error = None;
+    let info = match &chain {
+        Found::Plain(chain) => {
+            let both = [cert.as_slice(), chain].concat();
+            match cert_parser::load(rt, grant)?.inspect(&both) {
+                Ok(info) => info,
+                Err(Error::Stage { message, .. }) => {
+                    chain_error = Some(message);
+                    cert_parser::load(rt, grant)?.inspect(&cert)?
+                }
+                Err(e) => return Err(e),
+            }
         }
-        Err(e) => return Err(e),
+        _ => cert_parser::load(rt, grant)?.inspect(&cert)?,
     };
-    if let Ok(info) = &parsed {
-        log.step(&format!(
-            "0. cert.pem: names {:?}, {} days left",
-            info.names,
-            info.not_after.saturating_sub(wanted.now) / 86400
-        ));
-    }
+    log.step(&format!(
+        "0. cert.pem: names {:?}, {} days left",
+        info.names,
+        info.not_after.saturating_sub(wanted.now) / 86400
+    ));
     let installed = Installed {
         cert: &cert,
         chain: &chain,
+        chain_error: chain_error.as_deref(),
         fullchain: &fullchain,
         record: &record,
-        parsed: parsed.as_ref().map_err(String::clone),
+        info: &info,
     };
     let why = reasons(&installed, wanted);
     Ok(if why.is_empty() {
@@ -149,20 +149,22 @@ fn plain(certdir: &CertDir, name: &str, log: &Log) -> Result<Found, Error> {
     })
 }
 
-/// The installed files as read, and cert-parser's answer about cert.pem
-/// followed by chain.pem (when chain.pem is a plain file; else cert.pem
-/// alone), or why there is none.
+/// The installed files as read, and what cert-parser found in them.
 pub struct Installed<'a> {
     /// cert.pem's bytes.
     pub cert: &'a [u8],
     /// chain.pem.
     pub chain: &'a Found,
+    /// Why cert-parser could not parse cert.pem followed by chain.pem, if it
+    /// could not (then `info` is about cert.pem alone).
+    pub chain_error: Option<&'a str>,
     /// fullchain.pem.
     pub fullchain: &'a Found,
     /// [`DIRECTORY_RECORD`].
     pub record: &'a Found,
-    /// What cert-parser's `inspect` returned, or why it returned nothing.
-    pub parsed: Result<&'a ChainInfo, String>,
+    /// cert-parser's `inspect` of cert.pem followed by chain.pem (cert.pem
+    /// alone when chain.pem is not a plain file or does not parse).
+    pub info: &'a ChainInfo,
 }
 
 /// Every reason to renew `installed` rather than keep it; none means it is
@@ -170,39 +172,34 @@ pub struct Installed<'a> {
 /// certificate, its chain, fullchain.pem, then where it came from.
 pub fn reasons(installed: &Installed<'_>, wanted: &Wanted<'_>) -> Vec<String> {
     let mut why = Vec::new();
-    match &installed.parsed {
-        Err(e) => why.push(e.clone()),
-        Ok(info) => {
-            if !cert_parser::same_names(&info.names, wanted.names) {
-                why.push(format!(
-                    "its names {:?} are not the requested {:?}",
-                    info.names, wanted.names
-                ));
-            }
-            let left = info.not_after.saturating_sub(wanted.now);
-            if left <= RENEW_BEFORE.as_secs() as i64 {
-                why.push(format!(
-                    "{} days left, not more than {}",
-                    left / 86400,
-                    RENEW_BEFORE.as_secs() / 86400
-                ));
-            }
-            if info.spki != wanted.spki {
-                why.push("cert.pem is not for the domain key (another public key)".into());
-            }
-            if info.cert_pem.as_bytes() != installed.cert {
-                why.push("cert.pem is not one certificate as acmebox writes it".into());
-            }
-            if let Found::Plain(chain) = installed.chain {
-                if !info.chain_linked {
-                    why.push(
-                        "chain.pem does not hold cert.pem's issuer (the chain does not link)"
-                            .into(),
-                    );
-                } else if info.chain_pem.as_bytes() != chain.as_slice() {
-                    why.push("chain.pem is not the chain as acmebox writes it".into());
-                }
-            }
+    let info = installed.info;
+    if !cert_parser::same_names(&info.names, wanted.names) {
+        why.push(format!(
+            "its names {:?} are not the requested {:?}",
+            info.names, wanted.names
+        ));
+    }
+    let left = info.not_after.saturating_sub(wanted.now);
+    if left <= RENEW_BEFORE.as_secs() as i64 {
+        why.push(format!(
+            "{} days left, not more than {}",
+            left / 86400,
+            RENEW_BEFORE.as_secs() / 86400
+        ));
+    }
+    if info.spki != wanted.spki {
+        why.push("cert.pem is not for the domain key (another public key)".into());
+    }
+    if info.cert_pem.as_bytes() != installed.cert {
+        why.push("cert.pem is not one certificate as acmebox writes it".into());
+    }
+    if let Found::Plain(chain) = installed.chain {
+        if let Some(error) = installed.chain_error {
+            why.push(format!("chain.pem does not parse after cert.pem ({error})"));
+        } else if !info.chain_linked {
+            why.push("chain.pem does not hold cert.pem's issuer (the chain does not link)".into());
+        } else if info.chain_pem.as_bytes() != chain.as_slice() {
+            why.push("chain.pem is not the chain as acmebox writes it".into());
         }
     }
     for (name, found) in [
