@@ -246,16 +246,16 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     drop(parser);
     log.step(&format!("9. certificate serial {} checked", info.serial));
 
-    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc), and the
-    // record of the directory they came through: file-writer writes them into
-    // a fresh staging directory, the host checks them, makes them 0444 and
-    // renames them into place (stages/file_writer.rs), the record last: a
-    // stop between renames leaves a record that does not vouch for a new
-    // cert.pem from another directory, or files that disagree; either
-    // renews next time. Past
-    // this point --timeout no longer ends the process: a stop between the
-    // three renames would leave a new cert.pem beside an old chain.pem.
-    // file-writer's call is still bounded by its own deadline.
+    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc) and the
+    // record of the directory they came through (fresh.rs): file-writer
+    // writes them into a fresh staging directory, the host checks them, makes
+    // them 0444 and renames them into place (stages/file_writer.rs). The
+    // record goes last, so it never names this directory beside an older
+    // cert.pem (a stop between the renames leaves files that disagree, which
+    // the next run renews). Past this point --timeout no
+    // longer ends the process: a stop between the renames would leave a new
+    // cert.pem beside an old chain.pem. file-writer's call is still bounded
+    // by its own deadline.
     deadline.check("install")?;
     drop(hard_deadline);
     let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);
