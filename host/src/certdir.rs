@@ -94,7 +94,7 @@ impl CertDir {
     /// [`CertDir::lock`], waiting up to `wait`.
     pub fn lock_within(path: &Path, wait: Duration) -> Result<CertDir, Error> {
         let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())
-            .map_err(|e| file_error(path, format!("cannot open certificate directory: {e}")))?;
+            .map_err(|e| file_error(path, format!("-c: cannot open certificate directory: {e}")))?;
         let lock = take_lock(&dir, &path.join(LOCK_FILE), wait)?;
         Ok(CertDir {
             path: path.to_path_buf(),
@@ -432,7 +432,7 @@ fn take_lock(dir: &Dir, path: &Path, wait: Duration) -> Result<std::fs::File, Er
 /// operating system's random source. The staging directory is created
 /// exclusively, so a guessed or colliding name fails and is retried; it is
 /// never reused.
-fn random_hex() -> String {
+pub(crate) fn random_hex() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     let now = std::time::SystemTime::now()

@@ -70,9 +70,10 @@ pub enum Error {
         /// What was wrong with it.
         message: String,
     },
-    /// A file or directory the host itself works on (`--ca-file`, the
-    /// certificate directory, its lock file and staging directory) cannot be
-    /// read or changed.
+    /// A file or directory the host itself works on (the trust anchors:
+    /// `--ca-file`, `--system-roots`, `SSL_CERT_FILE`; the certificate
+    /// directory, its lock file and staging directory) cannot be read or
+    /// changed.
     #[error("{path}: {message}")]
     File {
         /// The file.
@@ -92,8 +93,9 @@ pub enum Error {
 
 impl Error {
     /// Name the file a stage was working on in its message, e.g. the key
-    /// file the account stage could not read.
+    /// file the account stage could not read (or whose key the host refused).
     pub fn about(self, path: &std::path::Path) -> Error {
+        let named = |message: String| format!("{}: {message}", path.display());
         match self {
             Error::Stage {
                 stage,
@@ -102,7 +104,16 @@ impl Error {
             } => Error::Stage {
                 stage,
                 step,
-                message: format!("{}: {message}", path.display()),
+                message: named(message),
+            },
+            Error::Rejected {
+                stage,
+                step,
+                message,
+            } => Error::Rejected {
+                stage,
+                step,
+                message: named(message),
             },
             other => other,
         }

@@ -3,8 +3,9 @@
 //! stage that may perform it. The host holds no key and parses nothing from
 //! the wire: it moves WIT values between stages and checks them.
 
-use crate::certdir::{CertDir, Existing};
+use crate::certdir::CertDir;
 use crate::error::Error;
+use crate::fresh;
 use crate::grant::Grant;
 use crate::log::Log;
 use crate::options::Options;
@@ -21,10 +22,6 @@ pub const RENEW_BEFORE: Duration = Duration::from_secs(30 * 24 * 3600);
 /// How far ahead of ours the CA's clock may be when checking a new
 /// certificate's notBefore.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(300);
-/// Largest response body the network stage accepts.
-pub const MAX_BODY_BYTES: u32 = 1 << 20;
-/// Longest a single HTTP request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How a successful run ended (exit status 0 or 2).
 #[derive(Debug, PartialEq, Eq)]
@@ -32,7 +29,9 @@ pub enum Outcome {
     /// A new certificate was installed.
     Changed,
     /// The installed certificate has the requested names and more than 30
-    /// days left; the server was not contacted.
+    /// days left, is for the domain key, agrees with chain.pem and
+    /// fullchain.pem, and came through the configured ACME directory
+    /// (fresh.rs); the server was not contacted.
     UpToDate,
 }
 
@@ -64,6 +63,14 @@ fn file_name(path: &std::path::Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+fn created_or_read(created: bool) -> &'static str {
+    if created {
+        "created"
+    } else {
+        "read"
+    }
 }
 
 fn unix_now() -> i64 {
@@ -110,21 +117,13 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     {
         log.warn(&warning);
     }
-    // `--ca-file` first: a file that is unreadable, not a regular file, too
-    // large, without a certificate or holding a private key fails the run
-    // before any key is read or created.
-    let ca_pem = opts
-        .ca_file
-        .as_deref()
-        .map(crate::ca_file::read)
-        .transpose()?;
-
-    // One run at a time per certificate directory, for the whole run; then
-    // what earlier runs may have left there (certdir.rs).
-    let certdir = CertDir::lock(&opts.cert_dir)?;
-    for warning in certdir.remove_stale() {
-        log.warn(&warning);
-    }
+    // Everything local the run needs, checked before any key is read or
+    // created and before the first request (preflight below).
+    let Ready {
+        ca_pem,
+        certdir,
+        mut tokens,
+    } = preflight(&rt, &grants, opts, log, source)?;
 
     // 2–3. Read (or create) the account key; 5. the domain key. First of
     // all, as acme-client opens both before anything else: a missing or bad
@@ -135,47 +134,53 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
         grant(&grants, Stage::Account),
         &component(Stage::Account)?,
     )?;
-    let key = account
+    let loaded = account
         .load_key(&file_name(&opts.account_key), opts.new_account_key)
         .map_err(|e| e.about(&opts.account_key))?;
-    log.step(&format!("3. account key: {} {}", key.alg, key.thumbprint));
+    let key = loaded.key;
+    log.step(&format!(
+        "3. account key {}: {} {}",
+        created_or_read(loaded.created),
+        key.alg,
+        key.thumbprint
+    ));
     let mut domain = domain_key::load_component(
         &rt,
         grant(&grants, Stage::DomainKey),
         &component(Stage::DomainKey)?,
     )?;
-    let spki = domain
+    let loaded = domain
         .load_key(&file_name(&opts.domain_key), opts.new_domain_key)
         .map_err(|e| e.about(&opts.domain_key))?;
-    log.step("5. domain key read");
+    let spki = loaded.spki;
+    log.step(&format!(
+        "5. domain key {}",
+        created_or_read(loaded.created)
+    ));
 
-    // 0. An installed certificate with these names and 30 days left is kept.
-    // The host reads the bytes (never through a link); cert-parser parses,
-    // in an instance of its own for each input: nothing a crafted cert.pem
-    // does to one instance can touch the check of the downloaded chain.
+    // 0. The installed certificate is kept only if it has these names, more
+    // than 30 days left, the domain key, a chain.pem and fullchain.pem that
+    // agree with it, and came through this ACME directory (fresh.rs). The
+    // host reads the bytes (never through a link); cert-parser parses, in an
+    // instance of its own.
     if !opts.force {
-        let existing = certdir.read("cert.pem")?;
-        if let Existing::NotRegular(why) = &existing {
-            let path = opts.cert_dir.join("cert.pem");
-            log.warn(&format!("{}: {why}: not read, renewing", path.display()));
-        }
-        if let Existing::Regular(pem) = existing {
-            let info = cert_parser::load_component(
-                &rt,
-                grant(&grants, Stage::CertParser),
-                &component(Stage::CertParser)?,
-            )?
-            .inspect(&pem, now)?;
-            let left = info.not_after.saturating_sub(now);
-            let same = cert_parser::same_names(&info.names, &opts.names);
-            log.step(&format!(
-                "0. cert.pem: names {:?}, {} days left",
-                info.names,
-                left / 86400
-            ));
-            if same && left > RENEW_BEFORE.as_secs() as i64 {
-                return Ok(Outcome::UpToDate);
-            }
+        let wanted = fresh::Wanted {
+            names: &opts.names,
+            spki: &spki,
+            directory_url: &opts.server.url,
+            now,
+        };
+        let parser = grant(&grants, Stage::CertParser);
+        match fresh::check(
+            &rt,
+            parser,
+            &component(Stage::CertParser)?,
+            &certdir,
+            &wanted,
+            log,
+        )? {
+            fresh::Verdict::UpToDate => return Ok(Outcome::UpToDate),
+            fresh::Verdict::Renew(why) => log.step(&format!("0. renewing: {why}")),
         }
     }
 
@@ -190,11 +195,21 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
         account,
         &component(Stage::Network)?,
     )?;
-    let settings = Settings {
-        directory_url: opts.server.url.clone(),
-        ca_pem,
-        request_timeout_ms: REQUEST_TIMEOUT.min(opts.timeout).as_millis() as u32,
-        max_body_bytes: MAX_BODY_BYTES,
+    // The limits and the proxy come from the grant `acmebox grants` prints.
+    let settings = match &grant(&grants, Stage::Network).network {
+        Some(n) => Settings {
+            directory_url: opts.server.url.clone(),
+            ca_pem,
+            request_timeout_ms: n.request_timeout.as_millis().try_into().unwrap_or(u32::MAX),
+            max_body_bytes: n.max_body_bytes,
+            proxy: n.proxy.proxy().map(|p| p.url()),
+        },
+        None => {
+            return Err(Error::Protocol {
+                step: "fetch directory",
+                message: "the network stage has no network grant".into(),
+            })
+        }
     };
     log.step(&format!("1. directory {}", opts.server.url));
     net.open(&settings)?;
@@ -204,11 +219,6 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     // 4. For each name: challenge, response file, wait for the CA.
     let order = net.new_order(&opts.names, &origin)?;
     log.step(&format!("4. order {}", order.url));
-    let mut tokens = challenge::load_component(
-        &rt,
-        grant(&grants, Stage::Challenge),
-        &component(Stage::Challenge)?,
-    )?;
     let mut written = Vec::new();
     let authorized = authorize(
         &mut net,
@@ -276,12 +286,16 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     drop(parser);
     log.step(&format!("9. certificate serial {} checked", info.serial));
 
-    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc): file-writer
+    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc) and the
+    // record of the directory they came through (fresh.rs): file-writer
     // writes them into a fresh staging directory, the host checks them, makes
-    // them 0444 and renames them into place (stages/file_writer.rs). Past
-    // this point --timeout no longer ends the process: a stop between the
-    // three renames would leave a new cert.pem beside an old chain.pem.
-    // file-writer's call is still bounded by its own deadline.
+    // them 0444 and renames them into place (stages/file_writer.rs). The
+    // record goes last, so it never names this directory beside an older
+    // cert.pem (a stop between the renames leaves files that disagree, which
+    // the next run renews). Past this point --timeout no
+    // longer ends the process: a stop between the renames would leave a new
+    // cert.pem beside an old chain.pem. file-writer's call is still bounded
+    // by its own deadline.
     deadline.check("install")?;
     drop(hard_deadline);
     let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);
@@ -289,6 +303,10 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
         ("cert.pem".into(), info.cert_pem.into_bytes()),
         ("chain.pem".into(), info.chain_pem.into_bytes()),
         ("fullchain.pem".into(), fullchain.into_bytes()),
+        (
+            fresh::DIRECTORY_RECORD.into(),
+            fresh::directory_record(&opts.server.url),
+        ),
     ];
     let writer = grant(&grants, Stage::FileWriter);
     let writer_component = component(Stage::FileWriter)?;
@@ -297,6 +315,60 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     installing.done();
     log.step(&format!("11. installed in {}", opts.cert_dir.display()));
     Ok(Outcome::Changed)
+}
+
+/// What [`preflight`] checked and keeps for the run.
+struct Ready {
+    /// The trust anchors' certificates (`--ca-file`, `--system-roots`,
+    /// `SSL_CERT_FILE`), or none for the built-in roots.
+    ca_pem: Option<Vec<u8>>,
+    /// The certificate directory, locked for the run.
+    certdir: CertDir,
+    /// The challenge stage, its directory proven writable.
+    tokens: Challenge,
+}
+
+/// Before any key is read or created and before the first request, every
+/// local thing the run will need, so that a misconfiguration never costs an
+/// order, a certificate the CA counts against its limits, or a new key:
+/// the trust anchors' file holds certificates (and no private key); the certificate
+/// directory opens and takes the run's lock (its lock file is created there:
+/// the directory is writable), and stale files of killed runs are removed;
+/// the challenge directory takes a new file (a probe file created, checked
+/// and removed by the challenge stage through its own grant). Checked even
+/// when the certificate turns out to be up to date: a broken setup is
+/// reported on the next cron run, not thirty days later. Keys are then read
+/// or created by their stages (step 2–5), which fails just as early for a
+/// missing key or an unwritable key directory.
+fn preflight(
+    rt: &Runtime,
+    grants: &[Grant],
+    opts: &Options,
+    log: &Log,
+    source: &Source,
+) -> Result<Ready, Error> {
+    // The trust anchors (`--ca-file`, `--system-roots` or `SSL_CERT_FILE`,
+    // as the network grant names them).
+    let ca_pem = match &grant(grants, Stage::Network).network {
+        Some(n) => n.trust.read()?,
+        None => None,
+    };
+    let certdir = CertDir::lock(&opts.cert_dir)?;
+    for warning in certdir.remove_stale() {
+        log.warn(&warning);
+    }
+    let mut tokens = challenge::load_component(
+        rt,
+        grant(grants, Stage::Challenge),
+        &source.component(rt, Stage::Challenge)?,
+    )?;
+    tokens.probe()?;
+    log.step("preflight: trust anchors, -c and -C checked");
+    Ok(Ready {
+        ca_pem,
+        certdir,
+        tokens,
+    })
 }
 
 /// 4.1–4.3 for every authorization of the order: write all token files and

@@ -168,7 +168,15 @@ fn wasi_ctx(grant: &Grant, resolver: Option<&Resolver>) -> Result<WasiCtx, Error
         b.preopened_dir(&dir.host, dir.guest, perms)
             .map_err(|e| Error::Grant {
                 stage: grant.name,
-                message: format!("cannot open directory {}: {e:#}", dir.host.display()),
+                message: format!(
+                    "{}cannot open directory {}: {e:#}",
+                    grant
+                        .name
+                        .option()
+                        .map(|o| format!("{o}: "))
+                        .unwrap_or_default(),
+                    dir.host.display()
+                ),
             })?;
     }
     b.allow_ip_name_lookup(false).allow_udp(false);

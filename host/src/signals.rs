@@ -33,10 +33,13 @@ pub(crate) fn handle(watchdog: Watchdog) -> std::io::Result<()> {
                 } else {
                     ("SIGTERM", 143)
                 };
-                let during = watchdog
-                    .current_call()
-                    .map(|call| format!(" during {call}"))
-                    .unwrap_or_default();
+                // The call under way, else the last step (between calls,
+                // e.g. waiting to poll an authorization again).
+                let during = match (watchdog.current_call(), crate::log::last_step()) {
+                    (Some(call), _) => format!(" during {call}"),
+                    (None, Some(step)) => format!(" after step {step}"),
+                    (None, None) => String::new(),
+                };
                 crate::leftovers::wait_for_install();
                 let removed = crate::leftovers::remove_tokens_within(CLEANUP_WAIT);
                 let line = format!(

@@ -23,7 +23,7 @@ fn liar() -> (Scene, Account) {
 fn honest_keys_and_signatures_are_accepted() {
     for lie in ["honest-es256", "honest-es384", "honest-rs256"] {
         let (_scene, mut stage) = liar();
-        let key = stage.load_key(lie, false).expect(lie);
+        let key = stage.load_key(lie, false).expect(lie).key;
         let again = stage.public_key().expect(lie);
         assert_eq!((key.jwk, key.thumbprint), (again.jwk, again.thumbprint));
         stage.sign("e30.e30").expect(lie);

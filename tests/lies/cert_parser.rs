@@ -97,6 +97,24 @@ fn private_key_block_is_refused() {
     );
 }
 
+/// The row of the `fresh` change: cert-parser's answer carries the leaf's
+/// key, which the host compares with the domain key.
+#[test]
+fn spki_that_does_not_match_is_refused() {
+    check_refused(
+        "spki",
+        "passed a certificate whose key or chain it reports as wrong",
+    );
+}
+
+#[test]
+fn chain_reported_unlinked_is_refused() {
+    check_refused(
+        "chain-unlinked",
+        "passed a certificate whose key or chain it reports as wrong",
+    );
+}
+
 #[test]
 fn two_certificates_in_cert_pem_are_refused() {
     check_refused("two-certs", "returned a cert.pem of 2 certificates");

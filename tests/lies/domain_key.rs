@@ -49,7 +49,12 @@ fn honest_csr_is_accepted_and_issued() {
     assert_eq!(result.expect("issued"), Outcome::Changed);
     assert_eq!(
         scene.entries("certs"),
-        ["cert.pem", "chain.pem", "fullchain.pem"]
+        [
+            ".acmebox-directory",
+            "cert.pem",
+            "chain.pem",
+            "fullchain.pem"
+        ]
     );
 }
 

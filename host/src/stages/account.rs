@@ -16,6 +16,7 @@ mod bindings {
     wasmtime::component::bindgen!({ world: "account", path: "../wit" });
 }
 
+pub use bindings::exports::acmebox::stages::account_key_file::LoadedKey;
 pub use bindings::exports::acmebox::stages::signer::AccountKey;
 
 /// The account stage in its sandbox, and the key it returned when it read
@@ -44,16 +45,18 @@ pub fn load_component(
 }
 
 impl Account {
-    /// Read (or, with `create`, make) the key file `name` in `/key`.
-    pub fn load_key(&mut self, name: &str, create: bool) -> Result<AccountKey, Error> {
+    /// Read (or, with `create`, make) the key file `name` in `/key`: its
+    /// public half, and whether it was created.
+    pub fn load_key(&mut self, name: &str, create: bool) -> Result<LoadedKey, Error> {
         let step = "read account key";
-        let key = self.stage.call(step, |b, s| {
+        let loaded = self.stage.call(step, |b, s| {
             b.acmebox_stages_account_key_file()
                 .call_load(s, name, create)
         })?;
-        check(&key).map_err(|m| refuse(Stage::Account, step, m))?;
-        self.key = Some(key.clone());
-        Ok(key)
+        super::check_created(Stage::Account, step, loaded.created, create)?;
+        check(&loaded.key).map_err(|m| refuse(Stage::Account, step, m))?;
+        self.key = Some(loaded.key.clone());
+        Ok(loaded)
     }
 
     /// The loaded key's public half: the key [`Account::load_key`] returned.

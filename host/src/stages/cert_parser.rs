@@ -20,6 +20,9 @@ pub use bindings::exports::acmebox::stages::x509::{ChainInfo, CsrInfo};
 /// `i64::MAX`) would make a certificate look fresh forever.
 pub const MAX_NOT_AFTER_AHEAD: i64 = 3653 * 86_400;
 
+/// The step name of [`CertParser::inspect`], in errors.
+pub const INSPECT: &str = "parse existing certificate";
+
 /// The cert-parser stage in its sandbox.
 pub type CertParser = Sandboxed<(), bindings::CertParser>;
 
@@ -42,13 +45,13 @@ pub fn load_component(
 
 impl CertParser {
     /// Parse a PEM chain without checking it (the installed cert.pem, for
-    /// the up-to-date check at `now`): its notAfter may be past, but not
-    /// more than [`MAX_NOT_AFTER_AHEAD`] after `now`.
+    /// the up-to-date check at `now`; `chain_linked` says whether its
+    /// certificates link up): its notAfter may be past, but not more than
+    /// [`MAX_NOT_AFTER_AHEAD`] after `now`.
     pub fn inspect(&mut self, pem: &[u8], now: i64) -> Result<ChainInfo, Error> {
-        let step = "parse existing certificate";
-        let info = self.call(step, |b, s| b.acmebox_stages_x509().call_inspect(s, pem))?;
-        check_pem(step, &info, 0)?;
-        check_not_after_ahead(step, info.not_after, now)?;
+        let info = self.call(INSPECT, |b, s| b.acmebox_stages_x509().call_inspect(s, pem))?;
+        check_pem(INSPECT, &info, 0)?;
+        check_not_after_ahead(INSPECT, info.not_after, now)?;
         Ok(info)
     }
 
@@ -68,6 +71,13 @@ impl CertParser {
             b.acmebox_stages_x509().call_check(s, pem, names, spki, now)
         })?;
         check_pem(step, &info, 1)?;
+        if info.spki != spki || !info.chain_linked {
+            return Err(refuse(
+                Stage::CertParser,
+                step,
+                "passed a certificate whose key or chain it reports as wrong".into(),
+            ));
+        }
         if !same_names(&info.names, names) {
             return Err(refuse(
                 Stage::CertParser,

@@ -9,6 +9,7 @@ use crate::grant::Grant;
 use crate::sandbox::{Runtime, Sandboxed};
 use crate::stage::Stage;
 use cap_std::fs::Dir;
+use std::path::Path;
 use wasmtime::component::Component;
 
 mod bindings {
@@ -42,7 +43,7 @@ pub fn load_component(
         .ok_or_else(|| "no directory granted".to_string())
         .and_then(|path| {
             Dir::open_ambient_dir(path, cap_std::ambient_authority())
-                .map_err(|e| format!("cannot open directory {}: {e}", path.display()))
+                .map_err(|e| format!("-C: cannot open directory {}: {e}", path.display()))
         })
         .map_err(|message| Error::Grant {
             stage: Stage::Challenge,
@@ -71,6 +72,16 @@ impl Challenge {
             });
         }
         Ok(())
+    }
+
+    /// Before the first request: prove the challenge directory takes a new
+    /// file, through the stage's own grant — a probe file created, checked
+    /// and sealed as a token would be, then removed.
+    pub fn probe(&mut self) -> Result<(), Error> {
+        let name = format!("acmebox-probe-{}", crate::certdir::random_hex());
+        self.write(&name, "acmebox probe\n")
+            .map_err(|e| e.about(Path::new("-C: the challenge directory")))?;
+        self.remove(&name)
     }
 
     /// Remove the token file.

@@ -55,3 +55,21 @@ fn refuse(stage: Stage, step: &'static str, message: String) -> Error {
         message,
     }
 }
+
+/// A key stage may say it created its key only when it was allowed to
+/// (`-n`, `-N`): its grant was read-only otherwise, so the claim is false.
+fn check_created(
+    stage: Stage,
+    step: &'static str,
+    created: bool,
+    create: bool,
+) -> Result<(), Error> {
+    if created && !create {
+        return Err(refuse(
+            stage,
+            step,
+            "the stage says it created the key file, but it was not asked to".into(),
+        ));
+    }
+    Ok(())
+}

@@ -11,7 +11,9 @@
 //! - `not-after-11-years`: notAfter eleven years after `now`;
 //! - `text-outside`: a line of text before cert.pem's armour;
 //! - `private-key`: a PRIVATE KEY block after chain.pem's certificate;
-//! - `two-certs`: two certificates in cert.pem.
+//! - `two-certs`: two certificates in cert.pem;
+//! - `spki`: a leaf key other than the one `check` was given;
+//! - `chain-unlinked`: `chain-linked` false from `check`.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -36,14 +38,16 @@ fn pem(label: &str, fill: u8) -> String {
     )
 }
 
-/// The answer for `lie`, given the requested `names` and `now`.
-fn answer(lie: &[u8], names: Vec<String>, now: i64) -> ChainInfo {
+/// The answer for `lie`, given the requested `names`, key and `now`.
+fn answer(lie: &[u8], names: Vec<String>, spki: Vec<u8>, now: i64) -> ChainInfo {
     let mut info = ChainInfo {
         names,
         not_after: now + 90 * DAY,
         serial: "1ee".into(),
         cert_pem: pem("CERTIFICATE", 1),
         chain_pem: pem("CERTIFICATE", 2),
+        spki,
+        chain_linked: true,
     };
     match lie {
         b"names" => info.names = vec!["evil.example".into()],
@@ -53,6 +57,8 @@ fn answer(lie: &[u8], names: Vec<String>, now: i64) -> ChainInfo {
         b"text-outside" => info.cert_pem = format!("hello\n{}", info.cert_pem),
         b"private-key" => info.chain_pem.push_str(&pem("PRIVATE KEY", 3)),
         b"two-certs" => info.cert_pem = pem("CERTIFICATE", 1).repeat(2),
+        b"spki" => info.spki = b"another key".to_vec(),
+        b"chain-unlinked" => info.chain_linked = false,
         _ => {}
     }
     info
@@ -62,16 +68,21 @@ struct Liar;
 
 impl Guest for Liar {
     fn inspect(pem: Vec<u8>) -> Result<ChainInfo, String> {
-        Ok(answer(&pem, vec!["a.example".into()], 1 - 90 * DAY))
+        Ok(answer(
+            &pem,
+            vec!["a.example".into()],
+            Vec::new(),
+            1 - 90 * DAY,
+        ))
     }
 
     fn check(
         pem: Vec<u8>,
         names: Vec<String>,
-        _spki: Vec<u8>,
+        spki: Vec<u8>,
         now: i64,
     ) -> Result<ChainInfo, String> {
-        Ok(answer(&pem, names, now))
+        Ok(answer(&pem, names, spki, now))
     }
 
     fn inspect_csr(_der: Vec<u8>) -> Result<CsrInfo, String> {

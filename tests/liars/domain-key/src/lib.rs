@@ -15,7 +15,7 @@ use keys::Key;
 
 wit_bindgen::generate!({ world: "domain-key", path: "../../../wit" });
 
-use exports::acmebox::stages::csr::Guest;
+use exports::acmebox::stages::csr::{Guest, LoadedKey};
 
 /// The key read by `load`, and the lie.
 static STATE: Mutex<Option<(Key, String)>> = Mutex::new(None);
@@ -23,13 +23,16 @@ static STATE: Mutex<Option<(Key, String)>> = Mutex::new(None);
 struct Liar;
 
 impl Guest for Liar {
-    fn load(name: String, create: bool) -> Result<Vec<u8>, String> {
-        let key =
+    fn load(name: String, create: bool) -> Result<LoadedKey, String> {
+        let loaded =
             keys::load_or_create(Path::new("/key"), &name, create).map_err(|e| e.to_string())?;
-        let spki = key.spki_der().map_err(|e| e.to_string())?;
+        let spki = loaded.key.spki_der().map_err(|e| e.to_string())?;
         let lie = name.trim_end_matches(".pem").to_string();
-        *STATE.lock().map_err(|_| "poisoned")? = Some((key, lie));
-        Ok(spki)
+        *STATE.lock().map_err(|_| "poisoned")? = Some((loaded.key, lie));
+        Ok(LoadedKey {
+            spki,
+            created: loaded.created,
+        })
     }
 
     fn make_csr(names: Vec<String>) -> Result<Vec<u8>, String> {
