@@ -128,7 +128,7 @@ fn certificate_url_before_the_order_is_valid_is_refused() {
     refused(
         "certificate-early",
         "finalize order",
-        "order https://127.0.0.1/order/1 has a certificate URL while its status is \"processing\", not \"valid\"",
+        "order https://127.0.0.1/order/1 has a certificate URL while its status is \"ready\", before it is valid",
     );
 }
 

@@ -124,13 +124,17 @@ fn check_order(step: &'static str, order: &Order, origin: &Origin) -> Result<(),
     for url in order.authorizations.iter().chain(&order.certificate) {
         check_url(step, url, origin)?;
     }
-    // RFC 8555 §7.1.3: the certificate URL comes with the status "valid".
-    if order.certificate.is_some() && order.status != "valid" {
+    // RFC 8555 §7.1.3, §7.4: the certificate URL comes with the status
+    // "valid". pebble sets it an instant before it turns the order valid,
+    // so with "processing" it is tolerated (issue.rs downloads only once the
+    // order is valid); before issuance ("pending", "ready") or after a
+    // failure it is a lie.
+    if order.certificate.is_some() && !matches!(order.status.as_str(), "valid" | "processing") {
         return Err(refuse(
             Stage::Network,
             step,
             format!(
-                "order {} has a certificate URL while its status is {:?}, not \"valid\"",
+                "order {} has a certificate URL while its status is {:?}, before it is valid",
                 order.url, order.status
             ),
         ));

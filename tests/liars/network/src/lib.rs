@@ -16,7 +16,7 @@
 //! - `authz-token`: a pending http-01 challenge whose token is a path;
 //! - `challenge-off-origin`: a pending challenge whose URL is on another host
 //!   (both told at the first fetch only: the next finds it valid);
-//! - `certificate-early`: finalize answers `processing` with a certificate URL.
+//! - `certificate-early`: finalize answers `ready` with a certificate URL.
 
 use std::sync::Mutex;
 
@@ -169,7 +169,7 @@ impl Guest for Liar {
         with(|s| {
             let certificate = Some(format!("{}/cert/1", s.origin));
             if s.lie == "certificate-early" {
-                order(s, "processing", certificate)
+                order(s, "ready", certificate)
             } else {
                 order(s, "valid", certificate)
             }
