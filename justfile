@@ -17,12 +17,15 @@ test: lint
     cd components && cargo test --workspace --locked
     cargo test --release --workspace --locked
 
-# Formatting and clippy, warnings as errors, for the host and the stages.
+# Formatting and clippy, warnings as errors, for the host, the stages and the
+# test-only hostile components of the escape matrix.
 lint:
     cargo fmt --all --check
     cd components && cargo fmt --all --check
+    cd tests/hostile && cargo fmt --all --check
     cargo clippy --release --workspace --all-targets --locked -- -D warnings
     cd components && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
+    cd tests/hostile && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
 
 # Compare whole issuances with other ACME clients on the same pebble.
 bench: build
