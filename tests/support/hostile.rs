@@ -83,7 +83,8 @@ fn built() -> &'static Path {
     let built = BUILT.get_or_init(|| {
         let dir = hostile_dir();
         let target = dir.join("target");
-        let mut cmd = wasm_cargo(&dir, &target);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut cmd = wasm_cargo(&root, &dir, &target)?;
         let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
         if !out.status.success() {
             return Err(format!(
