@@ -181,7 +181,12 @@ fn grants_json_describes_six_stages_with_hashes_and_imports() {
     assert_eq!(account["directories"][0]["access"], "read");
     assert_eq!(
         account["directories"][0]["host"],
-        client.keys.join("account").display().to_string()
+        client
+            .account_key()
+            .parent()
+            .expect("key dir")
+            .display()
+            .to_string()
     );
 }
 

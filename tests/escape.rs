@@ -117,6 +117,11 @@ macro_rules! escape_matrix {
             }
 
             #[test]
+            fn cannot_hard_link() {
+                attack::hard_link($stage);
+            }
+
+            #[test]
             fn cannot_outlast_deadline_blocked_in_host() {
                 attack::outlast_deadline_blocked_in_host(
                     $stage,

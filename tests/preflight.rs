@@ -205,3 +205,61 @@ fn grants_json_carries_refusals_and_warnings() {
         run.stderr
     );
 }
+
+/// The run's options against a tripwire (a server that only counts
+/// connections), with `-C` and `-c` as given.
+fn against_tripwire(
+    client: &Client,
+    tripwire: &testbed::Tripwire,
+    challenge: &Path,
+    certs: &Path,
+) -> Vec<String> {
+    let path = |p: &Path| p.display().to_string();
+    vec![
+        "-nN".into(),
+        "--directory".into(),
+        tripwire.url(),
+        "-C".into(),
+        path(challenge),
+        "-c".into(),
+        path(certs),
+        "-f".into(),
+        path(&client.account_key()),
+        "-k".into(),
+        path(&client.domain_key()),
+        "a.example.com".into(),
+    ]
+}
+
+/// Local problems are found before the CA is contacted and before any key
+/// is made: a missing or unusable challenge or certificate directory.
+#[test]
+fn unusable_directories_fail_before_contacting_the_ca_or_making_keys() {
+    let client = Client::new();
+    let tripwire = testbed::Tripwire::start().expect("tripwire");
+    let good_challenge = client.keys.join("challenge");
+    std::fs::create_dir_all(&good_challenge).expect("dir");
+    let a_file = client.keys.join("a-file");
+    std::fs::write(&a_file, "not a directory\n").expect("write");
+    let missing = client.keys.join("missing");
+    let cases: [(&Path, &Path, &str); 4] = [
+        (&missing, &client.certs, "-C"),
+        (&a_file, &client.certs, "-C"),
+        (&good_challenge, &missing, "-c"),
+        (&good_challenge, &a_file, "-c"),
+    ];
+    for (challenge, certs, option) in cases {
+        let run = acmebox(&against_tripwire(&client, &tripwire, challenge, certs));
+        let dir = if option == "-C" { challenge } else { certs };
+        refused(&run, &[option, &dir.display().to_string()]);
+        assert!(
+            !client.account_key().exists() && !client.domain_key().exists(),
+            "{option} {}: a key was made: {}",
+            dir.display(),
+            run.stderr
+        );
+    }
+    assert_eq!(tripwire.connections(), 0, "the CA was contacted");
+    let left: Vec<_> = std::fs::read_dir(&good_challenge).expect("dir").collect();
+    assert!(left.is_empty(), "the probe file was left: {left:?}");
+}

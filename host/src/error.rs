@@ -2,6 +2,7 @@
 //! exit status 1.
 
 use crate::stage::Stage;
+use std::time::Duration;
 
 /// An error of an acmebox run. Its `Display` is one line a user can act on.
 #[derive(Debug, thiserror::Error)]
@@ -57,13 +58,23 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
-    /// A file the host itself reads (only `--ca-file`) is unreadable.
+    /// A file or directory the host itself works on (`--ca-file`, the
+    /// certificate directory, its lock file and staging directory) cannot be
+    /// read or changed.
     #[error("{path}: {message}")]
     File {
         /// The file.
         path: String,
         /// Why.
         message: String,
+    },
+    /// Another run holds the certificate directory's lock (certdir.rs).
+    #[error("another acmebox run holds {path} (waited {} s)", waited.as_secs())]
+    Locked {
+        /// The lock file.
+        path: String,
+        /// How long this run waited for it.
+        waited: Duration,
     },
 }
 

@@ -11,12 +11,19 @@ use std::time::Duration;
 /// Access to one host directory, preopened in the stage at `guest`.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct DirGrant {
-    /// The directory on the host.
+    /// The directory on the host; for a staging grant, the pattern
+    /// `<certdir>/.acmebox-stage-*` of the directory the run will create.
     pub host: PathBuf,
     /// Where the stage sees it.
     pub guest: &'static str,
     /// Whether the stage may create, replace and remove files in it.
     pub write: bool,
+    /// Whether this is file-writer's staging directory: a fresh, empty
+    /// directory the host creates for each run inside the certificate
+    /// directory (certdir.rs). Grants are made before it exists, so `host`
+    /// is its pattern until [`Grant::with_staging`] puts in the real path;
+    /// a sandbox is never built from the pattern.
+    pub staging: bool,
 }
 
 /// Outgoing TCP the network stage may open.
@@ -139,8 +146,36 @@ impl Grant {
     }
 
     fn dir(mut self, host: PathBuf, guest: &'static str, write: bool) -> Grant {
-        self.directories.push(DirGrant { host, guest, write });
+        self.directories.push(DirGrant {
+            host,
+            guest,
+            write,
+            staging: false,
+        });
         self
+    }
+
+    /// A fresh staging directory inside `cert_dir`, read-write at `/stage`.
+    fn staging_dir(mut self, cert_dir: &std::path::Path) -> Grant {
+        let pattern = format!("{}*", crate::certdir::STAGE_PREFIX);
+        self.directories.push(DirGrant {
+            host: cert_dir.join(pattern),
+            guest: "/stage",
+            write: true,
+            staging: true,
+        });
+        self
+    }
+
+    /// This grant with the staging directory created for the run (`dir`) in
+    /// place of its pattern.
+    pub fn with_staging(&self, dir: &std::path::Path) -> Grant {
+        let mut grant = self.clone();
+        for d in grant.directories.iter_mut().filter(|d| d.staging) {
+            d.host = dir.to_path_buf();
+            d.staging = false;
+        }
+        grant
     }
 
     /// The grant of each stage for this invocation, in the order of docs/DESIGN.md.
@@ -173,7 +208,9 @@ impl Grant {
                 true,
             ),
             Grant::new(Stage::CertParser, &[Cli], 32, 5),
-            Grant::new(Stage::FileWriter, &files, 16, 5).dir(opts.cert_dir.clone(), "/certs", true),
+            // Never the certificate directory itself: the domain key may lie
+            // under it (acme-client's default layout).
+            Grant::new(Stage::FileWriter, &files, 16, 5).staging_dir(&opts.cert_dir),
         ]
     }
 

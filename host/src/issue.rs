@@ -3,6 +3,7 @@
 //! stage that may perform it. The host holds no key and parses nothing from
 //! the wire: it moves WIT values between stages and checks them.
 
+use crate::certdir::{CertDir, Existing};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::log::Log;
@@ -84,6 +85,12 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // process if anything (a stage blocked in the host, a hung file system)
     // keeps it past --timeout. Disarmed before the install (step 11).
     let hard_deadline = rt.bound_run(opts.timeout);
+    // SIGINT and SIGTERM from here on: token files removed, one line, exit
+    // 130 or 143 (signals.rs).
+    rt.handle_signals().map_err(|e| Error::Protocol {
+        step: "start",
+        message: format!("cannot handle signals: {e}"),
+    })?;
     let now = unix_now();
     // A key inside another stage's writable grant is refused before any
     // stage runs; what a stage can only read is warned about (with or
@@ -95,14 +102,13 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     {
         log.warn(&warning);
     }
-    // `--ca-file` first: a file that is unreadable, not a regular file, too
-    // large, without a certificate or holding a private key fails the run
-    // before any key is read or created.
-    let ca_pem = opts
-        .ca_file
-        .as_deref()
-        .map(crate::ca_file::read)
-        .transpose()?;
+    // Everything local the run needs, checked before any key is read or
+    // created and before the first request (preflight below).
+    let Ready {
+        ca_pem,
+        certdir,
+        mut tokens,
+    } = preflight(&rt, &grants, opts, log)?;
 
     // 2–3. Read (or create) the account key; 5. the domain key. First of
     // all, as acme-client opens both before anything else: a missing or bad
@@ -119,12 +125,16 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     log.step("5. domain key read");
 
     // 0. An installed certificate with these names and 30 days left is kept.
-    let mut files = file_writer::load(&rt, grant(&grants, Stage::FileWriter))?;
+    // The host reads the bytes (never through a link); cert-parser parses,
+    // in an instance of its own for each input: nothing a crafted cert.pem
+    // does to one instance can touch the check of the downloaded chain.
     if !opts.force {
-        if let Some(pem) = files.read("cert.pem")? {
-            // A cert-parser of its own for each input: nothing a crafted
-            // cert.pem does to one instance can touch the check of the
-            // downloaded chain.
+        let existing = certdir.read("cert.pem")?;
+        if let Existing::NotRegular(why) = &existing {
+            let path = opts.cert_dir.join("cert.pem");
+            log.warn(&format!("{}: {why}: not read, renewing", path.display()));
+        }
+        if let Existing::Regular(pem) = existing {
             let info = cert_parser::load(&rt, grant(&grants, Stage::CertParser))?.inspect(&pem)?;
             let left = info.not_after.saturating_sub(now);
             let same = cert_parser::same_names(&info.names, &opts.names);
@@ -159,7 +169,6 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // 4. For each name: challenge, response file, wait for the CA.
     let order = net.new_order(&opts.names, &origin)?;
     log.step(&format!("4. order {}", order.url));
-    let mut tokens = challenge::load(&rt, grant(&grants, Stage::Challenge))?;
     let mut written = Vec::new();
     let authorized = authorize(
         &mut net,
@@ -173,8 +182,9 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
         log,
     );
     for token in &written {
-        if let Err(e) = tokens.remove(token) {
-            log.warn(&e.to_string());
+        match tokens.remove(token) {
+            Ok(()) => crate::leftovers::token_removed(token),
+            Err(e) => log.warn(&e.to_string()),
         }
     }
     drop(tokens);
@@ -212,22 +222,68 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     drop(parser);
     log.step(&format!("9. certificate serial {} checked", info.serial));
 
-    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc). Past this
-    // point --timeout no longer ends the process: a stop between the three
-    // renames would leave a new cert.pem beside an old chain.pem. The install
-    // is still bounded by file-writer's own call deadline.
+    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc): file-writer
+    // writes them into a fresh staging directory, the host checks them, makes
+    // them 0444 and renames them into place (stages/file_writer.rs). Past
+    // this point --timeout no longer ends the process: a stop between the
+    // three renames would leave a new cert.pem beside an old chain.pem.
+    // file-writer's call is still bounded by its own deadline.
     deadline.check("install")?;
     drop(hard_deadline);
     let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);
-    let installed = ["cert.pem", "chain.pem", "fullchain.pem"];
-    files.install(&[
-        (installed[0].into(), info.cert_pem.into_bytes()),
-        (installed[1].into(), info.chain_pem.into_bytes()),
-        (installed[2].into(), fullchain.into_bytes()),
-    ])?;
-    crate::modes::make_read_only(&opts.cert_dir, &installed)?;
+    let files = [
+        ("cert.pem".into(), info.cert_pem.into_bytes()),
+        ("chain.pem".into(), info.chain_pem.into_bytes()),
+        ("fullchain.pem".into(), fullchain.into_bytes()),
+    ];
+    let writer = grant(&grants, Stage::FileWriter);
+    let installing = crate::leftovers::installing();
+    file_writer::install(&rt, writer, &certdir, &files, log)?;
+    installing.done();
     log.step(&format!("11. installed in {}", opts.cert_dir.display()));
     Ok(Outcome::Changed)
+}
+
+/// What [`preflight`] checked and keeps for the run.
+struct Ready {
+    /// `--ca-file`'s certificates.
+    ca_pem: Option<Vec<u8>>,
+    /// The certificate directory, locked for the run.
+    certdir: CertDir,
+    /// The challenge stage, its directory proven writable.
+    tokens: Challenge,
+}
+
+/// Before any key is read or created and before the first request, every
+/// local thing the run will need, so that a misconfiguration never costs an
+/// order, a certificate the CA counts against its limits, or a new key:
+/// `--ca-file` holds certificates (and no private key); the certificate
+/// directory opens and takes the run's lock (its lock file is created there:
+/// the directory is writable), and stale files of killed runs are removed;
+/// the challenge directory takes a new file (a probe file created, checked
+/// and removed by the challenge stage through its own grant). Checked even
+/// when the certificate turns out to be up to date: a broken setup is
+/// reported on the next cron run, not thirty days later. Keys are then read
+/// or created by their stages (step 2–5), which fails just as early for a
+/// missing key or an unwritable key directory.
+fn preflight(rt: &Runtime, grants: &[Grant], opts: &Options, log: &Log) -> Result<Ready, Error> {
+    let ca_pem = opts
+        .ca_file
+        .as_deref()
+        .map(crate::ca_file::read)
+        .transpose()?;
+    let certdir = CertDir::lock(&opts.cert_dir)?;
+    for warning in certdir.remove_stale() {
+        log.warn(&warning);
+    }
+    let mut tokens = challenge::load(rt, grant(grants, Stage::Challenge))?;
+    tokens.probe()?;
+    log.step("preflight: --ca-file, -c and -C checked");
+    Ok(Ready {
+        ca_pem,
+        certdir,
+        tokens,
+    })
 }
 
 /// 4.1–4.3 for every authorization of the order: write all token files and
@@ -274,6 +330,7 @@ fn authorize(
         })?;
         tokens.write(&ch.token, &format!("{}.{thumbprint}", ch.token))?;
         written.push(ch.token.clone());
+        crate::leftovers::token_written(&opts.challenge_dir, &ch.token);
         log.step(&format!("4.2 token for {} written", authz.identifier));
         net.respond(&ch.url, origin)?;
         waiting.push(url.clone());

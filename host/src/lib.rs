@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod ca_file;
+pub mod certdir;
 pub mod embedded;
 #[allow(missing_docs)]
 pub mod engine_config;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod flows;
 pub mod grant;
 pub mod issue;
+pub mod leftovers;
 pub mod limits;
 pub mod linker;
 pub mod log;
@@ -22,6 +24,7 @@ pub mod reach;
 pub mod report;
 pub mod resolver;
 pub mod sandbox;
+pub mod signals;
 pub mod stage;
 pub mod stages;
 pub mod validate;

@@ -1,11 +1,12 @@
 //! Per-stage linkers holding only the WASI interfaces of the stage's grant
 //! (docs/DESIGN.md rule 5), and the check that refuses a component importing
 //! anything else, before it runs, naming the stage and the interface; and
-//! the one WASI function no stage may call even inside its grant
-//! (`symlink-at`, see `deny_symlinks`).
+//! the WASI functions no stage may call even inside its grant (`symlink-at`,
+//! `link-at`: see [`DENIED`]).
 
 use crate::grant::{Grant, Wasi};
-use wasmtime::component::{Component, HasData, Linker, Resource, ResourceTable};
+use wasmtime::component::types::ComponentFunc;
+use wasmtime::component::{Component, HasData, Linker, ResourceTable, Val};
 use wasmtime::{Engine, StoreContextMut};
 use wasmtime_wasi::cli::{WasiCli, WasiCliView};
 use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView};
@@ -57,7 +58,7 @@ pub fn wasi_linker<T: WasiView>(engine: &Engine, grant: &Grant) -> wasmtime::Res
             Wasi::Filesystem => {
                 filesystem::preopens::add_to_linker::<T, WasiFilesystem>(l, T::filesystem)?;
                 sync::filesystem::types::add_to_linker::<T, WasiFilesystem>(l, T::filesystem)?;
-                deny_symlinks(l)?;
+                deny_functions(l)?;
             }
             Wasi::Sockets => {
                 let s = T::sockets;
@@ -78,52 +79,87 @@ pub fn wasi_linker<T: WasiView>(engine: &Engine, grant: &Grant) -> wasmtime::Res
 /// wasi:filesystem/types: its WIT (src/p2/wit/deps/filesystem.wit) is
 /// `wasi:filesystem@0.2.12`. A component importing any other 0.2 version (the
 /// stages import 0.2.6, through Rust's standard library) is linked to this
-/// instance by semver. `deny_symlinks` checks that the name is right.
+/// instance by semver. `deny_functions` checks that the name is right.
 pub const FILESYSTEM_TYPES: &str = "wasi:filesystem/types@0.2.12";
 
-/// The function [`deny_symlinks`] replaces.
-const SYMLINK_AT: &str = "[method]descriptor.symlink-at";
+/// The wasi:filesystem/types functions no stage may call, even inside its
+/// grant: [`deny_functions`] replaces each with one that answers
+/// `not-permitted`. Each returns `result<_, error-code>`.
+///
+/// - `symlink-at`: wasmtime-wasi refuses absolute symlink targets but creates
+///   relative ones, and checks only that the link itself is inside the
+///   directory, not where it points: a stage with a writable directory could
+///   plant `token -> ../../etc/ssl/private/key.pem`. Nothing inside a sandbox
+///   follows it (every path is resolved inside the preopen), but programs
+///   outside do: the web server serving the challenge directory, or whatever
+///   reads the certificate directory.
+/// - `link-at`: a hard link to a file inside the grant is the file itself
+///   under a second name; whatever the host or another program then does to
+///   the new name (make it 0444, serve it, replace it by truncating) it does
+///   to the original, for instance a key lying in the same directory.
+///
+/// No stage needs either (the stages write plain files; the host renames
+/// them), so both are denied outright, whatever the paths, rather than
+/// checked.
+pub const DENIED: [&str; 2] = [
+    "[method]descriptor.symlink-at",
+    "[method]descriptor.link-at",
+];
 
-/// Replace wasi:filesystem/types' `symlink-at` with one that always answers
-/// `not-permitted`, in every grant with a directory.
+/// Replace every function of [`DENIED`] in wasi:filesystem/types with one
+/// that always answers `not-permitted`, in every grant with a directory.
 ///
-/// wasmtime-wasi refuses absolute symlink targets but creates relative ones,
-/// and checks only that the link itself is inside the directory, not where
-/// it points: a stage with a writable directory could plant
-/// `token -> ../../etc/ssl/private/key.pem`. Nothing inside a sandbox follows
-/// it (every path is resolved inside the preopen), but programs outside do:
-/// the web server serving the challenge directory, or whatever reads the
-/// certificate directory. No stage needs symlinks (the stages write plain
-/// files, and file-writer replaces them by rename), so the function is denied
-/// outright, whatever the target, rather than checked.
+/// Each replacement shadows the definition `add_to_linker` made. It is
+/// defined first without shadowing, which must fail as a duplicate: had
+/// wasmtime-wasi registered the interface under another version than
+/// [`FILESYSTEM_TYPES`], or the function under another name, the replacement
+/// would land beside it and components would keep the real function, so that
+/// is an error (every stage with a directory then fails to load) instead of a
+/// silent gap.
 ///
-/// The replacement shadows the definition `add_to_linker` made. It is defined
-/// first without shadowing, which must fail as a duplicate: had wasmtime-wasi
-/// registered the interface under another version than
-/// [`FILESYSTEM_TYPES`], the replacement would land in a new instance of its
-/// own and components would keep the real function, so that is an error
-/// (every stage with a directory then fails to load) instead of a silent gap.
-fn deny_symlinks<T: 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
-    use filesystem::types::{Descriptor, ErrorCode};
-    type Args = (Resource<Descriptor>, String, String);
-    fn refuse<T>(_: StoreContextMut<'_, T>, _: Args) -> wasmtime::Result<(Result<(), ErrorCode>,)> {
-        Ok((Err(ErrorCode::NotPermitted),))
+/// The replacements are defined with dynamic types, so one definition fits
+/// every signature: they release the descriptors they were lent (a dynamic
+/// host function must drop each resource handle it receives, borrowed ones
+/// included, or the call traps) and return `err(not-permitted)`.
+fn deny_functions<T: 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
+    fn refuse<T: 'static>(
+        mut store: StoreContextMut<'_, T>,
+        _: ComponentFunc,
+        params: &[Val],
+        results: &mut [Val],
+    ) -> wasmtime::Result<()> {
+        for param in params {
+            if let Val::Resource(handle) = param {
+                handle.resource_drop(&mut store)?;
+            }
+        }
+        let not_permitted = Val::Enum("not-permitted".into());
+        match results {
+            [result] => {
+                *result = Val::Result(Err(Some(Box::new(not_permitted))));
+                Ok(())
+            }
+            _ => wasmtime::bail!("a denied function returns one result"),
+        }
     }
-    let duplicate = linker
-        .instance(FILESYSTEM_TYPES)?
-        .func_wrap(SYMLINK_AT, refuse);
-    if duplicate.is_ok() {
-        wasmtime::bail!(
-            "{FILESYSTEM_TYPES} has no {SYMLINK_AT} to replace: wasmtime-wasi registers \
-             wasi:filesystem/types under another version"
-        );
+    for name in DENIED {
+        let duplicate = linker
+            .instance(FILESYSTEM_TYPES)?
+            .func_new(name, refuse::<T>);
+        if duplicate.is_ok() {
+            wasmtime::bail!(
+                "{FILESYSTEM_TYPES} has no {name} to replace: wasmtime-wasi registers \
+                 wasi:filesystem/types under another version"
+            );
+        }
+        linker.allow_shadowing(true);
+        let replaced = linker
+            .instance(FILESYSTEM_TYPES)
+            .and_then(|mut types| types.func_new(name, refuse::<T>));
+        linker.allow_shadowing(false);
+        replaced?;
     }
-    linker.allow_shadowing(true);
-    let replaced = linker
-        .instance(FILESYSTEM_TYPES)
-        .and_then(|mut types| types.func_wrap(SYMLINK_AT, refuse));
-    linker.allow_shadowing(false);
-    replaced
+    Ok(())
 }
 
 /// The random-number context of a stage's WASI context.

@@ -15,8 +15,13 @@ pub struct Log {
 }
 
 impl Log {
-    /// A step, shown with `-v`.
+    /// A step, shown with `-v`, and remembered (with or without `-v`) for
+    /// the line a stop from outside prints ([`last_step`]).
     pub fn step(&self, message: &str) {
+        if let Ok(mut last) = LAST_STEP.lock() {
+            last.clear();
+            last.push_str(message);
+        }
         if self.verbose > 0 {
             line(message);
         }
@@ -26,6 +31,16 @@ impl Log {
     pub fn warn(&self, message: &str) {
         line(&format!("warning: {message}"));
     }
+}
+
+/// The last step logged, cleaned.
+static LAST_STEP: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// The last step the run logged (`4.2 token for NAME written`), cleaned;
+/// `None` before the first.
+pub fn last_step() -> Option<String> {
+    let last = LAST_STEP.lock().ok()?;
+    (!last.is_empty()).then(|| clean(&last))
 }
 
 /// Print `acmebox: MESSAGE` and a newline on standard error, `message`

@@ -80,6 +80,12 @@ impl Runtime {
         self.watchdog.arm(timeout, Bound::Run { timeout })
     }
 
+    /// Handle SIGINT and SIGTERM from now on (signals.rs): clean up and
+    /// exit with 130 or 143, naming the call under way.
+    pub fn handle_signals(&self) -> std::io::Result<()> {
+        crate::signals::handle(self.watchdog.clone())
+    }
+
     /// The engine, to compile or deserialize components for it.
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -145,6 +151,15 @@ impl Runtime {
 fn wasi_ctx(grant: &Grant, resolver: Option<&Resolver>) -> Result<WasiCtx, Error> {
     let mut b = WasiCtxBuilder::new();
     for dir in &grant.directories {
+        if dir.staging {
+            return Err(Error::Grant {
+                stage: grant.name,
+                message: format!(
+                    "{} is a pattern: the staging directory was not created",
+                    dir.host.display()
+                ),
+            });
+        }
         let perms = if dir.write {
             FsPerms::ReadWrite
         } else {
@@ -153,7 +168,15 @@ fn wasi_ctx(grant: &Grant, resolver: Option<&Resolver>) -> Result<WasiCtx, Error
         b.preopened_dir(&dir.host, dir.guest, perms)
             .map_err(|e| Error::Grant {
                 stage: grant.name,
-                message: format!("cannot open directory {}: {e:#}", dir.host.display()),
+                message: format!(
+                    "{}cannot open directory {}: {e:#}",
+                    grant
+                        .name
+                        .option()
+                        .map(|o| format!("{o}: "))
+                        .unwrap_or_default(),
+                    dir.host.display()
+                ),
             })?;
     }
     b.allow_ip_name_lookup(false).allow_udp(false);

@@ -43,6 +43,18 @@ impl Stage {
             Stage::FileWriter => "file-writer",
         }
     }
+
+    /// The command-line option that names the stage's directory, for error
+    /// messages: `-f` (account key), `-k` (domain key), `-C`, `-c`.
+    pub fn option(self) -> Option<&'static str> {
+        match self {
+            Stage::Account => Some("-f"),
+            Stage::DomainKey => Some("-k"),
+            Stage::Challenge => Some("-C"),
+            Stage::FileWriter => Some("-c"),
+            Stage::Network | Stage::CertParser => None,
+        }
+    }
 }
 
 impl fmt::Display for Stage {

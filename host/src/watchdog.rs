@@ -38,15 +38,14 @@
 //! What a hard stop means: the host's cleanup does not run, as after a crash.
 //! Token files the challenge stage wrote may be left in the challenge directory
 //! (each holds only a key authorization, which the CA publishes anyway). Keys
-//! and certificates are never half-written: the key stages and file-writer
-//! write a temporary file in the same directory and rename it over the target,
-//! so each file is the old one or the new one. `issue::run` disarms the
-//! `--timeout` bound before the install, so only a file-writer call itself
-//! blocked past its deadline can stop it between its renames (leaving
-//! cert.pem new and chain.pem old, still 0600 as they are made read-only
-//! after the last rename). A
-//! temporary file (`.NAME.acmebox-tmp`, `.NAME.tmp-*`) may be left next to
-//! them.
+//! and certificates are never half-written: the key stages write a temporary
+//! file in the same directory and rename it over the target, and file-writer
+//! writes into a staging directory from which the host renames each checked,
+//! already read-only file into place (certdir.rs), so each file is the old one
+//! or the new one. `issue::run` disarms the `--timeout` bound before the
+//! install, and a stop during file-writer's call leaves nothing renamed. A
+//! key stage's temporary file (`.NAME.tmp-*`) or this run's staging directory
+//! (`.acmebox-stage-*`, removed by the next run) may be left next to them.
 
 use crate::grant::Grant;
 use crate::stage::Stage;
@@ -177,10 +176,14 @@ fn watch(weak: Weak<Shared>) {
             .min_by_key(|(until, _)| *until);
         let wait = match earliest {
             Some((until, entry)) if until <= now => {
-                let line = format!("acmebox: {}\n", stopped(entry, &entries.armed));
+                let what = stopped(entry, &entries.armed);
                 // Nothing may wait for this lock while the line is written.
                 drop(entries);
-                end(&line);
+                // Token files the run wrote are removed by name, waiting
+                // for that no longer than for the line.
+                let removed = crate::leftovers::remove_tokens_within(WRITE_WAIT);
+                let line = format!("acmebox: {what}; {}\n", crate::leftovers::summary(removed));
+                end(&line, 1);
             }
             Some((until, _)) => (until - now).min(IDLE),
             None => IDLE,
@@ -195,7 +198,8 @@ fn watch(weak: Weak<Shared>) {
 pub const WRITE_WAIT: Duration = Duration::from_millis(100);
 
 /// Print `line` on standard error if that can be done without waiting, and
-/// end the process with exit status 1.
+/// end the process with exit status `code` (1 for the watchdog; 130 and 143
+/// for SIGINT and SIGTERM, see signals.rs).
 ///
 /// Standard error may be a pipe nobody reads, already full, and another
 /// thread may hold the standard library's stderr lock while blocked writing
@@ -203,7 +207,7 @@ pub const WRITE_WAIT: Duration = Duration::from_millis(100);
 /// happens to its line, which is then lost. Not `eprintln!`, which panics if
 /// stderr is closed (and would leave acmebox running), and which takes that
 /// lock.
-fn end(line: &str) -> ! {
+pub(crate) fn end(line: &str, code: i32) -> ! {
     #[cfg(unix)]
     {
         use std::os::fd::AsFd;
@@ -215,7 +219,7 @@ fn end(line: &str) -> ! {
     }
     // exit flushes standard output only if its lock is free (try_lock), and
     // an issuance writes nothing there.
-    std::process::exit(1)
+    std::process::exit(code)
 }
 
 /// Write `bytes` to `fd` without ever waiting: through a duplicate of it
@@ -265,6 +269,21 @@ fn write_bounded<W: std::io::Write + Send + 'static>(line: String, mut out: W, w
         });
     if writer.is_ok() {
         let _ = written.recv_timeout(wait);
+    }
+}
+
+impl Watchdog {
+    /// The innermost call under way, as `<stage> stage, <step>`, if any.
+    pub(crate) fn current_call(&self) -> Option<String> {
+        self.shared
+            .lock()
+            .armed
+            .iter()
+            .rev()
+            .find_map(|e| match e.bound {
+                Bound::Call { stage, step, .. } => Some(format!("{stage} stage, {step}")),
+                Bound::Run { .. } => None,
+            })
     }
 }
 

@@ -9,12 +9,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use testbed::Testbed;
 
-/// A scratch place for one client: `keys/account/`, `keys/domain/` and
-/// `certs/`. Each key has a directory of its own: acmebox refuses to run
-/// when a key lies inside another stage's writable grant.
+/// The lock file every run creates in the certificate directory and keeps
+/// (empty): [`snapshot`] leaves it out.
+pub const LOCK_FILE: &str = ".acmebox.lock";
+
+/// A scratch place for one client: `keys/account/account.pem`,
+/// `keys/domain/domain.pem` and `certs/`. Each key has a directory of its
+/// own, so no stage's writable grant (`-n`, `-N`) reaches the other key.
 pub struct Client {
     _dir: tempfile::TempDir,
-    /// Holds `account/account.pem` and `domain/domain.pem`.
+    /// Holds `account/` and `domain/`, one directory per key.
     pub keys: PathBuf,
     /// Where cert.pem, chain.pem and fullchain.pem go.
     pub certs: PathBuf,
@@ -26,9 +30,9 @@ impl Client {
         let dir = tempfile::tempdir().expect("temporary directory");
         let keys = dir.path().join("keys");
         let certs = dir.path().join("certs");
-        std::fs::create_dir_all(keys.join("account")).expect("account key dir");
-        std::fs::create_dir_all(keys.join("domain")).expect("domain key dir");
-        std::fs::create_dir(&certs).expect("certs dir");
+        for d in [keys.join("account"), keys.join("domain"), certs.clone()] {
+            std::fs::create_dir_all(&d).expect("scratch dir");
+        }
         Client {
             _dir: dir,
             keys,
@@ -36,12 +40,12 @@ impl Client {
         }
     }
 
-    /// The account key file.
+    /// The account key file, alone in its directory.
     pub fn account_key(&self) -> PathBuf {
         self.keys.join("account").join("account.pem")
     }
 
-    /// The domain key file.
+    /// The domain key file, alone in its directory.
     pub fn domain_key(&self) -> PathBuf {
         self.keys.join("domain").join("domain.pem")
     }
@@ -86,7 +90,8 @@ impl Client {
         acmebox(&args)
     }
 
-    /// Every file in the key and certificate directories, with its bytes.
+    /// Every file in both key directories and the certificate directory,
+    /// with its bytes.
     pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         let mut all = snapshot(&self.keys.join("account"));
         all.extend(snapshot(&self.keys.join("domain")));
@@ -138,12 +143,13 @@ pub fn acmebox<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     Run::from(out)
 }
 
-/// Every regular file under `dir` (not recursing), with its bytes.
+/// Every regular file under `dir` (not recursing), with its bytes, except
+/// the lock file ([`LOCK_FILE`]).
 pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();
     for entry in std::fs::read_dir(dir).expect("read dir") {
         let path = entry.expect("dir entry").path();
-        if path.is_file() {
+        if path.is_file() && !path.ends_with(LOCK_FILE) {
             let bytes = std::fs::read(&path).expect("read file");
             files.insert(path, bytes);
         }

@@ -1,6 +1,6 @@
 //! The file-system rows of the matrix: reading, writing, creating and
-//! deleting outside the granted directory, following symlinks out of it and
-//! planting new ones.
+//! deleting outside the granted directory, following symlinks out of it,
+//! planting new ones, and hard-linking inside it.
 
 use crate::support::*;
 use acmebox::stage::Stage;
@@ -249,4 +249,47 @@ pub fn plant_symlinks(stage: Stage) {
             assert!(dir.join("mine.txt").is_file() && dir.join("std.txt").is_file());
         }
     }
+}
+
+/// Make hard links inside a writable grant, both paths inside it: refused
+/// with `not-permitted` whatever the files (a hard link is the file itself
+/// under a second name, and whatever the host or a web server does to the new
+/// name it does to the original, a key in the same directory for one). Made
+/// through wasi:filesystem 0.2.12 and through Rust's standard library (0.2.6),
+/// in each stage's directory made writable (key stages with -n/-N).
+pub fn hard_link(stage: Stage) {
+    let Some((guest, _)) = expect(stage).dir else {
+        let scene = Scene::new();
+        assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
+        return assert_refused_at_load(&scene, stage, Hostile::StdFs, "wasi:filesystem/");
+    };
+    let scene = Scene::with_new_keys();
+    assert!(scene.grant(stage).directories[0].write, "{stage}: writable");
+    let dir = scene.dir_of(stage);
+    let inside = snapshot(&dir);
+    let mut a = scene.attacker(stage, Hostile::Fs);
+    let mut b = scene.attacker(stage, Hostile::StdFs);
+    let key = match stage {
+        Stage::Account => Some("account.pem"),
+        Stage::DomainKey => Some("domain.pem"),
+        _ => None,
+    };
+    let originals = ["inside.txt", "sub/../inside.txt"].into_iter().chain(key);
+    for (i, original) in originals.enumerate() {
+        for link in [format!("hardlink-{i}"), format!("sub/hardlink-{i}")] {
+            let what = format!("link {original} to {link}");
+            let outcome = a.attack("link", &format!("{original}|{link}"));
+            assert_host_refused(stage, &what, outcome, "link-at: not-permitted");
+            let std_arg = format!("{guest}/{original}|{guest}/std-{link}");
+            let outcome = b.attack("link", &std_arg);
+            let answer = "link: Operation not permitted (os error 63)";
+            assert_host_refused(stage, &format!("std {what}"), outcome, answer);
+        }
+    }
+    assert_eq!(snapshot(&dir), inside, "{stage}: no link was created");
+    // Controls: the grant is writable, and the files are there to link.
+    let read = a.attack("read", "inside.txt");
+    assert_eq!(assert_allowed(stage, "reading inside.txt", read), INSIDE);
+    assert_allowed(stage, "writing inside", a.attack("write", "mine.txt"));
+    assert!(dir.join("mine.txt").is_file());
 }

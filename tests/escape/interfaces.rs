@@ -79,6 +79,23 @@ pub fn grants_are_those_of_design() {
                 "{stage}: directory on the host"
             );
         }
+        // Before a run, file-writer's directory is only the pattern of the
+        // staging directory the run creates inside the certificate directory.
+        let design: Vec<_> = scene
+            .design_grant(stage)
+            .directories
+            .iter()
+            .map(|d| (d.host.clone(), d.staging))
+            .collect();
+        let want: Vec<_> = e
+            .dir
+            .map(|_| match stage {
+                Stage::FileWriter => (scene.cert_dir().join(".acmebox-stage-*"), true),
+                _ => (scene.dir_of(stage), false),
+            })
+            .into_iter()
+            .collect();
+        assert_eq!(design, want, "{stage}: directory before the run");
         for w in GROUPS {
             assert_eq!(g.wasi.contains(&w), e.has(w), "{stage}: WASI group {w:?}");
         }

@@ -213,7 +213,8 @@ fn assert_stopped_by_watchdog(stage: Stage, test: &str) {
     let exit = run_child(test, WATCHDOG)
         .unwrap_or_else(|| panic!("ESCAPE: {stage} still blocked after {WATCHDOG:?}"));
     let line = format!(
-        "acmebox: {stage} stage, attack: stopped: blocked for more than its deadline of {} s",
+        "acmebox: {stage} stage, attack: stopped: blocked for more than its deadline of {} s; \
+         no token file was left; no certificate file was changed",
         SPIN_DEADLINE.as_secs_f32()
     );
     assert!(

@@ -90,7 +90,8 @@ pub fn run_cannot_outlast_timeout() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         format!(
-            "acmebox: account stage, read account key: stopped: still running after --timeout {} s\n",
+            "acmebox: account stage, read account key: stopped: still running after --timeout {} s; \
+             no token file was left; no certificate file was changed\n",
             TIMEOUT.as_secs()
         )
     );

@@ -69,7 +69,9 @@ pub fn expect(stage: Stage) -> Expect {
         Stage::Network => e(None, true, true, true, true, 64, 60),
         Stage::Challenge => e(Some(("/challenge", true)), false, true, false, false, 16, 5),
         Stage::CertParser => e(None, false, false, false, false, 32, 5),
-        Stage::FileWriter => e(Some(("/certs", true)), false, true, false, false, 16, 5),
+        // A fresh staging directory inside the certificate directory, never
+        // the certificate directory itself.
+        Stage::FileWriter => e(Some(("/stage", true)), false, true, false, false, 16, 5),
     }
 }
 

@@ -13,19 +13,26 @@ pub const INSIDE: &str = "inside the grant\n";
 /// What `outside/secret.txt` holds.
 pub const SECRET: &str = "secret outside every grant\n";
 
+/// file-writer's staging directory, relative to the scene's root.
+const STAGING: &str = "certs/.acmebox-stage-escape";
+
 /// A temporary directory laid out as
 ///
 /// ```text
 /// account/   account.pem, inside.txt, sub/, link-abs, link-rel, link-dir
 /// domain/    domain.pem,  (the same)
 /// challenge/ (the same)
-/// certs/     (the same)
+/// certs/     private/privkey.pem, cert.pem         (the certificate directory)
+/// certs/.acmebox-stage-escape/  (as challenge/)    (file-writer's staging directory)
 /// outside/   secret.txt, keep/
 /// ```
 ///
 /// where `link-abs` → `<root>/outside/secret.txt`, `link-rel` →
-/// `../outside/secret.txt` and `link-dir` → `<root>/outside`: symlinks
-/// planted inside each grant, pointing out of it.
+/// `../outside/secret.txt` (`../../` from the staging directory) and
+/// `link-dir` → `<root>/outside`: symlinks planted inside each grant,
+/// pointing out of it. file-writer is granted the staging directory, as in a
+/// run (`Grant::with_staging`), never `certs/` with the key of acme-client's
+/// default layout under it.
 pub struct Scene {
     dir: tempfile::TempDir,
     opts: Options,
@@ -65,11 +72,15 @@ impl Scene {
         let outside = root.join("outside");
         std::fs::create_dir_all(outside.join("keep")).expect("outside/keep");
         std::fs::write(outside.join("secret.txt"), SECRET).expect("secret.txt");
+        let certs = root.join("certs");
+        std::fs::create_dir_all(certs.join("private")).expect("certs/private");
+        std::fs::write(certs.join("private/privkey.pem"), "not really a key\n").expect("key");
+        std::fs::write(certs.join("cert.pem"), "not really a certificate\n").expect("cert");
         for (sub, key) in [
             ("account", Some("account.pem")),
             ("domain", Some("domain.pem")),
             ("challenge", None),
-            ("certs", None),
+            (STAGING, None),
         ] {
             let d = root.join(sub);
             std::fs::create_dir_all(d.join("sub")).expect("granted dir");
@@ -77,8 +88,12 @@ impl Scene {
             if let Some(key) = key {
                 std::fs::write(d.join(key), "not really a key\n").expect("key file");
             }
+            let up = "../".repeat(Path::new(sub).components().count());
             symlink(&outside.join("secret.txt"), &d.join("link-abs"));
-            symlink(Path::new("../outside/secret.txt"), &d.join("link-rel"));
+            symlink(
+                Path::new(&format!("{up}outside/secret.txt")),
+                &d.join("link-rel"),
+            );
             symlink(&outside, &d.join("link-dir"));
         }
         let path = |p: &str| root.join(p).display().to_string();
@@ -122,24 +137,38 @@ impl Scene {
         self.root().join("outside")
     }
 
-    /// The host directory of `stage`'s grant in this scene.
+    /// The host directory of `stage`'s grant in this scene (for file-writer,
+    /// the staging directory a run would have created).
     pub fn dir_of(&self, stage: Stage) -> PathBuf {
         let sub = match stage {
             Stage::Account => "account",
             Stage::DomainKey => "domain",
             Stage::Challenge => "challenge",
-            Stage::FileWriter => "certs",
+            Stage::FileWriter => STAGING,
             Stage::Network | Stage::CertParser => panic!("{stage} has no directory"),
         };
         self.root().join(sub)
     }
 
-    /// The real grant of `stage` for this scene's options (`Grant::all`).
-    pub fn grant(&self, stage: Stage) -> Grant {
+    /// The certificate directory (`-c`).
+    pub fn cert_dir(&self) -> PathBuf {
+        self.root().join("certs")
+    }
+
+    /// The grant of `stage` as `Grant::all` makes it for this scene's
+    /// options, before a run (file-writer's directory is still a pattern).
+    pub fn design_grant(&self, stage: Stage) -> Grant {
         Grant::all(&self.opts)
             .into_iter()
             .find(|g| g.name == stage)
             .unwrap_or_else(|| panic!("Grant::all has no grant for {stage}"))
+    }
+
+    /// The real grant of `stage` as a run builds its sandbox: `Grant::all`,
+    /// with file-writer's staging directory put in (`Grant::with_staging`).
+    pub fn grant(&self, stage: Stage) -> Grant {
+        self.design_grant(stage)
+            .with_staging(&self.dir_of(Stage::FileWriter))
     }
 
     /// Load `kind` into `stage`'s sandbox with its real grant.

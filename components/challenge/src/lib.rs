@@ -37,13 +37,26 @@ fn token_path(token: &str) -> Result<PathBuf, String> {
 struct Challenge;
 
 impl Guest for Challenge {
+    /// Created exclusively: an existing file (or link) named like the token
+    /// is never truncated, followed or reused. A file this call created and
+    /// could not write is removed.
     fn write(token: String, key_authorization: String) -> Result<(), String> {
         let path = token_path(&token)?;
-        let mut file = fs::File::create(&path)
-            .map_err(|e| format!("cannot create challenge file {token}: {e}"))?;
-        file.write_all(key_authorization.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(|e| format!("cannot write challenge file {token}: {e}"))
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| match e.kind() {
+                ErrorKind::AlreadyExists => format!("challenge file {token} already exists"),
+                _ => format!("cannot create challenge file {token}: {e}"),
+            })?;
+        let written = file
+            .write_all(key_authorization.as_bytes())
+            .and_then(|()| file.sync_all());
+        written.map_err(|e| {
+            let _ = fs::remove_file(&path);
+            format!("cannot write challenge file {token}: {e}")
+        })
     }
 
     fn remove(token: String) -> Result<(), String> {

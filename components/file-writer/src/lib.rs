@@ -1,6 +1,8 @@
-//! The file-writer stage (acme-client's fileproc): reads and atomically
-//! replaces files in the certificate directory, preopened by the host at
-//! `/certs`. It has no network and no keys.
+//! The file-writer stage (acme-client's fileproc): writes the new certificate
+//! files into the staging directory the host preopens at `/stage`, a fresh
+//! directory the host created for this run inside the certificate directory.
+//! The host checks each file and renames it into place (host/src/certdir.rs).
+//! It has no network, no keys, and never sees the certificate directory.
 #![deny(unsafe_code)]
 
 #[allow(unsafe_code)]
@@ -13,14 +15,11 @@ mod bindings {
 
 use bindings::exports::acmebox::stages::files::Guest;
 use std::fs;
-use std::io::{ErrorKind, Write};
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-/// Where the host preopens the certificate directory.
-const DIR: &str = "/certs";
-
-/// Largest file `read` returns: a certificate chain is a few kilobytes.
-const MAX_READ: u64 = 1 << 20;
+/// Where the host preopens the staging directory.
+const DIR: &str = "/stage";
 
 /// Only plain file names inside the directory: no separators, no dot files.
 fn path_of(name: &str) -> Result<PathBuf, String> {
@@ -37,60 +36,55 @@ fn path_of(name: &str) -> Result<PathBuf, String> {
     }
 }
 
-/// The temporary name a file is written under before the rename.
-fn temp_path(name: &str) -> PathBuf {
-    PathBuf::from(DIR).join(format!(".{name}.acmebox-tmp"))
-}
-
-fn write_synced(path: &PathBuf, name: &str, bytes: &[u8]) -> Result<(), String> {
+/// Create `path` exclusively (`create_new` never follows or reuses an
+/// existing entry, link or not), write `bytes` and sync. `created` is set as
+/// soon as the file exists, so the caller removes it on failure.
+fn write_new(path: &Path, name: &str, bytes: &[u8], created: &mut bool) -> Result<(), String> {
     let mut file = fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .open(path)
-        .map_err(|e| format!("cannot create temporary file for {name}: {e}"))?;
+        .map_err(|e| format!("cannot create {name}: {e}"))?;
+    *created = true;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
-        .map_err(|e| format!("cannot write temporary file for {name}: {e}"))
+        .map_err(|e| format!("cannot write {name}: {e}"))
 }
 
 struct FileWriter;
 
 impl Guest for FileWriter {
-    fn read(name: String) -> Result<Option<Vec<u8>>, String> {
-        use std::io::Read;
-        let path = path_of(&name)?;
-        let file = match fs::File::open(&path) {
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-            other => other.map_err(|e| format!("cannot open {name}: {e}"))?,
-        };
-        let mut bytes = Vec::new();
-        file.take(MAX_READ + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read {name}: {e}"))?;
-        if bytes.len() as u64 > MAX_READ {
-            return Err(format!("{name} is larger than {MAX_READ} bytes"));
-        }
-        Ok(Some(bytes))
-    }
-
-    fn install(files: Vec<(String, Vec<u8>)>) -> Result<(), String> {
-        let mut staged = Vec::with_capacity(files.len());
+    fn write(files: Vec<(String, Vec<u8>)>) -> Result<(), String> {
+        let mut created: Vec<PathBuf> = Vec::with_capacity(files.len());
         for (name, bytes) in &files {
-            let target = path_of(name)?;
-            let temp = temp_path(name);
-            if let Err(e) = write_synced(&temp, name, bytes) {
-                let _ = fs::remove_file(&temp);
-                for (temp, _, _) in &staged {
-                    let _ = fs::remove_file(temp);
+            let written = path_of(name).and_then(|path| {
+                let mut made = false;
+                let result = write_new(&path, name, bytes, &mut made);
+                if made {
+                    created.push(path);
+                }
+                result
+            });
+            if let Err(e) = written {
+                for path in &created {
+                    let _ = fs::remove_file(path);
                 }
                 return Err(e);
             }
-            staged.push((temp, target, name));
-        }
-        for (temp, target, name) in &staged {
-            fs::rename(temp, target).map_err(|e| format!("cannot rename into {name}: {e}"))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_of;
+
+    #[test]
+    fn only_plain_names_are_accepted() {
+        assert!(path_of("cert.pem").is_ok());
+        for bad in ["", ".cert.pem", "../cert.pem", "a/b", "a\\b", "c\u{e9}rt"] {
+            assert!(path_of(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -1,8 +1,12 @@
-//! The file-writer stage (wit/file-writer.wit): the certificate directory.
+//! The file-writer stage (wit/file-writer.wit): writes the new files into a
+//! fresh staging directory, the only directory it is granted; the host checks
+//! them and renames them into the certificate directory (certdir.rs).
 
 use super::load_plain;
+use crate::certdir::CertDir;
 use crate::error::Error;
 use crate::grant::Grant;
+use crate::log::Log;
 use crate::sandbox::{Runtime, Sandboxed};
 
 mod bindings {
@@ -12,7 +16,8 @@ mod bindings {
 /// The file-writer stage in its sandbox.
 pub type FileWriter = Sandboxed<(), bindings::FileWriter>;
 
-/// Load the file-writer stage with its grant.
+/// Load the file-writer stage with its grant (whose staging directory must
+/// already be put in: [`Grant::with_staging`]).
 pub fn load(rt: &Runtime, grant: &Grant) -> Result<FileWriter, Error> {
     load_plain(rt, grant, |s, c, l| {
         bindings::FileWriter::instantiate(s, c, l)
@@ -20,17 +25,38 @@ pub fn load(rt: &Runtime, grant: &Grant) -> Result<FileWriter, Error> {
 }
 
 impl FileWriter {
-    /// The bytes of `name` in the certificate directory, if it exists.
-    pub fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, Error> {
-        self.call("read existing certificate", |b, s| {
-            b.acmebox_stages_files().call_read(s, name)
-        })
-    }
-
-    /// Replace the named files atomically.
-    pub fn install(&mut self, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
+    /// Create the named files in the staging directory.
+    pub fn write(&mut self, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
         self.call("install certificate", |b, s| {
-            b.acmebox_stages_files().call_install(s, files)
+            b.acmebox_stages_files().call_write(s, files)
         })
     }
+}
+
+/// Install `files` (name, bytes) in the certificate directory: create this
+/// run's staging directory, load file-writer with it as its one directory,
+/// have it write the files there, then check each and rename it into place
+/// ([`CertDir::publish`]), in the order given. The staging directory is
+/// removed whatever happens.
+pub fn install(
+    rt: &Runtime,
+    grant: &Grant,
+    certdir: &CertDir,
+    files: &[(String, Vec<u8>)],
+    log: &Log,
+) -> Result<(), Error> {
+    let staging = certdir.staging()?;
+    let mut writer = load(rt, &grant.with_staging(&staging.path()))?;
+    writer.write(files)?;
+    // The stage has returned and runs no more; what it left is checked now.
+    drop(writer);
+    let expected: Vec<(&str, u64)> = files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.len() as u64))
+        .collect();
+    certdir.publish(&staging, &expected)?;
+    if let Err(e) = staging.remove() {
+        log.warn(&e);
+    }
+    Ok(())
 }

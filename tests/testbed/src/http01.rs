@@ -4,7 +4,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -19,8 +19,12 @@ pub(crate) struct Http01Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     served: Arc<AtomicUsize>,
+    modes: Modes,
     thread: Option<JoinHandle<()>>,
 }
+
+/// The permission bits of each file served, in the order served (unix; empty elsewhere).
+type Modes = Arc<Mutex<Vec<u32>>>;
 
 impl Http01Server {
     /// Binds a free port on 127.0.0.1 and starts serving `dir` from a background thread.
@@ -29,7 +33,8 @@ impl Http01Server {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let served = Arc::new(AtomicUsize::new(0));
-        let (stop2, served2) = (stop.clone(), served.clone());
+        let modes = Modes::default();
+        let (stop2, served2, modes2) = (stop.clone(), served.clone(), modes.clone());
         let thread = std::thread::Builder::new()
             .name("testbed-http01".into())
             .spawn(move || {
@@ -38,7 +43,7 @@ impl Http01Server {
                         break;
                     }
                     if let Ok(stream) = stream {
-                        let _ = handle(stream, &dir, &served2);
+                        let _ = handle(stream, &dir, &served2, &modes2);
                     }
                 }
             })
@@ -47,6 +52,7 @@ impl Http01Server {
             addr,
             stop,
             served,
+            modes,
             thread: Some(thread),
         })
     }
@@ -59,6 +65,11 @@ impl Http01Server {
     /// How many challenge files have been served (200 responses).
     pub(crate) fn served(&self) -> usize {
         self.served.load(Ordering::SeqCst)
+    }
+
+    /// The permission bits of each challenge file served so far (unix only).
+    pub(crate) fn modes(&self) -> Vec<u32> {
+        self.modes.lock().map(|m| m.clone()).unwrap_or_default()
     }
 }
 
@@ -74,8 +85,14 @@ impl Drop for Http01Server {
     }
 }
 
-/// Answers one request on `stream`, counting a served file in `served` before closing.
-fn handle(mut stream: TcpStream, dir: &Path, served: &AtomicUsize) -> std::io::Result<()> {
+/// Answers one request on `stream`, counting a served file in `served` and recording its mode
+/// in `modes` before closing.
+fn handle(
+    mut stream: TcpStream,
+    dir: &Path,
+    served: &AtomicUsize,
+    modes: &Mutex<Vec<u32>>,
+) -> std::io::Result<()> {
     stream.set_read_timeout(Some(IO_TIMEOUT))?;
     stream.set_write_timeout(Some(IO_TIMEOUT))?;
     let head = read_head(&mut stream)?;
@@ -83,7 +100,14 @@ fn handle(mut stream: TcpStream, dir: &Path, served: &AtomicUsize) -> std::io::R
     let mut parts = request_line.split(' ');
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let body = match (method, target.strip_prefix(PREFIX)) {
-        ("GET", Some(name)) if valid_token(name) => std::fs::read(dir.join(name)).ok(),
+        ("GET", Some(name)) if valid_token(name) => {
+            let path = dir.join(name);
+            let body = std::fs::read(&path).ok();
+            if body.is_some() {
+                record_mode(&path, modes);
+            }
+            body
+        }
         _ => None,
     };
     let found = body.is_some();
@@ -102,6 +126,19 @@ fn handle(mut stream: TcpStream, dir: &Path, served: &AtomicUsize) -> std::io::R
         served.fetch_add(1, Ordering::SeqCst);
     }
     Ok(())
+}
+
+/// Records the permission bits of `path` as the server found them when serving it.
+fn record_mode(path: &Path, modes: &Mutex<Vec<u32>>) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let (Ok(meta), Ok(mut modes)) = (std::fs::metadata(path), modes.lock()) {
+            modes.push(meta.permissions().mode() & 0o7777);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, modes);
 }
 
 /// Reads up to the blank line ending the request head (or [`MAX_HEAD`] bytes, or EOF).

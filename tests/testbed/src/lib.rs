@@ -217,6 +217,12 @@ impl Testbed {
         self.http01.served()
     }
 
+    /// The permission bits (`mode & 0o7777`) of each challenge file the http-01 server served,
+    /// as it found them while serving, in order. Empty on non-unix systems.
+    pub fn http01_modes(&self) -> Vec<u32> {
+        self.http01.modes()
+    }
+
     /// A private, empty temporary directory for the test's own files (keys/, certs/ ...).
     pub fn work_dir(&self) -> &Path {
         &self.work_dir

@@ -1,0 +1,126 @@
+//! What a run must not leave behind when it is stopped from outside its
+//! sequence — SIGINT (Ctrl-C), SIGTERM (systemd stop, CI cancellation,
+//! timeout(1)) or the watchdog's hard stop — and the host's own clean-up
+//! before the process ends.
+//!
+//! The sequence (issue.rs) removes its token files itself, through the
+//! challenge stage, however it ends. A stop from outside cannot wait for
+//! that: a stage may be blocked in a host call for a minute. So the host
+//! also records every token file the run created (the challenge directory
+//! and the token, already validated as base64url) and, on a stop, removes
+//! them itself by name — an unlink, which never follows a link, and nothing
+//! parsed from the network.
+//!
+//! The install is never cut short by a signal: it holds [`installing`]'s
+//! guard, and the signal handler takes the same lock before it acts, so a
+//! signal arriving during the renames takes effect after the last one. The
+//! watchdog does not wait for it (the run bound is disarmed before the
+//! install, so only a blocked file system can stop it there).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Token files this run created and has not removed yet.
+struct Tokens {
+    dir: Option<PathBuf>,
+    names: Vec<String>,
+}
+
+static TOKENS: Mutex<Tokens> = Mutex::new(Tokens {
+    dir: None,
+    names: Vec::new(),
+});
+
+/// Held for the whole install (see the module documentation).
+static INSTALL: Mutex<()> = Mutex::new(());
+
+/// Whether the install finished: a stop after it has nothing left to undo.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+fn tokens() -> MutexGuard<'static, Tokens> {
+    TOKENS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Record that this run created token file `token` in `dir`.
+pub fn token_written(dir: &Path, token: &str) {
+    let mut t = tokens();
+    t.dir = Some(dir.to_path_buf());
+    t.names.push(token.to_string());
+}
+
+/// Record that token file `token` was removed (by the challenge stage).
+pub fn token_removed(token: &str) {
+    tokens().names.retain(|n| n != token);
+}
+
+/// Hold this while installing; see the module documentation.
+pub fn installing() -> Installing {
+    Installing(INSTALL.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// The guard of [`installing`]. Dropping it after a successful install
+/// should follow [`Installing::done`].
+pub struct Installing(#[allow(dead_code)] MutexGuard<'static, ()>);
+
+impl Installing {
+    /// The new files are in place.
+    pub fn done(self) {
+        INSTALLED.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Wait for an install under way to finish (signals only).
+pub(crate) fn wait_for_install() {
+    drop(INSTALL.lock().unwrap_or_else(|e| e.into_inner()));
+}
+
+/// Remove the recorded token files now; returns how many were removed.
+pub fn remove_tokens() -> usize {
+    let mut t = tokens();
+    let Some(dir) = t.dir.clone() else {
+        return 0;
+    };
+    let mut removed = 0;
+    t.names
+        .retain(|name| match std::fs::remove_file(dir.join(name)) {
+            Ok(()) => {
+                removed += 1;
+                false
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(_) => true,
+        });
+    removed
+}
+
+/// [`remove_tokens`] from a helper thread, waiting at most `wait` (the
+/// watchdog must end the process even on a hung file system). `None` when
+/// it did not finish in time.
+pub(crate) fn remove_tokens_within(wait: Duration) -> Option<usize> {
+    let (done, removed) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("acmebox-cleanup".into())
+        .spawn(move || {
+            let _ = done.send(remove_tokens());
+        })
+        .ok()?;
+    removed.recv_timeout(wait).ok()
+}
+
+/// What a stop left: appended to its one line.
+pub(crate) fn summary(removed: Option<usize>) -> String {
+    let files = match removed {
+        Some(0) => "no token file was left".to_string(),
+        Some(1) => "1 token file removed".to_string(),
+        Some(n) => format!("{n} token files removed"),
+        None => "token files may be left in the challenge directory".to_string(),
+    };
+    let certs = if INSTALLED.load(Ordering::SeqCst) {
+        "the new certificate was installed"
+    } else {
+        "no certificate file was changed"
+    };
+    format!("{files}; {certs}")
+}
