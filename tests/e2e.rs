@@ -126,23 +126,80 @@ fn unreachable_server_fails_and_leaves_files_untouched() {
     assert_eq!(client.snapshot(), before, "files changed");
 }
 
+/// A token file is written, and then removed although validation fails. The
+/// write is observed, not assumed: `-v` reports it and the kernel (inotify on
+/// the `-C` directory) saw the file created and written, then removed.
+#[cfg(target_os = "linux")]
 #[test]
 fn token_files_are_removed_when_validation_fails() {
+    use common::watch::{Change, DirWatch};
     let bed = testbed();
     let client = Client::new();
     let names = test_names(1);
     // Tokens go to a directory pebble's http-01 server does not serve, so
     // validation fails; the token file must still be removed.
     let elsewhere = tempfile::tempdir().expect("temp dir");
-    let mut args = vec!["-nN".to_string()];
+    let mut args = vec!["-v".to_string(), "-nN".to_string()];
     args.extend(client.args(&bed, &bed.directory_url()));
     let c = args.iter().position(|a| a == "-C").expect("-C") + 1;
     args[c] = elsewhere.path().display().to_string();
     args.extend(names.iter().cloned());
+    let watch = DirWatch::start(elsewhere.path());
     let run = common::acmebox(&args);
     run.expect_code(1);
     assert!(run.stderr.contains("invalid"), "{}", run.stderr);
+    let reported = format!("acmebox: 4.2 token for {} written", names[0]);
+    assert!(run.stderr.contains(&reported), "{}", run.stderr);
+
+    // The start-up probe (acmebox-probe-*) comes and goes too; the token is
+    // the other name.
+    let changes = watch.changes();
+    let tokens: Vec<&String> = (changes.iter())
+        .filter_map(|c| match c {
+            Change::Created(name) if !name.starts_with("acmebox-probe-") => Some(name),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tokens.len(), 1, "one token file created: {changes:?}");
+    let token = tokens[0].clone();
+    let at = |change: Change| changes.iter().position(|c| *c == change);
+    let created = at(Change::Created(token.clone())).expect("created");
+    let written = at(Change::Written(token.clone()));
+    let removed = at(Change::Removed(token.clone()));
+    assert!(
+        written.is_some_and(|w| w > created),
+        "token {token} never written: {changes:?}"
+    );
+    assert!(
+        removed.is_some_and(|r| Some(r) > written),
+        "token {token} not removed after it was written: {changes:?}"
+    );
     let left: Vec<_> = std::fs::read_dir(elsewhere.path()).expect("dir").collect();
     assert!(left.is_empty(), "token files left behind: {left:?}");
     assert!(common::snapshot(&client.certs).is_empty());
+}
+
+/// The modes of acme-client(1), on the files the real binary makes: keys it
+/// creates (-nN) 0600, the three certificates 0444, and token files 0444
+/// while pebble fetches them (as the testbed's http-01 server found them).
+/// The stages cannot set modes (WASI has no permissions): the host's umask
+/// and its sealing do, so only the binary shows them.
+#[cfg(unix)]
+#[test]
+fn files_have_the_modes_of_acme_client() {
+    let bed = testbed();
+    let client = Client::new();
+    let names = test_names(2);
+    client.issue(&bed, &["-nN"], &names).expect_code(0);
+    let octal = |path: &std::path::Path| format!("{:o}", common::mode(path));
+    assert_eq!(octal(&client.account_key()), "600", "account key");
+    assert_eq!(octal(&client.domain_key()), "600", "domain key");
+    for file in ["cert.pem", "chain.pem", "fullchain.pem"] {
+        assert_eq!(octal(&client.certs.join(file)), "444", "{file}");
+    }
+    let tokens: Vec<String> = (bed.http01_modes().iter())
+        .map(|m| format!("{m:o}"))
+        .collect();
+    assert!(tokens.len() >= 2, "pebble fetched fewer than 2 tokens");
+    assert!(tokens.iter().all(|m| m == "444"), "token modes: {tokens:?}");
 }

@@ -4,6 +4,9 @@
 //! independently of acmebox's own parsing.
 #![allow(dead_code)]
 
+#[cfg(target_os = "linux")]
+pub mod watch;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
