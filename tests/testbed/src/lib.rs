@@ -59,6 +59,7 @@ pub struct Testbed {
 pub struct Builder {
     env: Vec<(String, String)>,
     ready_timeout: Duration,
+    certificate_validity: Option<Duration>,
 }
 
 impl Builder {
@@ -68,6 +69,14 @@ impl Builder {
     pub fn env(mut self, key: &str, value: &str) -> Builder {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// How long the certificates pebble issues are valid (its `certificateValidityPeriod`,
+    /// whole seconds; pebble's default is 5 years). A short one makes a certificate that is
+    /// due for renewal as soon as it is issued.
+    pub fn certificate_validity(mut self, validity: Duration) -> Builder {
+        self.certificate_validity = Some(validity);
         self
     }
 
@@ -107,7 +116,14 @@ impl Builder {
             challtestsrv_management: pebble::free_tcp_port()?,
         };
         let config = dir.path().join("pebble-config.json");
-        pebble::write_config(&config, &ports, &identity.cert_file, &identity.key_file)?;
+        let validity = self.certificate_validity.map(|v| v.as_secs());
+        pebble::write_config(
+            &config,
+            &ports,
+            &identity.cert_file,
+            &identity.key_file,
+            validity,
+        )?;
 
         let challtestsrv = Proc::spawn(
             "pebble-challtestsrv",
@@ -146,6 +162,7 @@ impl Testbed {
         Builder {
             env,
             ready_timeout: Duration::from_secs(20),
+            certificate_validity: None,
         }
     }
 
