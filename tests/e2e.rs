@@ -128,6 +128,11 @@ fn unreachable_server_fails_and_leaves_files_untouched() {
         "message should name the stage and the server: {}",
         run.stderr
     );
+    // What happened, in words, with host and port; no WASI error number
+    // dressed as the host's ("Socket not connected (os error 53)").
+    let refused = format!("connection refused by localhost port {port}");
+    assert!(run.stderr.contains(&refused), "{}", run.stderr);
+    assert!(!run.stderr.contains("os error"), "{}", run.stderr);
     assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
     assert_eq!(client.snapshot(), before, "files changed");
 }

@@ -263,3 +263,17 @@ fn unusable_directories_fail_before_contacting_the_ca_or_making_keys() {
     let left: Vec<_> = std::fs::read_dir(&good_challenge).expect("dir").collect();
     assert!(left.is_empty(), "the probe file was left: {left:?}");
 }
+
+/// A file error inside a stage reads as words naming the file, never as
+/// "(os error N)" with N a WASI error number the user would take for the
+/// host's (here: the account key is a directory).
+#[test]
+fn stage_file_errors_carry_no_wasi_error_numbers() {
+    let client = Client::new();
+    std::fs::create_dir(client.account_key()).expect("a directory where the key should be");
+    let challenge = client.keys.join("challenge");
+    std::fs::create_dir_all(&challenge).expect("dir");
+    let run = acmebox(&args(&client, &challenge, &client.domain_key(), &[]));
+    refused(&run, &["account stage", "account.pem"]);
+    assert!(!run.stderr.contains("os error"), "{}", run.stderr);
+}

@@ -11,15 +11,21 @@ use crate::error::Error;
 use std::io::Read;
 use std::path::Path;
 
-/// Largest `--ca-file` accepted. A system bundle of every web PKI root is
-/// about 220 KiB.
+/// Largest `--ca-file` (or system bundle) accepted. A system bundle of every
+/// web PKI root is about 220 KiB.
 pub const MAX_BYTES: u64 = 1 << 20;
 
 /// The `CERTIFICATE` blocks of the PEM file at `path`, each with its armour
 /// lines, in order. Errors name `--ca-file` and the path.
 pub fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    read_as("--ca-file", path)
+}
+
+/// [`read`] for a file named by `label` (`--ca-file`, `--system-roots`,
+/// `SSL_CERT_FILE`): errors name the label and the path.
+pub fn read_as(label: &str, path: &Path) -> Result<Vec<u8>, Error> {
     let fail = |message: String| Error::File {
-        path: format!("--ca-file {}", path.display()),
+        path: format!("{label} {}", path.display()),
         message,
     };
     let file = open(path).map_err(|e| fail(format!("cannot open: {e}")))?;

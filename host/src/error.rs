@@ -58,9 +58,10 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
-    /// A file or directory the host itself works on (`--ca-file`, the
-    /// certificate directory, its lock file and staging directory) cannot be
-    /// read or changed.
+    /// A file or directory the host itself works on (the trust anchors:
+    /// `--ca-file`, `--system-roots`, `SSL_CERT_FILE`; the certificate
+    /// directory, its lock file and staging directory) cannot be read or
+    /// changed.
     #[error("{path}: {message}")]
     File {
         /// The file.

@@ -3,10 +3,31 @@
 //! by `acmebox grants`, so what an auditor reads is what runs.
 
 use crate::options::Options;
+use crate::proxy::{Endpoint, Proxy, ProxyChoice};
 use crate::stage::Stage;
+use crate::trust::Trust;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// Largest response body the network stage accepts (`settings.max-body-bytes`).
+pub const MAX_BODY_BYTES: u32 = 1 << 20;
+/// Longest a single HTTP request may take (`settings.request-timeout-ms`),
+/// unless half of `--timeout` is shorter: see [`request_timeout`].
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Whether the network stage follows HTTP redirects: never. It is built with
+/// no redirect budget and refuses any 3xx answer (components/network,
+/// http.rs); ACME (RFC 8555) has no use for them, and every URL it contacts
+/// must be on the directory's origin anyway.
+pub const FOLLOWS_REDIRECTS: bool = false;
+
+/// The timeout of one HTTP request in a run of at most `run` (`--timeout`):
+/// [`REQUEST_TIMEOUT`], or half the run if that is shorter, so that a stalled
+/// request fails with its own error (naming the request) well before the
+/// run's deadline ends the process.
+pub fn request_timeout(run: Duration) -> Duration {
+    REQUEST_TIMEOUT.min(run / 2)
+}
 
 /// Access to one host directory, preopened in the stage at `guest`.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -26,14 +47,112 @@ pub struct DirGrant {
     pub staging: bool,
 }
 
-/// Outgoing TCP the network stage may open.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+/// Outgoing TCP the network stage may open, and the limits of what it does
+/// with it. Without a proxy, connections go to the ACME server; with one,
+/// only to the proxy, which is asked for a tunnel to the server (the TLS
+/// session still runs with the server, checked against its name).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NetGrant {
-    /// Host names the resolver answers for; connections go only to the
-    /// addresses it returned for them.
-    pub hosts: Vec<String>,
-    /// The one port connections may go to.
-    pub port: u16,
+    /// The ACME server: the directory URL's host and port.
+    pub server: Endpoint,
+    /// The HTTP CONNECT proxy, or why there is none.
+    pub proxy: ProxyChoice,
+    /// The trust anchors of the server's TLS certificate.
+    pub trust: Trust,
+    /// Timeout of each HTTP request.
+    pub request_timeout: Duration,
+    /// Largest response body accepted, bytes.
+    pub max_body_bytes: u32,
+}
+
+impl NetGrant {
+    /// The network grant of a run with `opts`.
+    pub fn of(opts: &Options) -> NetGrant {
+        NetGrant {
+            server: Endpoint {
+                host: opts.server.host.clone(),
+                port: opts.server.port,
+            },
+            proxy: opts.proxy.clone(),
+            trust: opts.trust.clone(),
+            request_timeout: request_timeout(opts.timeout),
+            max_body_bytes: MAX_BODY_BYTES,
+        }
+    }
+
+    /// Host names the resolver answers for: the server's, and the proxy's
+    /// when one is used.
+    pub fn hosts(&self) -> Vec<String> {
+        let mut hosts = vec![self.server.host.clone()];
+        hosts.extend(self.proxy.proxy().map(|p| p.host.clone()));
+        hosts.dedup();
+        hosts
+    }
+
+    /// The one endpoint TCP connections may go to, to the addresses the
+    /// resolver answered for its host: the proxy when one is used (and then
+    /// never the server directly), else the server.
+    pub fn connect(&self) -> Endpoint {
+        match self.proxy.proxy() {
+            Some(p) => p.endpoint(),
+            None => self.server.clone(),
+        }
+    }
+
+    /// Why an environment proxy is not used, for `grants`.
+    pub fn proxy_bypassed(&self) -> Option<String> {
+        match &self.proxy {
+            ProxyChoice::Bypassed {
+                proxy,
+                variable,
+                entry,
+            } => Some(format!(
+                "{} {} not used: {variable} entry {entry:?} covers {}",
+                proxy.from,
+                proxy.url(),
+                self.server.host
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// How `acmebox grants --json` shows a [`NetGrant`] (docs/GRANTS.md).
+#[derive(Serialize)]
+struct NetShown<'a> {
+    hosts: Vec<String>,
+    port: u16,
+    connect: Endpoint,
+    server: &'a Endpoint,
+    proxy: Option<&'a Proxy>,
+    proxy_bypassed: Option<String>,
+    trust: &'a Trust,
+    request_timeout_ms: u64,
+    max_body_bytes: u32,
+    follows_redirects: bool,
+}
+
+impl Serialize for NetGrant {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let connect = self.connect();
+        NetShown {
+            hosts: self.hosts(),
+            port: connect.port,
+            connect,
+            server: &self.server,
+            proxy: self.proxy.proxy(),
+            proxy_bypassed: self.proxy_bypassed(),
+            trust: &self.trust,
+            request_timeout_ms: self
+                .request_timeout
+                .as_millis()
+                .try_into()
+                .unwrap_or(u64::MAX),
+            max_body_bytes: self.max_body_bytes,
+            follows_redirects: FOLLOWS_REDIRECTS,
+        }
+        .serialize(s)
+    }
 }
 
 /// A group of WASI interfaces a stage's linker provides. Interfaces outside
@@ -195,10 +314,7 @@ impl Grant {
                 opts.new_domain_key,
             ),
             Grant {
-                network: Some(NetGrant {
-                    hosts: vec![opts.server.host.clone()],
-                    port: opts.server.port,
-                }),
+                network: Some(NetGrant::of(opts)),
                 host_imports: vec!["acmebox:stages/resolver", "acmebox:stages/signer"],
                 ..Grant::new(Stage::Network, &[Cli, Clocks, Random, Sockets], 64, 60)
             },

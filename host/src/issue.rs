@@ -21,10 +21,6 @@ pub const RENEW_BEFORE: Duration = Duration::from_secs(30 * 24 * 3600);
 /// How far ahead of ours the CA's clock may be when checking a new
 /// certificate's notBefore.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(300);
-/// Largest response body the network stage accepts.
-pub const MAX_BODY_BYTES: u32 = 1 << 20;
-/// Longest a single HTTP request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How a successful run ended (exit status 0 or 2).
 #[derive(Debug, PartialEq, Eq)]
@@ -175,11 +171,21 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
         port: opts.server.port,
     };
     let mut net = network::load(&rt, grant(&grants, Stage::Network), account)?;
-    let settings = Settings {
-        directory_url: opts.server.url.clone(),
-        ca_pem,
-        request_timeout_ms: REQUEST_TIMEOUT.min(opts.timeout).as_millis() as u32,
-        max_body_bytes: MAX_BODY_BYTES,
+    // The limits and the proxy come from the grant `acmebox grants` prints.
+    let settings = match &grant(&grants, Stage::Network).network {
+        Some(n) => Settings {
+            directory_url: opts.server.url.clone(),
+            ca_pem,
+            request_timeout_ms: n.request_timeout.as_millis().try_into().unwrap_or(u32::MAX),
+            max_body_bytes: n.max_body_bytes,
+            proxy: n.proxy.proxy().map(|p| p.url()),
+        },
+        None => {
+            return Err(Error::Protocol {
+                step: "fetch directory",
+                message: "the network stage has no network grant".into(),
+            })
+        }
     };
     log.step(&format!("1. directory {}", opts.server.url));
     net.open(&settings)?;
@@ -265,7 +271,8 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
 
 /// What [`preflight`] checked and keeps for the run.
 struct Ready {
-    /// `--ca-file`'s certificates.
+    /// The trust anchors' certificates (`--ca-file`, `--system-roots`,
+    /// `SSL_CERT_FILE`), or none for the built-in roots.
     ca_pem: Option<Vec<u8>>,
     /// The certificate directory, locked for the run.
     certdir: CertDir,
@@ -276,7 +283,7 @@ struct Ready {
 /// Before any key is read or created and before the first request, every
 /// local thing the run will need, so that a misconfiguration never costs an
 /// order, a certificate the CA counts against its limits, or a new key:
-/// `--ca-file` holds certificates (and no private key); the certificate
+/// the trust anchors' file holds certificates (and no private key); the certificate
 /// directory opens and takes the run's lock (its lock file is created there:
 /// the directory is writable), and stale files of killed runs are removed;
 /// the challenge directory takes a new file (a probe file created, checked
@@ -286,18 +293,19 @@ struct Ready {
 /// or created by their stages (step 2–5), which fails just as early for a
 /// missing key or an unwritable key directory.
 fn preflight(rt: &Runtime, grants: &[Grant], opts: &Options, log: &Log) -> Result<Ready, Error> {
-    let ca_pem = opts
-        .ca_file
-        .as_deref()
-        .map(crate::ca_file::read)
-        .transpose()?;
+    // The trust anchors (`--ca-file`, `--system-roots` or `SSL_CERT_FILE`,
+    // as the network grant names them).
+    let ca_pem = match &grant(grants, Stage::Network).network {
+        Some(n) => n.trust.read()?,
+        None => None,
+    };
     let certdir = CertDir::lock(&opts.cert_dir)?;
     for warning in certdir.remove_stale() {
         log.warn(&warning);
     }
     let mut tokens = challenge::load(rt, grant(grants, Stage::Challenge))?;
     tokens.probe()?;
-    log.step("preflight: --ca-file, -c and -C checked");
+    log.step("preflight: trust anchors, -c and -C checked");
     Ok(Ready {
         ca_pem,
         certdir,

@@ -7,6 +7,7 @@ use acmebox::grant::Grant;
 use acmebox::issue::{self, Outcome};
 use acmebox::log::Log;
 use acmebox::options::{IssueArgs, Options};
+use acmebox::proxy::Env;
 use acmebox::sandbox::Runtime;
 use acmebox::{modes, report};
 use anyhow::Context;
@@ -35,7 +36,7 @@ enum Command {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
-        issue: IssueArgs,
+        issue: Box<IssueArgs>,
     },
     /// The embedded components, for auditors.
     Components {
@@ -95,7 +96,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         },
         (None, Some(issue)) => {
-            let opts = Options::from_args(&issue)?;
+            let opts = options(&issue)?;
             let log = Log {
                 verbose: opts.verbose,
             };
@@ -112,8 +113,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// The options of `args` and the host's environment (`HTTPS_PROXY`,
+/// `NO_PROXY`, `SSL_CERT_FILE`); stages never see the environment.
+fn options(args: &IssueArgs) -> anyhow::Result<Options> {
+    let env = Env::from_process().map_err(acmebox::Error::Usage)?;
+    Ok(Options::from_args_env(args, &env)?)
+}
+
 fn grants(args: &IssueArgs, json: bool) -> anyhow::Result<u8> {
-    let opts = Options::from_args(args)?;
+    let opts = options(args)?;
     let grants = Grant::all(&opts);
     let rt = Runtime::new().map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let mut reports = report::reports(&rt, &grants).map_err(|e| anyhow::anyhow!("{e:#}"))?;

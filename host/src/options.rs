@@ -1,7 +1,11 @@
-//! The command line of acme-client(1), plus `--directory`, `--ca-file` and
-//! `--timeout`, turned into validated [`Options`].
+//! The command line of acme-client(1), plus `--directory`, `--ca-file`,
+//! `--system-roots`, `--proxy` and `--timeout`, and the host's environment
+//! (`HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE`: proxy.rs), turned into
+//! validated [`Options`].
 
 use crate::error::Error;
+use crate::proxy::{self, Env, ProxyChoice};
+use crate::trust::Trust;
 use crate::validate;
 use clap::Args;
 use std::path::PathBuf;
@@ -61,7 +65,18 @@ pub struct IssueArgs {
     /// the built-in web PKI roots (a private CA such as pebble's).
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
-    /// Give up on the whole run after this many seconds.
+    /// Trust the system's CA bundle (the first of /etc/ssl/certs/ca-certificates.crt,
+    /// /etc/pki/tls/certs/ca-bundle.crt, /etc/ssl/cert.pem, /etc/ssl/ca-bundle.pem)
+    /// instead of the built-in web PKI roots.
+    #[arg(long, conflicts_with = "ca_file")]
+    pub system_roots: bool,
+    /// Reach the ACME server through this HTTP CONNECT proxy (http://host:port);
+    /// TLS still runs end to end with the server [default: HTTPS_PROXY unless
+    /// NO_PROXY covers the server's host].
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Give up on the whole run after this many seconds (each HTTP request
+    /// may take 30 s, or half of this if that is shorter).
     #[arg(long, value_name = "SECONDS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
@@ -105,6 +120,11 @@ pub struct Options {
     pub server: Server,
     /// `--ca-file`.
     pub ca_file: Option<PathBuf>,
+    /// The trust anchors: `--ca-file`, `--system-roots`, `SSL_CERT_FILE` or
+    /// the stage's built-in roots.
+    pub trust: Trust,
+    /// `--proxy`, or `HTTPS_PROXY` unless `NO_PROXY` covers the server.
+    pub proxy: ProxyChoice,
     /// `--timeout`.
     pub timeout: Duration,
     /// The certificate's names, lower-cased, `domain` first.
@@ -112,8 +132,17 @@ pub struct Options {
 }
 
 impl Options {
-    /// Check the arguments; an error names the argument that is wrong.
+    /// Check the arguments, ignoring the environment (as if `HTTPS_PROXY`,
+    /// `NO_PROXY` and `SSL_CERT_FILE` were unset); an error names the
+    /// argument that is wrong.
     pub fn from_args(args: &IssueArgs) -> Result<Options, Error> {
+        Options::from_args_env(args, &Env::default())
+    }
+
+    /// Check the arguments and the host's environment variables `env`
+    /// (acmebox passes [`Env::from_process`]); an error names the argument
+    /// or variable that is wrong.
+    pub fn from_args_env(args: &IssueArgs, env: &Env) -> Result<Options, Error> {
         let mut names: Vec<String> = Vec::new();
         for name in std::iter::once(&args.domain).chain(&args.altnames) {
             let name = validate::dns_name(name).map_err(Error::Usage)?;
@@ -137,6 +166,14 @@ impl Options {
                 )));
             }
         }
+        let proxy =
+            proxy::choose(args.proxy.as_deref(), env, &origin.host).map_err(Error::Usage)?;
+        let trust = Trust::choose(
+            args.ca_file.as_deref(),
+            args.system_roots,
+            env.ssl_cert_file.as_deref(),
+        )
+        .map_err(Error::Usage)?;
         Ok(Options {
             force: args.force,
             new_account_key: args.new_account_key,
@@ -152,6 +189,8 @@ impl Options {
                 port: origin.port,
             },
             ca_file: args.ca_file.clone(),
+            trust,
+            proxy,
             timeout: Duration::from_secs(args.timeout),
             names,
         })

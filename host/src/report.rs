@@ -4,7 +4,7 @@
 //! documents the JSON.
 
 use crate::embedded;
-use crate::grant::{Grant, HostBounds, NetGrant, Wasi};
+use crate::grant::{Grant, HostBounds, NetGrant, Wasi, FOLLOWS_REDIRECTS};
 use crate::linker;
 use crate::options::Options;
 use crate::reach;
@@ -125,14 +125,7 @@ pub fn text(reports: &[StageReport]) -> String {
             let _ = writeln!(out, "  directory  none");
         }
         match &r.network {
-            Some(n) => {
-                let _ = writeln!(
-                    out,
-                    "  network    TCP to {} port {} only (names via the host resolver)",
-                    n.hosts.join(", "),
-                    n.port
-                );
-            }
+            Some(n) => network_text(&mut out, n),
             None => {
                 let _ = writeln!(out, "  network    none");
             }
@@ -165,6 +158,56 @@ pub fn text(reports: &[StageReport]) -> String {
         }
     }
     out
+}
+
+/// The network grant's lines: where TCP goes, the proxy, the trust anchors
+/// and the limits of each request.
+fn network_text(out: &mut String, n: &NetGrant) {
+    let connect = n.connect();
+    let server = n.server.authority();
+    match n.proxy.proxy() {
+        Some(p) => {
+            let _ = writeln!(
+                out,
+                "  network    TCP to the proxy {} port {} only, never to {server} directly \
+                 (names via the host resolver: {})",
+                connect.host,
+                connect.port,
+                n.hosts().join(", ")
+            );
+            let _ = writeln!(
+                out,
+                "  proxy      {} (from {}): CONNECT {server}; TLS runs end to end with {}, \
+                 the proxy sees only ciphertext",
+                p.url(),
+                p.from,
+                n.server.host
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  network    TCP to {} port {} only (names via the host resolver)",
+                connect.host, connect.port
+            );
+            let why = n
+                .proxy_bypassed()
+                .unwrap_or_else(|| "no --proxy or HTTPS_PROXY".into());
+            let _ = writeln!(out, "  proxy      none ({why})");
+        }
+    }
+    let _ = writeln!(out, "  trust      {}", n.trust.describe());
+    let _ = writeln!(
+        out,
+        "  requests   {} ms each at most, response bodies up to {} bytes, redirects {}",
+        n.request_timeout.as_millis(),
+        n.max_body_bytes,
+        if FOLLOWS_REDIRECTS {
+            "followed"
+        } else {
+            "not followed"
+        }
+    );
 }
 
 /// Imports grouped by package for reading, e.g.

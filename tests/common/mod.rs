@@ -73,6 +73,25 @@ impl Client {
         ]
     }
 
+    /// The options naming this client's files and `directory`, without a
+    /// testbed: no `--ca-file`, the challenge directory is `certs/` (for runs
+    /// that must stop before any stage writes, and for `grants`).
+    pub fn args_offline(&self, directory: &str) -> Vec<String> {
+        let path = |p: &Path| p.display().to_string();
+        vec![
+            "--directory".into(),
+            directory.into(),
+            "-C".into(),
+            path(&self.certs),
+            "-c".into(),
+            path(&self.certs),
+            "-f".into(),
+            path(&self.account_key()),
+            "-k".into(),
+            path(&self.domain_key()),
+        ]
+    }
+
     /// Run acmebox with `flags`, this client's options against `bed`'s
     /// directory, and `names`.
     pub fn issue(&self, bed: &Testbed, flags: &[&str], names: &[String]) -> Run {
@@ -144,6 +163,35 @@ pub fn acmebox<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
         .output()
         .expect("run acmebox");
     Run::from(out)
+}
+
+/// Run the acmebox binary with `args` and only the environment variables
+/// `env` (the rest is cleared, as in [`acmebox`]): for `HTTPS_PROXY`,
+/// `NO_PROXY`, `SSL_CERT_FILE`.
+pub fn acmebox_env<S: AsRef<std::ffi::OsStr>>(args: &[S], env: &[(&str, &str)]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_acmebox"))
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .output()
+        .expect("run acmebox");
+    Run::from(out)
+}
+
+/// `args` without the option `flag` and its value (e.g. `--ca-file FILE`).
+pub fn without(args: &[String], flag: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for arg in args {
+        if skip {
+            skip = false;
+        } else if arg == flag {
+            skip = true;
+        } else {
+            out.push(arg.clone());
+        }
+    }
+    out
 }
 
 /// Every regular file under `dir` (not recursing), with its bytes, except

@@ -48,23 +48,30 @@ impl Guest for Challenge {
             .open(&path)
             .map_err(|e| match e.kind() {
                 ErrorKind::AlreadyExists => format!("challenge file {token} already exists"),
-                _ => format!("cannot create challenge file {token}: {e}"),
+                _ => format!(
+                    "cannot create challenge file {token}: {}",
+                    io_text::describe(&e)
+                ),
             })?;
         let written = file
             .write_all(key_authorization.as_bytes())
             .and_then(|()| file.sync_all());
         written.map_err(|e| {
             let _ = fs::remove_file(&path);
-            format!("cannot write challenge file {token}: {e}")
+            format!(
+                "cannot write challenge file {token}: {}",
+                io_text::describe(&e)
+            )
         })
     }
 
     fn remove(token: String) -> Result<(), String> {
         let path = token_path(&token)?;
         match fs::remove_file(&path) {
-            Err(e) if e.kind() != ErrorKind::NotFound => {
-                Err(format!("cannot remove challenge file {token}: {e}"))
-            }
+            Err(e) if e.kind() != ErrorKind::NotFound => Err(format!(
+                "cannot remove challenge file {token}: {}",
+                io_text::describe(&e)
+            )),
             _ => Ok(()),
         }
     }

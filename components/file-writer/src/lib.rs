@@ -44,11 +44,11 @@ fn write_new(path: &Path, name: &str, bytes: &[u8], created: &mut bool) -> Resul
         .write(true)
         .create_new(true)
         .open(path)
-        .map_err(|e| format!("cannot create {name}: {e}"))?;
+        .map_err(|e| format!("cannot create {name}: {}", io_text::describe(&e)))?;
     *created = true;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
-        .map_err(|e| format!("cannot write {name}: {e}"))
+        .map_err(|e| format!("cannot write {name}: {}", io_text::describe(&e)))
 }
 
 struct FileWriter;

@@ -15,7 +15,7 @@ pub enum KeyError {
     NotFound(String),
 
     /// Reading or writing the key file failed.
-    #[error("cannot {action} key file {name:?}: {source}")]
+    #[error("cannot {action} key file {name:?}: {}", io_text::describe(source))]
     Io {
         /// What was being done: "read", "write", ...
         action: &'static str,

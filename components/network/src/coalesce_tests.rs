@@ -14,6 +14,7 @@ use ureq::unversioned::transport::LazyBuffers;
 use ureq::Agent;
 
 use super::*;
+use crate::testing::{identity, read_request, tls_server_config};
 
 /// What a [`Recorder`] saw and what it answers.
 #[derive(Debug, Default)]
@@ -238,72 +239,6 @@ impl Write for Counting {
     }
 }
 
-/// A throwaway CA and a `localhost` certificate it signed, made once per
-/// test run (no key material is kept in the repository).
-struct Identity {
-    ca_pem: String,
-    cert_pem: String,
-    key_pem: String,
-}
-
-fn identity() -> &'static Identity {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    static IDENTITY: std::sync::OnceLock<Identity> = std::sync::OnceLock::new();
-    IDENTITY.get_or_init(|| {
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let ca_key = KeyPair::generate().unwrap();
-        let ca = ca_params.self_signed(&ca_key).unwrap();
-        let issuer = Issuer::new(ca_params, ca_key);
-        let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-        params.is_ca = IsCa::ExplicitNoCa;
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &issuer).unwrap();
-        Identity {
-            ca_pem: ca.pem(),
-            cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
-        }
-    })
-}
-
-fn tls_server_config() -> Arc<rustls::ServerConfig> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let cert = CertificateDer::from_pem_slice(identity().cert_pem.as_bytes());
-    let key = PrivateKeyDer::from_pem_slice(identity().key_pem.as_bytes());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.unwrap()], key.unwrap())
-        .unwrap();
-    Arc::new(config)
-}
-
-/// Read one request (head, then a body of content-length bytes).
-fn read_request(stream: &mut impl Read) -> io::Result<()> {
-    let mut data = Vec::new();
-    let mut chunk = [0; 4096];
-    let head_end = loop {
-        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        data.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&data[..head_end]).to_lowercase();
-    let length = (head.lines())
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map_or(0, |v| v.trim().parse().unwrap());
-    let mut body = vec![0; head_end + length - data.len()];
-    stream.read_exact(&mut body)
-}
-
 /// Serves `requests` requests on one TLS connection; after reading each,
 /// reports how many reads the server had made of the client's bytes.
 fn serve_tls(listener: TcpListener, requests: usize, report: mpsc::Sender<usize>) {
@@ -334,11 +269,13 @@ fn each_tls_request_arrives_in_one_read() {
     let server = thread::spawn(move || serve_tls(listener, 2, report));
 
     let origin = Origin::parse(&format!("https://localhost:{port}/dir")).unwrap();
-    let ca = identity().ca_pem.as_bytes();
-    let http = Http::new(&origin, Some(ca), 10_000, 1024, |_| {
-        Ok(vec!["127.0.0.1".into()])
-    })
-    .unwrap();
+    let opts = crate::http::Options {
+        ca_pem: Some(identity().ca_pem.as_bytes()),
+        timeout_ms: 10_000,
+        max_body: 1024,
+        proxy: None,
+    };
+    let http = Http::new(&origin, &opts, |_| Ok(vec!["127.0.0.1".into()])).unwrap();
     let url = format!("https://localhost:{port}/x");
     let get = Request {
         method: Method::Get,

@@ -1,6 +1,7 @@
 //! HTTPS transport: ureq over TCP (WASI sockets) and rustls, with name
-//! resolution through the imported `resolver`, a timeout per request and a
-//! limit on every response body.
+//! resolution through the imported `resolver`, optionally through an HTTP
+//! CONNECT proxy, a timeout per request, a limit on every response body, no
+//! redirects, and errors in words (neterr.rs).
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -11,11 +12,15 @@ use ureq::config::Config;
 use ureq::http::Uri;
 use ureq::tls::{parse_pem, PemItem, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{Connector, NextTimeout, RustlsConnector, TcpConnector};
-use ureq::Agent;
+use ureq::unversioned::transport::{
+    ConnectProxyConnector, Connector, NextTimeout, RustlsConnector,
+};
+use ureq::{Agent, Proxy};
 
 use crate::coalesce::CoalesceConnector;
+use crate::neterr;
 use crate::origin::Origin;
+use crate::tcp::TcpConnector;
 
 /// The imported `resolver.resolve`: textual IP addresses for a host name.
 pub type ResolveFn = fn(&str) -> Result<Vec<String>, String>;
@@ -60,11 +65,28 @@ pub trait Transport {
     fn send(&self, req: &Request<'_>) -> Result<Reply, String>;
 }
 
+/// How the transport reaches the server.
+#[derive(Debug, Clone, Default)]
+pub struct Options<'a> {
+    /// PEM trust anchors replacing the built-in roots.
+    pub ca_pem: Option<&'a [u8]>,
+    /// Timeout of each request, milliseconds.
+    pub timeout_ms: u32,
+    /// Largest response body, bytes.
+    pub max_body: u32,
+    /// An HTTP CONNECT proxy, `http://host:port`.
+    pub proxy: Option<&'a str>,
+}
+
 /// The real transport.
 pub struct Http {
     agent: Agent,
     timeout_ms: u32,
     max_body: u32,
+    /// `host port N` of the ACME server, for messages.
+    server: String,
+    /// The proxy, for messages.
+    proxy: Option<Origin>,
 }
 
 impl Http {
@@ -73,42 +95,53 @@ impl Http {
     /// Trust anchors: when `ca_pem` is given, its certificates are the
     /// *only* trust anchors (ureq cannot add them to the built-in set: its
     /// webpki roots are not certificates); without it, the Mozilla roots of
-    /// `webpki-roots` are used. Redirects are not followed, proxies are not
-    /// used and plain http is refused.
-    pub fn new(
-        origin: &Origin,
-        ca_pem: Option<&[u8]>,
-        timeout_ms: u32,
-        max_body: u32,
-        resolve: ResolveFn,
-    ) -> Result<Http, String> {
-        let roots = match ca_pem {
+    /// `webpki-roots` are used. Redirects are not followed and plain http is
+    /// refused. With a proxy, every connection goes to it and asks for a
+    /// tunnel (`CONNECT host:port`, ureq's `ConnectProxyConnector`) in which
+    /// TLS runs with the server, checked against the server's name.
+    pub fn new(origin: &Origin, opts: &Options<'_>, resolve: ResolveFn) -> Result<Http, String> {
+        let roots = match opts.ca_pem {
             Some(pem) => RootCerts::Specific(Arc::new(parse_certs(pem)?)),
             None => RootCerts::WebPki,
         };
+        let proxy = opts.proxy.map(parse_proxy).transpose()?;
         let tls = TlsConfig::builder().root_certs(roots).build();
+        let ureq_proxy = match &proxy {
+            Some(p) => {
+                let url = format!("http://{}:{}", p.host(), p.port());
+                Some(Proxy::new(&url).map_err(|e| format!("proxy {url}: {e}"))?)
+            }
+            None => None,
+        };
         let config = Agent::config_builder()
             .http_status_as_error(false)
             .https_only(true)
             .max_redirects(0)
-            .proxy(None)
-            .timeout_global(Some(Duration::from_millis(timeout_ms.into())))
+            .proxy(ureq_proxy)
+            .timeout_global(Some(Duration::from_millis(opts.timeout_ms.into())))
             .user_agent(USER_AGENT)
             .tls_config(tls)
             .build();
-        // Coalescing under TLS sends each request as one write (see coalesce).
+        // With a proxy, ureq runs this chain twice: once for the proxy
+        // (plain TCP), and the CONNECT connector hands the tunnel to the
+        // rest. Coalescing under TLS sends each request as one write (see
+        // coalesce).
         let connector =
-            ().chain(TcpConnector::default())
+            ().chain(ConnectProxyConnector::default())
+                .chain(TcpConnector)
                 .chain(CoalesceConnector)
                 .chain(RustlsConnector::default());
         let resolver = ImportResolver {
             origin: origin.clone(),
+            proxy: proxy.clone(),
             resolve,
         };
         Ok(Http {
             agent: Agent::with_parts(config, connector, resolver),
-            timeout_ms,
-            max_body,
+            timeout_ms: opts.timeout_ms,
+            max_body: opts.max_body,
+            server: format!("{} port {}", origin.host(), origin.port()),
+            proxy,
         })
     }
 
@@ -126,12 +159,44 @@ impl Http {
         }
     }
 
+    /// `err` in words, naming the server (and proxy) it concerns.
     fn describe(&self, err: ureq::Error) -> String {
+        let tls = |e: &rustls::Error| neterr::tls(e, &self.server);
         match err {
-            ureq::Error::Timeout(_) => format!("timed out after {} ms", self.timeout_ms),
+            ureq::Error::Timeout(_) => format!(
+                "timed out after {} ms (the limit of one request), talking to {}",
+                self.timeout_ms,
+                self.via()
+            ),
             ureq::Error::BodyExceedsLimit(_) => self.too_large(),
-            ureq::Error::Io(e) => e.to_string(),
+            ureq::Error::Rustls(e) => tls(&e),
+            ureq::Error::Io(e) => match e.get_ref().and_then(|i| i.downcast_ref()) {
+                Some(rustls) => tls(rustls),
+                None => neterr::words(&e),
+            },
+            ureq::Error::ConnectProxyFailed(reason) => format!(
+                "the proxy {} refused the tunnel to {}: {}",
+                self.proxy_name(),
+                self.server,
+                proxy_reason(&reason)
+            ),
+            ureq::Error::HostNotFound => format!("no address for {}", self.server),
             other => other.to_string(),
+        }
+    }
+
+    /// `localhost port 14000`, or `... through the proxy P port N`.
+    fn via(&self) -> String {
+        match &self.proxy {
+            Some(_) => format!("{} through the proxy {}", self.server, self.proxy_name()),
+            None => self.server.clone(),
+        }
+    }
+
+    fn proxy_name(&self) -> String {
+        match &self.proxy {
+            Some(p) => format!("{} port {}", p.host(), p.port()),
+            None => "(none)".into(),
         }
     }
 
@@ -157,6 +222,9 @@ impl Transport for Http {
             nonce: header("replay-nonce"),
             body: Vec::new(),
         };
+        if (300..400).contains(&reply.status) {
+            return Err(fail(redirect(reply.status, reply.location.as_deref())));
+        }
         if req.method != Method::Head {
             // ureq's limit refuses a body of exactly `limit` bytes: allow one more.
             let limit = u64::from(self.max_body) + 1;
@@ -168,6 +236,58 @@ impl Transport for Http {
         }
         Ok(reply)
     }
+}
+
+/// The refusal of a 3xx answer: ACME has no redirects, and following one
+/// could only lead off the directory's origin or in circles.
+fn redirect(status: u16, location: Option<&str>) -> String {
+    let to = match location {
+        Some(l) => {
+            let shown: String = crate::types::clean(l).chars().take(200).collect();
+            format!(" to {shown}")
+        }
+        None => String::new(),
+    };
+    format!("the server answered {status}, a redirect{to}; redirects are not followed")
+}
+
+/// ureq's "proxy server responded 403/403" as "it answered 403 Forbidden".
+fn proxy_reason(reason: &str) -> String {
+    let cleaned = crate::types::clean(reason);
+    let status = (cleaned.strip_prefix("proxy server responded "))
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|code| code.parse::<u16>().ok());
+    match status {
+        Some(code) => {
+            let name = ureq::http::StatusCode::from_u16(code)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default();
+            format!("it answered {code}{name}")
+        }
+        None => cleaned,
+    }
+}
+
+/// The proxy URL the host passes: `http://host:port`, no more.
+fn parse_proxy(url: &str) -> Result<Origin, String> {
+    let bad = || format!("proxy {url:?} is not http://host:port");
+    let rest = url
+        .get(..7)
+        .filter(|s| s.eq_ignore_ascii_case("http://"))
+        .map(|_| &url[7..])
+        .ok_or_else(bad)?;
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.contains(['/', '?', '#']) {
+        return Err(bad());
+    }
+    // Parse the authority as an https origin would be: same host and port rules.
+    let origin = Origin::parse(&format!("https://{authority}")).map_err(|_| bad())?;
+    if !authority.contains(':') || authority.ends_with(']') {
+        return Err(bad()); // The host always gives the port.
+    }
+    Ok(origin)
 }
 
 /// Parse the PEM trust anchors; at least one certificate is required.
@@ -186,16 +306,33 @@ fn parse_certs(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>, Strin
     Ok(certs)
 }
 
-/// Resolves through the imported `resolver`, and only the directory's host.
+/// Resolves through the imported `resolver`, and only the directory's host
+/// (and the proxy's, when there is one).
 ///
 /// IP literals go through the import too: the host decides which addresses
-/// may be connected to. The name passed is the directory URL's host,
-/// lowercased, IPv6 literals in brackets (as `url::Url::host_str` gives it);
-/// the port is the directory URL's.
+/// may be connected to. The name passed is the directory URL's (or proxy
+/// URL's) host, lowercased, IPv6 literals in brackets (as
+/// `url::Url::host_str` gives it); the port is that URL's. With a proxy,
+/// ureq asks only for the proxy: the proxy resolves the server's name.
 #[derive(Debug)]
 struct ImportResolver {
     origin: Origin,
+    proxy: Option<Origin>,
     resolve: ResolveFn,
+}
+
+impl ImportResolver {
+    /// The granted endpoint `uri` names: the directory's origin (https) or
+    /// the proxy (http).
+    fn endpoint(&self, uri: &Uri) -> Option<&Origin> {
+        let host = uri.host().unwrap_or("");
+        let (wanted, default) = match uri.scheme_str() {
+            Some("http") => (self.proxy.as_ref()?, 80),
+            _ => (&self.origin, 443),
+        };
+        let port = uri.port_u16().unwrap_or(default);
+        (wanted.same_host(host) && port == wanted.port()).then_some(wanted)
+    }
 }
 
 impl Resolver for ImportResolver {
@@ -205,12 +342,12 @@ impl Resolver for ImportResolver {
         _config: &Config,
         _timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let (host, port) = (uri.host().unwrap_or(""), uri.port_u16().unwrap_or(443));
-        if !self.origin.same_host(host) || port != self.origin.port() {
+        let Some(endpoint) = self.endpoint(uri) else {
             let msg = format!("{uri} is not on the directory's origin {}", self.origin);
             return Err(ureq::Error::Io(io::Error::other(msg)));
-        }
-        let name = self.origin.host();
+        };
+        let port = endpoint.port();
+        let name = endpoint.host();
         let found = (self.resolve)(&name).map_err(|e| {
             let msg = format!("resolving {name}: {e}");
             ureq::Error::Io(io::Error::new(io::ErrorKind::NotFound, msg))
@@ -247,7 +384,11 @@ mod tests {
 
     fn resolver(resolve: ResolveFn) -> ImportResolver {
         let origin = Origin::parse("https://Acme.test:14000/dir").unwrap();
-        ImportResolver { origin, resolve }
+        ImportResolver {
+            origin,
+            proxy: None,
+            resolve,
+        }
     }
 
     fn run(r: &ImportResolver, uri: &str) -> Result<Vec<SocketAddr>, String> {
@@ -297,3 +438,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "http_tests.rs"]
+mod transport_tests;

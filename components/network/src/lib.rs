@@ -3,7 +3,9 @@
 //!
 //! The component has no file system. All name resolution goes through the
 //! imported `resolver`; the host admits TCP only to the addresses it
-//! returned. Every request body is signed by the imported `signer`, and every
+//! returned for the server (or, with `settings.proxy`, only for the proxy,
+//! which is asked for a tunnel: TLS still runs with the server). Redirects
+//! are refused, and network errors are worded (neterr.rs). Every request body is signed by the imported `signer`, and every
 //! URL is checked against the directory's origin before it is contacted.
 //!
 //! One instance serves one run, so the session lives in a static.
@@ -24,7 +26,11 @@ mod bindings;
 mod coalesce;
 mod http;
 mod jws;
+mod neterr;
 mod origin;
+mod tcp;
+#[cfg(test)]
+mod testing;
 mod types;
 
 use std::sync::Mutex;
@@ -71,13 +77,13 @@ fn with<R>(f: impl FnOnce(&mut Session) -> Result<R, String>) -> Result<R, Strin
 impl wit::Guest for Component {
     fn open(settings: wit::Settings) -> Result<(), String> {
         let origin = origin::Origin::parse(&settings.directory_url)?;
-        let transport = http::Http::new(
-            &origin,
-            settings.ca_pem.as_deref(),
-            settings.request_timeout_ms,
-            settings.max_body_bytes,
-            resolver::resolve,
-        )?;
+        let opts = http::Options {
+            ca_pem: settings.ca_pem.as_deref(),
+            timeout_ms: settings.request_timeout_ms,
+            max_body: settings.max_body_bytes,
+            proxy: settings.proxy.as_deref(),
+        };
+        let transport = http::Http::new(&origin, &opts, resolver::resolve)?;
         let session = acme::Session::open(transport, ImportSigner, &settings.directory_url)?;
         let mut guard = SESSION
             .lock()

@@ -1,6 +1,6 @@
 //! A small scripted ACME (RFC 8555) server for faults pebble cannot produce: a CA that picks
-//! the http-01 token, floods an order with authorizations, stalls, or sends text full of
-//! control characters.
+//! the http-01 token, floods an order with authorizations, stalls, sends text full of
+//! control characters, an oversized directory or a redirect.
 //!
 //! [`HostileCa::start`] serves HTTPS on a free loopback port (a throwaway CA, as pebble's),
 //! one thread per connection, HTTP/1.1 keep-alive. It speaks just enough ACME for acmebox's
@@ -90,6 +90,11 @@ pub struct Script {
     pub certificate: Option<String>,
     /// Wait this long before every response (a slow CA).
     pub delay: Duration,
+    /// When set, the directory's body is padded with spaces to this many bytes (still valid
+    /// JSON), e.g. one byte over a client's limit.
+    pub directory_size: Option<usize>,
+    /// When set, `GET /dir` answers `302 Found` with this Location (`{origin}` substituted).
+    pub directory_redirect: Option<String>,
 }
 
 impl Default for Script {
@@ -103,6 +108,8 @@ impl Default for Script {
             order_location: "{origin}/order/1".into(),
             certificate: None,
             delay: Duration::ZERO,
+            directory_size: None,
+            directory_redirect: None,
         }
     }
 }

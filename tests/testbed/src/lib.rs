@@ -9,7 +9,8 @@
 //!
 //! [`Tripwire`] and [`unused_port`] stand in for servers a run must not (or cannot) reach.
 //! [`HostileCa`] is a small scripted ACME server for the faults pebble cannot produce (a CA that
-//! picks the token, floods an order with authorizations, stalls, or sends control characters).
+//! picks the token, floods an order with authorizations, stalls, sends control characters, an
+//! oversized directory or a redirect).
 //!
 //! ```no_run
 //! let testbed = testbed::Testbed::start()?;
@@ -60,6 +61,7 @@ pub struct Builder {
     env: Vec<(String, String)>,
     ready_timeout: Duration,
     certificate_validity: Option<Duration>,
+    tls_names: Option<Vec<String>>,
 }
 
 impl Builder {
@@ -77,6 +79,20 @@ impl Builder {
     /// due for renewal as soon as it is issued.
     pub fn certificate_validity(mut self, validity: Duration) -> Builder {
         self.certificate_validity = Some(validity);
+        self
+    }
+
+    /// Serve pebble's HTTPS with a certificate for these names (DNS names or IP addresses)
+    /// instead of `localhost`, `127.0.0.1` and `::1`; `127.0.0.1` is always added, as the
+    /// testbed itself talks to pebble there. With a name missing from the list, the directory
+    /// URL under it fails the client's TLS name check: e.g. names `["acme.example.invalid"]`
+    /// and [`Testbed::directory_url`] (`localhost`).
+    pub fn tls_names(mut self, names: &[&str]) -> Builder {
+        let mut names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        if !names.iter().any(|n| n == "127.0.0.1") {
+            names.push("127.0.0.1".into());
+        }
+        self.tls_names = Some(names);
         self
     }
 
@@ -105,7 +121,10 @@ impl Builder {
         for d in [&challenge_dir, &work_dir] {
             std::fs::create_dir(d).with_context(|| format!("creating {}", d.display()))?;
         }
-        let identity = tls::write_identity(dir.path())?;
+        let identity = match &self.tls_names {
+            Some(names) => tls::write_identity_for(dir.path(), names)?,
+            None => tls::write_identity(dir.path())?,
+        };
         let http01 = Http01Server::start(challenge_dir.clone())?;
         let ports = Ports {
             acme: pebble::free_tcp_port()?,
@@ -163,6 +182,7 @@ impl Testbed {
             env,
             ready_timeout: Duration::from_secs(20),
             certificate_validity: None,
+            tls_names: None,
         }
     }
 
@@ -189,7 +209,8 @@ impl Testbed {
             self.challtestsrv.check_running()?;
             self.pebble.check_running()?;
             let dns_up = std::net::TcpStream::connect_timeout(&dns, Duration::from_secs(1)).is_ok();
-            match tls::get_text(&self.agent, &self.directory_url()) {
+            let directory = format!("https://127.0.0.1:{}/dir", self.ports.acme);
+            match tls::get_text(&self.agent, &directory) {
                 Ok(_) if dns_up => return Ok(()),
                 Ok(_) => last_error = "challtestsrv's DNS port takes no connections".to_string(),
                 Err(e) => last_error = format!("{e:#}"),
@@ -209,6 +230,12 @@ impl Testbed {
     /// The ACME directory URL, `https://localhost:PORT/dir`.
     pub fn directory_url(&self) -> String {
         format!("https://localhost:{}/dir", self.ports.acme)
+    }
+
+    /// The port pebble's ACME server listens on (127.0.0.1), for a directory URL under another
+    /// name: `https://NAME:PORT/dir` (pebble builds its URLs from the request's Host).
+    pub fn acme_port(&self) -> u16 {
+        self.ports.acme
     }
 
     /// PEM file of the CA that signed pebble's TLS (HTTPS) certificate: the one root an ACME
@@ -267,7 +294,7 @@ impl Testbed {
     }
 
     fn management_get(&self, path: &str) -> Result<String> {
-        let url = format!("https://localhost:{}{path}", self.ports.management);
+        let url = format!("https://127.0.0.1:{}{path}", self.ports.management);
         tls::get_text(&self.agent, &url)
     }
 

@@ -14,14 +14,23 @@ use rcgen::{
 pub(crate) struct Identity {
     /// PEM of the CA that signed the server certificate.
     pub ca_file: PathBuf,
-    /// PEM of the server certificate (for `localhost`, `127.0.0.1`, `::1`).
+    /// PEM of the server certificate (for `localhost`, `127.0.0.1`, `::1` unless other names
+    /// were asked for).
     pub cert_file: PathBuf,
     /// PEM (PKCS#8) of the server certificate's private key.
     pub key_file: PathBuf,
 }
 
+/// The names of the server certificate [`write_identity`] makes by default.
+pub(crate) const DEFAULT_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
 /// Generates a fresh CA and a server certificate signed by it into `dir`.
 pub(crate) fn write_identity(dir: &Path) -> Result<Identity> {
+    write_identity_for(dir, &DEFAULT_NAMES.map(String::from))
+}
+
+/// Like [`write_identity`], with a server certificate for `names` (DNS names or IP addresses).
+pub(crate) fn write_identity_for(dir: &Path, names: &[String]) -> Result<Identity> {
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params
         .distinguished_name
@@ -36,11 +45,11 @@ pub(crate) fn write_identity(dir: &Path) -> Result<Identity> {
     let ca_cert = ca_params.self_signed(&ca_key).context("signing the CA")?;
     let issuer = Issuer::new(ca_params, ca_key);
 
-    let names = ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec();
-    let mut params = CertificateParams::new(names)?;
+    let mut params = CertificateParams::new(names.to_vec())?;
+    let common_name = names.first().map_or("localhost", String::as_str);
     params
         .distinguished_name
-        .push(DnType::CommonName, "localhost");
+        .push(DnType::CommonName, common_name);
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];

@@ -268,3 +268,35 @@ fn delay_slows_every_response() {
     get(&agent, &ca.directory_url());
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
+
+#[test]
+fn directory_can_be_padded_or_redirected() {
+    let ca = HostileCa::start(Script {
+        directory_size: Some(4096),
+        ..Script::default()
+    })
+    .unwrap();
+    let padded = get(&client(&ca), &ca.directory_url());
+    assert_eq!(padded.body.len(), 4096);
+    assert!(padded.json()["newNonce"].is_string(), "still the directory");
+
+    let ca = HostileCa::start(Script {
+        directory_redirect: Some("{origin}/elsewhere".into()),
+        ..Script::default()
+    })
+    .unwrap();
+    let pem = std::fs::read(ca.ca_file()).unwrap();
+    let root = ureq::tls::Certificate::from_pem(&pem).unwrap();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![root])))
+        .build();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
+        .proxy(None)
+        .max_redirects(0)
+        .build()
+        .into();
+    let moved = get(&agent, &ca.directory_url());
+    assert_eq!(moved.status, 302);
+    assert_eq!(moved.location, Some(format!("{}/elsewhere", ca.origin())));
+}

@@ -245,3 +245,30 @@ fn serve_prints_its_settings_and_stops_at_end_of_stdin() {
     assert!(child.wait().unwrap().success());
     assert!(!std::path::Path::new(&settings["CA_FILE"]).exists());
 }
+
+#[test]
+fn pebble_can_serve_a_certificate_for_other_names() {
+    let testbed = testbed::Testbed::builder()
+        .tls_names(&["acme.example.invalid"])
+        .start()
+        .unwrap();
+    let pem = std::fs::read(testbed.ca_file()).unwrap();
+    let root = ureq::tls::Certificate::from_pem(&pem).unwrap();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+            root,
+        ])))
+        .build();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
+        .proxy(None)
+        .build()
+        .into();
+    let by_ip = format!("https://127.0.0.1:{}/dir", testbed.acme_port());
+    assert!(
+        agent.get(&by_ip).call().is_ok(),
+        "127.0.0.1 is always a name"
+    );
+    let err = agent.get(&testbed.directory_url()).call().unwrap_err();
+    assert!(err.to_string().contains("not valid for name"), "{err}");
+}

@@ -161,6 +161,12 @@ impl Ca {
     }
 
     fn directory(&self) -> Response {
+        if let Some(to) = &self.script.directory_redirect {
+            return Response {
+                location: Some(self.url(to)),
+                ..Response::new(302, JSON, "")
+            };
+        }
         let o = &self.origin;
         let body = json!({
             "newNonce": format!("{o}/nonce"),
@@ -169,7 +175,12 @@ impl Ca {
             "revokeCert": format!("{o}/revoke-cert"),
             "keyChange": format!("{o}/key-change"),
         });
-        json_response(200, body.to_string(), None)
+        let mut body = body.to_string();
+        if let Some(size) = self.script.directory_size {
+            let pad = size.saturating_sub(body.len());
+            body.extend(std::iter::repeat_n(' ', pad));
+        }
+        json_response(200, body, None)
     }
 
     fn order(&self, state: &State) -> String {
