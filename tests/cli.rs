@@ -61,6 +61,21 @@ fn plain_http_directory_is_refused() {
 }
 
 #[test]
+fn directory_url_with_a_control_character_is_refused() {
+    // It is recorded as one line next to the certificates; the url crate
+    // would drop the line break and accept it.
+    let client = Client::new();
+    for bad in ["https://localhost:9/d\nir", "https://localhost:9/dir\t"] {
+        let mut args = offline_args(&client, &[]);
+        let d = args.iter().position(|a| a == "--directory").expect("flag") + 1;
+        args[d] = bad.into();
+        args.push("a.example.com".into());
+        fails_with(&acmebox(&args), "contains a control character");
+    }
+    assert!(client.snapshot().is_empty(), "{:?}", client.snapshot());
+}
+
+#[test]
 fn invalid_domain_name_is_refused() {
     let client = Client::new();
     for bad in [
@@ -113,6 +128,24 @@ fn garbage_cert_file_is_refused_and_left_untouched() {
         b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
     )
     .expect("write");
+    let mut args = offline_args(&client, &["-nN"]);
+    args.push("a.example.com".into());
+    let before = common::snapshot(&client.certs);
+    let run = acmebox(&args);
+    fails_with(&run, "cert-parser stage");
+    assert_eq!(common::snapshot(&client.certs), before);
+}
+
+#[test]
+fn garbage_cert_file_beside_a_chain_is_refused_and_left_untouched() {
+    // cert.pem followed by chain.pem does not parse; neither does cert.pem
+    // alone, so this is still cert.pem's error, not a reason to renew.
+    let client = Client::new();
+    let garbage = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    for name in ["cert.pem", "chain.pem"] {
+        std::fs::write(client.certs.join(name), garbage).expect("write");
+    }
+    std::fs::write(client.certs.join("fullchain.pem"), garbage.repeat(2)).expect("write");
     let mut args = offline_args(&client, &["-nN"]);
     args.push("a.example.com".into());
     let before = common::snapshot(&client.certs);

@@ -3,9 +3,7 @@
 
 mod common;
 
-use common::{
-    cert_names, cert_public_key, cert_serial, expires_within, key_public_key, openssl, Client,
-};
+use common::{assert_installed, cert_serial, expires_within, openssl, Client};
 use std::time::Duration;
 use testbed::{test_names, unused_port, Testbed, Tripwire};
 
@@ -14,44 +12,6 @@ const DAY: u64 = 24 * 3600;
 
 fn testbed() -> Testbed {
     Testbed::start().expect("start pebble (run scripts/setup first)")
-}
-
-/// The installed certificate verifies against pebble's root through the
-/// installed chain, carries exactly `names`, and certifies the domain key.
-fn assert_installed(bed: &Testbed, client: &Client, names: &[String]) {
-    let root = client.keys.parent().expect("scratch dir").join("root.pem");
-    std::fs::write(&root, bed.root_pem().expect("pebble root")).expect("write root");
-    let cert = client.certs.join("cert.pem");
-    let chain = client.certs.join("chain.pem");
-    let verified = openssl(&[
-        "verify",
-        "-CAfile",
-        &root.display().to_string(),
-        "-untrusted",
-        &chain.display().to_string(),
-        &cert.display().to_string(),
-    ]);
-    assert!(verified.trim_end().ends_with(": OK"), "{verified}");
-
-    let mut want = names.to_vec();
-    want.sort();
-    assert_eq!(cert_names(&cert), want);
-    assert_eq!(cert_public_key(&cert), key_public_key(&client.domain_key()));
-
-    let read = |name: &str| std::fs::read_to_string(client.certs.join(name)).expect(name);
-    assert_eq!(read("fullchain.pem"), read("cert.pem") + &read("chain.pem"));
-    #[cfg(unix)]
-    {
-        for file in ["cert.pem", "chain.pem", "fullchain.pem"] {
-            assert_eq!(common::mode(&client.certs.join(file)), 0o444, "{file}");
-        }
-        assert_eq!(common::mode(&client.account_key()), 0o600);
-        assert_eq!(common::mode(&client.domain_key()), 0o600);
-    }
-    let left: Vec<_> = std::fs::read_dir(bed.challenge_dir())
-        .expect("challenge dir")
-        .collect();
-    assert!(left.is_empty(), "token files left behind: {left:?}");
 }
 
 #[test]
@@ -79,25 +39,27 @@ fn issues_certificate_for_five_names() {
 
 #[test]
 fn up_to_date_exits_2_without_contacting_server_and_force_reissues() {
-    let bed = testbed();
+    let mut bed = testbed();
     let client = Client::new();
     let names = test_names(2);
     client.issue(&bed, &["-nN"], &names).expect_code(0);
     let first = cert_serial(&client.certs.join("cert.pem"));
-    let before = client.snapshot();
-
-    // Pointed at a tripwire instead of pebble: any connection would count.
-    let tripwire = Tripwire::start().expect("tripwire");
-    let run = client.issue_at(&bed, &tripwire.url(), &["-v"], &names);
-    run.expect_code(2);
-    assert!(run.stderr.contains("up to date"), "{}", run.stderr);
-    assert_eq!(tripwire.connections(), 0, "contacted the server");
-    assert_eq!(client.snapshot(), before);
 
     client.issue(&bed, &["-F"], &names).expect_code(0);
     let second = cert_serial(&client.certs.join("cert.pem"));
     assert_ne!(first, second, "-F did not issue a new certificate");
     assert_installed(&bed, &client, &names);
+    let before = client.snapshot();
+
+    // Nothing changed, the same directory URL, but a tripwire where pebble
+    // listened: any connection would count.
+    bed.stop_pebble();
+    let tripwire = Tripwire::start_on(bed.acme_port()).expect("tripwire on pebble's port");
+    let run = client.issue(&bed, &["-v"], &names);
+    run.expect_code(2);
+    assert!(run.stderr.contains("up to date"), "{}", run.stderr);
+    assert_eq!(tripwire.connections(), 0, "contacted the server");
+    assert_eq!(client.snapshot(), before);
 }
 
 #[test]
@@ -117,7 +79,8 @@ fn unreachable_server_fails_and_leaves_files_untouched() {
     let names = test_names(1);
     client.issue(&bed, &["-nN"], &names).expect_code(0);
     let before = client.snapshot();
-    assert_eq!(before.len(), 5, "{before:?}");
+    // Two keys, three certificate files and the directory record.
+    assert_eq!(before.len(), 6, "{before:?}");
 
     let port = unused_port().expect("free port");
     let nowhere = format!("https://localhost:{port}/dir");

@@ -3,8 +3,9 @@
 //! stage that may perform it. The host holds no key and parses nothing from
 //! the wire: it moves WIT values between stages and checks them.
 
-use crate::certdir::{CertDir, Existing};
+use crate::certdir::CertDir;
 use crate::error::Error;
+use crate::fresh;
 use crate::grant::Grant;
 use crate::log::Log;
 use crate::options::Options;
@@ -28,7 +29,9 @@ pub enum Outcome {
     /// A new certificate was installed.
     Changed,
     /// The installed certificate has the requested names and more than 30
-    /// days left; the server was not contacted.
+    /// days left, is for the domain key, agrees with chain.pem and
+    /// fullchain.pem, and came through the configured ACME directory
+    /// (fresh.rs); the server was not contacted.
     UpToDate,
 }
 
@@ -82,6 +85,14 @@ fn file_name(path: &std::path::Path) -> String {
         .unwrap_or_default()
 }
 
+fn created_or_read(created: bool) -> &'static str {
+    if created {
+        "created"
+    } else {
+        "read"
+    }
+}
+
 fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -130,38 +141,42 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     // all, as acme-client opens both before anything else: a missing or bad
     // key fails the run even when the certificate is up to date.
     let mut account = account::load(&rt, grant(&grants, Stage::Account))?;
-    let key = account
+    let loaded = account
         .load_key(&file_name(&opts.account_key), opts.new_account_key)
         .map_err(|e| e.about(&opts.account_key))?;
-    log.step(&format!("3. account key: {} {}", key.alg, key.thumbprint));
+    let key = loaded.key;
+    log.step(&format!(
+        "3. account key {}: {} {}",
+        created_or_read(loaded.created),
+        key.alg,
+        key.thumbprint
+    ));
     let mut domain = domain_key::load(&rt, grant(&grants, Stage::DomainKey))?;
-    let spki = domain
+    let loaded = domain
         .load_key(&file_name(&opts.domain_key), opts.new_domain_key)
         .map_err(|e| e.about(&opts.domain_key))?;
-    log.step("5. domain key read");
+    let spki = loaded.spki;
+    log.step(&format!(
+        "5. domain key {}",
+        created_or_read(loaded.created)
+    ));
 
-    // 0. An installed certificate with these names and 30 days left is kept.
-    // The host reads the bytes (never through a link); cert-parser parses,
-    // in an instance of its own for each input: nothing a crafted cert.pem
-    // does to one instance can touch the check of the downloaded chain.
+    // 0. The installed certificate is kept only if it has these names, more
+    // than 30 days left, the domain key, a chain.pem and fullchain.pem that
+    // agree with it, and came through this ACME directory (fresh.rs). The
+    // host reads the bytes (never through a link); cert-parser parses, in an
+    // instance of its own.
     if !opts.force {
-        let existing = certdir.read("cert.pem")?;
-        if let Existing::NotRegular(why) = &existing {
-            let path = opts.cert_dir.join("cert.pem");
-            log.warn(&format!("{}: {why}: not read, renewing", path.display()));
-        }
-        if let Existing::Regular(pem) = existing {
-            let info = cert_parser::load(&rt, grant(&grants, Stage::CertParser))?.inspect(&pem)?;
-            let left = info.not_after.saturating_sub(now);
-            let same = cert_parser::same_names(&info.names, &opts.names);
-            log.step(&format!(
-                "0. cert.pem: names {:?}, {} days left",
-                info.names,
-                left / 86400
-            ));
-            if same && left > RENEW_BEFORE.as_secs() as i64 {
-                return Ok(Outcome::UpToDate);
-            }
+        let wanted = fresh::Wanted {
+            names: &opts.names,
+            spki: &spki,
+            directory_url: &opts.server.url,
+            now,
+        };
+        let parser = grant(&grants, Stage::CertParser);
+        match fresh::check(&rt, parser, &certdir, &wanted, log)? {
+            fresh::Verdict::UpToDate => return Ok(Outcome::UpToDate),
+            fresh::Verdict::Renew(why) => log.step(&format!("0. renewing: {why}")),
         }
     }
 
@@ -247,12 +262,16 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     drop(parser);
     log.step(&format!("9. certificate serial {} checked", info.serial));
 
-    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc): file-writer
+    // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc) and the
+    // record of the directory they came through (fresh.rs): file-writer
     // writes them into a fresh staging directory, the host checks them, makes
-    // them 0444 and renames them into place (stages/file_writer.rs). Past
-    // this point --timeout no longer ends the process: a stop between the
-    // three renames would leave a new cert.pem beside an old chain.pem.
-    // file-writer's call is still bounded by its own deadline.
+    // them 0444 and renames them into place (stages/file_writer.rs). The
+    // record goes last, so it never names this directory beside an older
+    // cert.pem (a stop between the renames leaves files that disagree, which
+    // the next run renews). Past this point --timeout no
+    // longer ends the process: a stop between the renames would leave a new
+    // cert.pem beside an old chain.pem. file-writer's call is still bounded
+    // by its own deadline.
     deadline.check("install")?;
     drop(hard_deadline);
     let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);
@@ -260,6 +279,10 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
         ("cert.pem".into(), info.cert_pem.into_bytes()),
         ("chain.pem".into(), info.chain_pem.into_bytes()),
         ("fullchain.pem".into(), fullchain.into_bytes()),
+        (
+            fresh::DIRECTORY_RECORD.into(),
+            fresh::directory_record(&opts.server.url),
+        ),
     ];
     let writer = grant(&grants, Stage::FileWriter);
     let installing = crate::leftovers::installing();

@@ -12,6 +12,7 @@ pub mod embedded;
 pub mod engine_config;
 pub mod error;
 pub mod flows;
+pub mod fresh;
 pub mod grant;
 pub mod issue;
 pub mod leftovers;

@@ -156,6 +156,13 @@ impl Options {
             (None, true) => LETSENCRYPT_STAGING.to_string(),
             (None, false) => LETSENCRYPT.to_string(),
         };
+        // The URL is recorded as one line with the certificates (fresh.rs),
+        // and the url crate would silently drop a tab or line break.
+        if url.chars().any(char::is_control) {
+            return Err(Error::Usage(format!(
+                "--directory {url:?}: contains a control character"
+            )));
+        }
         let origin = validate::https_origin(&url)
             .map_err(|e| Error::Usage(format!("--directory {url:?}: {e}")))?;
         for (flag, path) in [("-f", &args.account_key), ("-k", &args.domain_key)] {

@@ -16,6 +16,10 @@ use testbed::Testbed;
 /// (empty): [`snapshot`] leaves it out.
 pub const LOCK_FILE: &str = ".acmebox.lock";
 
+/// The record of the ACME directory the certificates came through,
+/// installed with them: the directory URL and a newline.
+pub const DIRECTORY_RECORD: &str = ".acmebox-directory";
+
 /// A scratch place for one client: `keys/account/account.pem`,
 /// `keys/domain/domain.pem` and `certs/`. Each key has a directory of its
 /// own, so no stage's writable grant (`-n`, `-N`) reaches the other key.
@@ -120,6 +124,47 @@ impl Client {
         all.extend(snapshot(&self.certs));
         all
     }
+}
+
+/// The installed certificate verifies against pebble's root through the
+/// installed chain, carries exactly `names`, and certifies the domain key;
+/// fullchain.pem is cert.pem + chain.pem; the directory record names `bed`'s
+/// directory; all four are 0444; no token file is left.
+pub fn assert_installed(bed: &Testbed, client: &Client, names: &[String]) {
+    let root = client.keys.parent().expect("scratch dir").join("root.pem");
+    std::fs::write(&root, bed.root_pem().expect("pebble root")).expect("write root");
+    let cert = client.certs.join("cert.pem");
+    let chain = client.certs.join("chain.pem");
+    let verified = openssl(&[
+        "verify",
+        "-CAfile",
+        &root.display().to_string(),
+        "-untrusted",
+        &chain.display().to_string(),
+        &cert.display().to_string(),
+    ]);
+    assert!(verified.trim_end().ends_with(": OK"), "{verified}");
+
+    let mut want = names.to_vec();
+    want.sort();
+    assert_eq!(cert_names(&cert), want);
+    assert_eq!(cert_public_key(&cert), key_public_key(&client.domain_key()));
+
+    let read = |name: &str| std::fs::read_to_string(client.certs.join(name)).expect(name);
+    assert_eq!(read("fullchain.pem"), read("cert.pem") + &read("chain.pem"));
+    assert_eq!(read(DIRECTORY_RECORD), format!("{}\n", bed.directory_url()));
+    #[cfg(unix)]
+    {
+        for file in ["cert.pem", "chain.pem", "fullchain.pem", DIRECTORY_RECORD] {
+            assert_eq!(mode(&client.certs.join(file)), 0o444, "{file}");
+        }
+        assert_eq!(mode(&client.account_key()), 0o600);
+        assert_eq!(mode(&client.domain_key()), 0o600);
+    }
+    let left: Vec<_> = std::fs::read_dir(bed.challenge_dir())
+        .expect("challenge dir")
+        .collect();
+    assert!(left.is_empty(), "token files left behind: {left:?}");
 }
 
 /// The outcome of one run of the binary.

@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use bindings::exports::acmebox::stages::account_key_file::Guest as KeyFile;
+use bindings::exports::acmebox::stages::account_key_file::{Guest as KeyFile, LoadedKey};
 use bindings::exports::acmebox::stages::signer::{AccountKey, Guest as Signer};
 use keys::Key;
 
@@ -53,15 +53,18 @@ fn with_key<T>(f: impl FnOnce(&Key) -> Result<T, String>) -> Result<T, String> {
 }
 
 impl KeyFile for Account {
-    fn load(name: String, create: bool) -> Result<AccountKey, String> {
-        let key =
+    fn load(name: String, create: bool) -> Result<LoadedKey, String> {
+        let loaded =
             keys::load_or_create(Path::new(KEY_DIR), &name, create).map_err(|e| e.to_string())?;
-        let public = account_key(&key);
+        let public = account_key(&loaded.key);
         let mut guard = KEY
             .lock()
             .map_err(|_| "account key lock poisoned".to_owned())?;
-        *guard = Some(key);
-        Ok(public)
+        *guard = Some(loaded.key);
+        Ok(LoadedKey {
+            key: public,
+            created: loaded.created,
+        })
     }
 }
 

@@ -30,6 +30,11 @@ pub struct Info {
     pub cert_pem: String,
     /// The other certificates as canonical PEM, concatenated.
     pub chain_pem: String,
+    /// The leaf's SubjectPublicKeyInfo, DER, as it appears in the leaf.
+    pub spki: Vec<u8>,
+    /// Whether [`check_signatures`] passes: there is an issuer, and each
+    /// certificate is issued and signed by the next.
+    pub chain_linked: bool,
 }
 
 /// Parses each DER certificate; `ders[0]` is the leaf.
@@ -56,8 +61,13 @@ fn parser() -> X509CertificateParser {
     X509CertificateParser::new().with_deep_parse_extensions(false)
 }
 
-/// Builds the [`Info`] of a parsed chain whose DER encodings are `ders`.
-pub fn info(certs: &[X509Certificate<'_>], ders: &[Vec<u8>]) -> Result<Info, String> {
+/// Builds the [`Info`] of a parsed chain whose DER encodings are `ders`;
+/// `chain_linked` is what [`check_signatures`] found.
+pub fn info(
+    certs: &[X509Certificate<'_>],
+    ders: &[Vec<u8>],
+    chain_linked: bool,
+) -> Result<Info, String> {
     let (leaf, leaf_der) = certs
         .first()
         .zip(ders.first())
@@ -72,6 +82,8 @@ pub fn info(certs: &[X509Certificate<'_>], ders: &[Vec<u8>]) -> Result<Info, Str
             .skip(1)
             .map(|der| encode(CERTIFICATE, der))
             .collect(),
+        spki: leaf.public_key().raw.to_vec(),
+        chain_linked,
     })
 }
 

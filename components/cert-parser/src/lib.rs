@@ -60,15 +60,21 @@ impl From<Info> for ChainInfo {
             serial: info.serial,
             cert_pem: info.cert_pem,
             chain_pem: info.chain_pem,
+            spki: info.spki,
+            chain_linked: info.chain_linked,
         }
     }
 }
 
-/// Parses a PEM chain (leaf first) without checking it against anything.
+/// Parses a PEM chain (leaf first) without checking it against anything;
+/// [`Info::chain_linked`] says whether each certificate is issued and signed
+/// by the next (the chain test of [`check`], without its name, key and time
+/// checks).
 pub fn inspect(pem: &[u8]) -> Result<Info, String> {
     let ders = pem::certificates(pem)?;
     let certs = chain::parse(&ders)?;
-    chain::info(&certs, &ders)
+    let linked = chain::check_signatures(&certs).is_ok();
+    chain::info(&certs, &ders, linked)
 }
 
 /// Parses a PEM chain and checks it: the leaf's public key is `spki` (DER),
@@ -83,13 +89,14 @@ pub fn check<S: AsRef<str>>(
 ) -> Result<Info, String> {
     let ders = pem::certificates(pem)?;
     let certs = chain::parse(&ders)?;
-    let info = chain::info(&certs, &ders)?;
+    let linked = chain::check_signatures(&certs);
+    let info = chain::info(&certs, &ders, linked.is_ok())?;
     let leaf = certs
         .first()
         .ok_or_else(|| "no certificate found in the PEM input".to_string())?;
     chain::check_key(leaf, spki)?;
     chain::check_names(&info.names, names)?;
     chain::check_validity(leaf, now)?;
-    chain::check_signatures(&certs)?;
+    linked?;
     Ok(info)
 }

@@ -45,6 +45,8 @@ fn inspect_full_chain() {
     assert_eq!(info.serial, "c0ffee0123");
     assert_eq!(info.cert_pem, LEAF);
     assert_eq!(info.chain_pem, [INTER, ROOT].concat());
+    assert_eq!(info.spki, LEAF_SPKI);
+    assert!(info.chain_linked);
 }
 
 #[test]
@@ -52,6 +54,33 @@ fn inspect_single_certificate_has_empty_chain() {
     let info = inspect(LEAF.as_bytes()).expect("inspect");
     assert_eq!(info.cert_pem, LEAF);
     assert_eq!(info.chain_pem, "");
+    assert!(!info.chain_linked, "a leaf alone has no issuer");
+}
+
+#[test]
+fn inspect_returns_the_leaf_spki() {
+    let info = inspect(&cat(&[LEAF, INTER])).expect("inspect");
+    assert_eq!(info.spki, LEAF_SPKI);
+    assert_ne!(info.spki, OTHER_SPKI);
+    // The leaf's, whatever follows it.
+    let info = inspect(&cat(&[LEAF_OTHER_CA, IMPOSTOR])).expect("inspect");
+    assert_eq!(info.spki, LEAF_SPKI);
+}
+
+#[test]
+fn inspect_reports_whether_the_chain_links() {
+    let linked = |parts: &[&str]| inspect(&cat(parts)).expect("inspect").chain_linked;
+    assert!(linked(&[LEAF, INTER]));
+    assert!(linked(&[LEAF, INTER, ROOT]));
+    assert!(linked(&[LEAF_OTHER_CA, IMPOSTOR]));
+    // Same issuer name, another key; another issuer name; out of order.
+    assert!(!linked(&[LEAF_OTHER_CA, INTER]));
+    assert!(!linked(&[LEAF, IMPOSTOR]));
+    assert!(!linked(&[LEAF, ROOT]));
+    assert!(!linked(&[LEAF, ROOT, INTER]));
+    assert!(!linked(&[LEAF, INTER, IMPOSTOR]));
+    // Names, key and dates are not inspect's business.
+    assert!(linked(&[LEAF_OTHER_NAMES, INTER]));
 }
 
 #[test]
@@ -230,6 +259,8 @@ fn check_accepts_good_chain() {
     let info = check(&cat(&[LEAF, INTER]), &requested, LEAF_SPKI, now()).expect("check");
     assert_eq!(info.names, NAMES);
     assert_eq!(info.chain_pem, INTER);
+    assert_eq!(info.spki, LEAF_SPKI);
+    assert!(info.chain_linked);
     // With the root too, and with RSA signatures (the impostor's chain).
     check(&cat(&[LEAF, INTER, ROOT]), &NAMES, LEAF_SPKI, now()).expect("with root");
     check(&cat(&[LEAF_OTHER_CA, IMPOSTOR]), &NAMES, LEAF_SPKI, now()).expect("rsa");

@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use bindings::exports::acmebox::stages::csr::Guest;
+use bindings::exports::acmebox::stages::csr::{Guest, LoadedKey};
 use keys::Key;
 
 #[allow(unsafe_code)]
@@ -44,15 +44,18 @@ fn check_names(names: &[String]) -> Result<(), String> {
 }
 
 impl Guest for DomainKey {
-    fn load(name: String, create: bool) -> Result<Vec<u8>, String> {
-        let key =
+    fn load(name: String, create: bool) -> Result<LoadedKey, String> {
+        let loaded =
             keys::load_or_create(Path::new(KEY_DIR), &name, create).map_err(|e| e.to_string())?;
-        let spki = key.spki_der().map_err(|e| e.to_string())?;
+        let spki = loaded.key.spki_der().map_err(|e| e.to_string())?;
         let mut guard = KEY
             .lock()
             .map_err(|_| "domain key lock poisoned".to_owned())?;
-        *guard = Some(key);
-        Ok(spki)
+        *guard = Some(loaded.key);
+        Ok(LoadedKey {
+            spki,
+            created: loaded.created,
+        })
     }
 
     fn make_csr(names: Vec<String>) -> Result<Vec<u8>, String> {

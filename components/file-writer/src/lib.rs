@@ -21,11 +21,14 @@ use std::path::{Path, PathBuf};
 /// Where the host preopens the staging directory.
 const DIR: &str = "/stage";
 
-/// Only plain file names inside the directory: no separators, no dot files.
+/// Only plain file names inside the directory: no separators, not `.` or
+/// `..`. A leading dot is allowed: the host's record of the ACME directory,
+/// `.acmebox-directory`, is installed with the certificates.
 fn path_of(name: &str) -> Result<PathBuf, String> {
     let ok = !name.is_empty()
         && name.len() <= 255
-        && !name.starts_with('.')
+        && name != "."
+        && name != ".."
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
@@ -83,7 +86,8 @@ mod tests {
     #[test]
     fn only_plain_names_are_accepted() {
         assert!(path_of("cert.pem").is_ok());
-        for bad in ["", ".cert.pem", "../cert.pem", "a/b", "a\\b", "c\u{e9}rt"] {
+        assert!(path_of(".acmebox-directory").is_ok());
+        for bad in ["", ".", "..", "../cert.pem", "a/b", "a\\b", "c\u{e9}rt"] {
             assert!(path_of(bad).is_err(), "{bad:?}");
         }
     }

@@ -6,6 +6,15 @@ use std::path::Path;
 
 use crate::{Key, KeyError};
 
+/// A key [`load_or_create`] returned, and whether it made it.
+pub struct Loaded {
+    /// The key.
+    pub key: Key,
+    /// True when the file did not exist and was created by this call; false
+    /// when an existing file was read.
+    pub created: bool,
+}
+
 /// Read the PEM key `dir/name`. When it does not exist and `create` is
 /// true, generate an ECDSA P-256 key and write it there as PKCS#8 PEM, in a
 /// file created exclusively (never replacing a file or following a link
@@ -13,14 +22,18 @@ use crate::{Key, KeyError};
 /// overwritten.
 ///
 /// `name` must be a plain file name: not empty, no '/', not "." or "..".
-pub fn load_or_create(dir: &Path, name: &str, create: bool) -> Result<Key, KeyError> {
+pub fn load_or_create(dir: &Path, name: &str, create: bool) -> Result<Loaded, KeyError> {
     check_name(name)?;
     let path = dir.join(name);
     match fs::read(&path) {
-        Ok(pem) => Key::from_pem(&zeroize::Zeroizing::new(pem)),
+        Ok(pem) => Ok(Loaded {
+            key: Key::from_pem(&zeroize::Zeroizing::new(pem))?,
+            created: false,
+        }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if create {
-                create_key(dir, name, &path)
+                let key = create_key(dir, name, &path)?;
+                Ok(Loaded { key, created: true })
             } else {
                 Err(KeyError::NotFound(name.to_owned()))
             }

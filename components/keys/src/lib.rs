@@ -30,7 +30,7 @@ mod normalize;
 mod pem_file;
 
 pub use error::KeyError;
-pub use file::load_or_create;
+pub use file::{load_or_create, Loaded};
 pub use key::{Algorithm, Key};
 
 /// base64url without padding (RFC 7515 §2), the JOSE encoding.

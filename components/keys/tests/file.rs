@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use keys::{load_or_create, Algorithm, Key, KeyError};
+use keys::{load_or_create, Algorithm, KeyError, Loaded};
 
 /// A fresh empty directory under the target's tmp dir.
 fn scratch(test: &str) -> PathBuf {
@@ -14,7 +14,7 @@ fn scratch(test: &str) -> PathBuf {
     dir
 }
 
-fn err(result: Result<Key, KeyError>) -> KeyError {
+fn err(result: Result<Loaded, KeyError>) -> KeyError {
     match result {
         Ok(_) => panic!("expected an error"),
         Err(e) => e,
@@ -25,6 +25,8 @@ fn err(result: Result<Key, KeyError>) -> KeyError {
 fn creates_once_then_reads() {
     let dir = scratch("create");
     let created = load_or_create(&dir, "privkey.pem", true).expect("create");
+    assert!(created.created, "a new key is reported as created");
+    let created = created.key;
     assert_eq!(created.algorithm(), Algorithm::Es256);
     let entries: Vec<_> = fs::read_dir(&dir)
         .expect("list")
@@ -48,9 +50,14 @@ fn creates_once_then_reads() {
         assert_eq!(mode & 0o777, 0o600);
     }
     let again = load_or_create(&dir, "privkey.pem", true).expect("read back");
-    assert_eq!(again.jwk(), created.jwk());
+    assert!(
+        !again.created,
+        "an existing key is reported as read, even with create"
+    );
+    assert_eq!(again.key.jwk(), created.jwk());
     let read_only = load_or_create(&dir, "privkey.pem", false).expect("read back");
-    assert_eq!(read_only.jwk(), created.jwk());
+    assert!(!read_only.created, "an existing key is reported as read");
+    assert_eq!(read_only.key.jwk(), created.jwk());
     let _ = fs::remove_dir_all(&dir);
 }
 

@@ -9,6 +9,7 @@ mod bindings {
     wasmtime::component::bindgen!({ world: "account", path: "../wit" });
 }
 
+pub use bindings::exports::acmebox::stages::account_key_file::LoadedKey;
 pub use bindings::exports::acmebox::stages::signer::AccountKey;
 
 /// The account stage in its sandbox.
@@ -20,14 +21,16 @@ pub fn load(rt: &Runtime, grant: &Grant) -> Result<Account, Error> {
 }
 
 impl Account {
-    /// Read (or, with `create`, make) the key file `name` in `/key`.
-    pub fn load_key(&mut self, name: &str, create: bool) -> Result<AccountKey, Error> {
-        let key = self.call("read account key", |b, s| {
+    /// Read (or, with `create`, make) the key file `name` in `/key`: its
+    /// public half, and whether it was created.
+    pub fn load_key(&mut self, name: &str, create: bool) -> Result<LoadedKey, Error> {
+        let loaded = self.call("read account key", |b, s| {
             b.acmebox_stages_account_key_file()
                 .call_load(s, name, create)
         })?;
-        check(&key)?;
-        Ok(key)
+        super::check_created("read account key", loaded.created, create)?;
+        check(&loaded.key)?;
+        Ok(loaded)
     }
 
     /// The loaded key's public half.

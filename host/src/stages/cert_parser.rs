@@ -12,6 +12,9 @@ mod bindings {
 
 pub use bindings::exports::acmebox::stages::x509::ChainInfo;
 
+/// The step name of [`CertParser::inspect`], in errors.
+pub const INSPECT: &str = "parse existing certificate";
+
 /// The cert-parser stage in its sandbox.
 pub type CertParser = Sandboxed<(), bindings::CertParser>;
 
@@ -23,12 +26,11 @@ pub fn load(rt: &Runtime, grant: &Grant) -> Result<CertParser, Error> {
 }
 
 impl CertParser {
-    /// Parse a PEM chain without checking it.
+    /// Parse a PEM chain without checking it (`chain_linked` says whether
+    /// its certificates link up).
     pub fn inspect(&mut self, pem: &[u8]) -> Result<ChainInfo, Error> {
-        let info = self.call("parse existing certificate", |b, s| {
-            b.acmebox_stages_x509().call_inspect(s, pem)
-        })?;
-        check_pem("parse existing certificate", &info)?;
+        let info = self.call(INSPECT, |b, s| b.acmebox_stages_x509().call_inspect(s, pem))?;
+        check_pem(INSPECT, &info)?;
         Ok(info)
     }
 
@@ -46,6 +48,12 @@ impl CertParser {
             b.acmebox_stages_x509().call_check(s, pem, names, spki, now)
         })?;
         check_pem(step, &info)?;
+        if info.spki != spki || !info.chain_linked {
+            return Err(refuse(
+                step,
+                "cert-parser passed a certificate whose key or chain it reports as wrong".into(),
+            ));
+        }
         if !same_names(&info.names, names) {
             return Err(refuse(
                 step,

@@ -9,6 +9,8 @@ mod bindings {
     wasmtime::component::bindgen!({ world: "domain-key", path: "../wit" });
 }
 
+pub use bindings::exports::acmebox::stages::csr::LoadedKey;
+
 /// The domain-key stage in its sandbox.
 pub type DomainKey = Sandboxed<(), bindings::DomainKey>;
 
@@ -20,12 +22,14 @@ pub fn load(rt: &Runtime, grant: &Grant) -> Result<DomainKey, Error> {
 }
 
 impl DomainKey {
-    /// Read (or, with `create`, make) the key file `name` in `/key`; returns
-    /// the DER SubjectPublicKeyInfo.
-    pub fn load_key(&mut self, name: &str, create: bool) -> Result<Vec<u8>, Error> {
-        self.call("read domain key", |b, s| {
+    /// Read (or, with `create`, make) the key file `name` in `/key`: its DER
+    /// SubjectPublicKeyInfo, and whether it was created.
+    pub fn load_key(&mut self, name: &str, create: bool) -> Result<LoadedKey, Error> {
+        let loaded = self.call("read domain key", |b, s| {
             b.acmebox_stages_csr().call_load(s, name, create)
-        })
+        })?;
+        super::check_created("read domain key", loaded.created, create)?;
+        Ok(loaded)
     }
 
     /// A DER CSR for `names`.

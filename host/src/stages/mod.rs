@@ -42,3 +42,15 @@ fn embedded(rt: &Runtime, grant: &Grant) -> Result<Component, Error> {
 fn refuse(step: &'static str, message: String) -> Error {
     Error::Protocol { step, message }
 }
+
+/// A key stage may say it created its key only when it was allowed to
+/// (`-n`, `-N`): its grant was read-only otherwise, so the claim is false.
+fn check_created(step: &'static str, created: bool, create: bool) -> Result<(), Error> {
+    if created && !create {
+        return Err(refuse(
+            step,
+            "the stage says it created the key file, but it was not asked to".into(),
+        ));
+    }
+    Ok(())
+}

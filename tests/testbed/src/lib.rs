@@ -238,6 +238,13 @@ impl Testbed {
         self.ports.acme
     }
 
+    /// Stops pebble (its DNS stub, the http-01 server and the files stay), freeing
+    /// [`Testbed::acme_port`]: a [`Tripwire`] started there then proves that a run with the same
+    /// [`Testbed::directory_url`] contacts no server.
+    pub fn stop_pebble(&mut self) {
+        self.pebble.stop();
+    }
+
     /// PEM file of the CA that signed pebble's TLS (HTTPS) certificate: the one root an ACME
     /// client must trust to talk to this pebble. Not the CA that issues the ACME certificates:
     /// see [`Testbed::root_pem`].

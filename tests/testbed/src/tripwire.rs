@@ -42,7 +42,14 @@ impl Inner {
 impl Tripwire {
     /// Binds a free port on 127.0.0.1 and starts closing connections from a background thread.
     pub fn start() -> Result<Tripwire> {
-        let listener = TcpListener::bind("127.0.0.1:0").context("binding the tripwire")?;
+        Tripwire::start_on(0)
+    }
+
+    /// Like [`Tripwire::start`], on `port` of 127.0.0.1: one just freed, such as a stopped
+    /// pebble's ([`crate::Testbed::stop_pebble`]), so a run keeps the directory URL it had.
+    pub fn start_on(port: u16) -> Result<Tripwire> {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .with_context(|| format!("binding the tripwire on 127.0.0.1:{port}"))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
         let inner = Arc::new(Inner {

@@ -1,0 +1,240 @@
+//! Step 0 of the issuance: may the installed certificate be kept (exit 2,
+//! the server not contacted), or must it be renewed, and why.
+//!
+//! It is kept only when all of these hold (without `-F`):
+//!
+//! - cert.pem, chain.pem and fullchain.pem are plain files (read by
+//!   [`CertDir::read`], never through a link), and fullchain.pem is cert.pem
+//!   followed by chain.pem, byte for byte;
+//! - cert-parser, given cert.pem followed by chain.pem, finds the requested
+//!   names, more than [`RENEW_BEFORE`] left, the domain key's public key
+//!   (the host compares the SubjectPublicKeyInfo bytes), and each
+//!   certificate issued and signed by the next; and cert.pem and chain.pem
+//!   are exactly the leaf and the rest as acmebox writes them, so cert.pem's
+//!   issuer is chain.pem's first certificate;
+//! - the record [`DIRECTORY_RECORD`], written with the certificates, holds
+//!   the configured directory URL, byte for byte: the certificate came
+//!   through the same ACME server (switching from `-s` to production, or to
+//!   another CA, renews).
+//!
+//! Otherwise the run renews, and [`Verdict::Renew`] says why in one line.
+//! The host only compares bytes it read with bytes it wrote or a stage
+//! returned; the parsing is cert-parser's, in an instance of its own.
+
+use crate::certdir::{CertDir, Existing};
+use crate::error::Error;
+use crate::grant::Grant;
+use crate::issue::RENEW_BEFORE;
+use crate::log::Log;
+use crate::sandbox::Runtime;
+use crate::stages::cert_parser::{self, ChainInfo};
+
+/// The record of the ACME directory the installed certificates were issued
+/// through: one line, the directory URL as configured (`--directory`, `-s`
+/// or the default). Installed with cert.pem, chain.pem and fullchain.pem, in
+/// the same staging directory and publish (0444, renamed by name), last.
+pub const DIRECTORY_RECORD: &str = ".acmebox-directory";
+
+/// The bytes of [`DIRECTORY_RECORD`] for `url`: the URL and a newline.
+pub fn directory_record(url: &str) -> Vec<u8> {
+    format!("{url}\n").into_bytes()
+}
+
+/// What the installed certificate must match to be kept.
+pub struct Wanted<'a> {
+    /// The requested names.
+    pub names: &'a [String],
+    /// The domain key's DER SubjectPublicKeyInfo, from the domain-key stage.
+    pub spki: &'a [u8],
+    /// The configured directory URL.
+    pub directory_url: &'a str,
+    /// Now, in Unix seconds.
+    pub now: i64,
+}
+
+/// Step 0's answer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Keep the installed certificate.
+    UpToDate,
+    /// Renew; why, in one line (reasons separated by `; `).
+    Renew(String),
+}
+
+/// Decide whether the certificate installed in `certdir` may be kept.
+/// Anything in the way is a reason to renew; a file that is not plain (a
+/// link, hard-linked, too large) is also a warning. Errors (exit 1) are a
+/// file that cannot be read, a cert.pem that cert-parser cannot parse (as
+/// acme-client, and left untouched), and cert-parser stopping (a trap, or an
+/// answer the host refuses).
+pub fn check(
+    rt: &Runtime,
+    grant: &Grant,
+    certdir: &CertDir,
+    wanted: &Wanted<'_>,
+    log: &Log,
+) -> Result<Verdict, Error> {
+    let cert = match plain(certdir, "cert.pem", log)? {
+        Found::Plain(bytes) => bytes,
+        Found::Absent => return Ok(Verdict::Renew("no cert.pem".into())),
+        Found::NotPlain(why) => return Ok(Verdict::Renew(format!("cert.pem is {why}"))),
+    };
+    let chain = plain(certdir, "chain.pem", log)?;
+    let fullchain = plain(certdir, "fullchain.pem", log)?;
+    let record = plain(certdir, DIRECTORY_RECORD, log)?;
+
+    // cert-parser reads cert.pem followed by chain.pem, in an instance of
+    // its own: nothing a crafted file does to it can touch the check of a
+    // downloaded chain. When that does not parse, cert.pem alone, in another:
+    // a cert.pem that does not parse ends the run, as it always has; a
+    // chain.pem that does not parse after it is a reason to renew.
+    let mut chain_error = None;
+    let info = match &chain {
+        Found::Plain(chain) => {
+            let both = [cert.as_slice(), chain].concat();
+            match cert_parser::load(rt, grant)?.inspect(&both) {
+                Ok(info) => info,
+                Err(Error::Stage { message, .. }) => {
+                    chain_error = Some(message);
+                    cert_parser::load(rt, grant)?.inspect(&cert)?
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        _ => cert_parser::load(rt, grant)?.inspect(&cert)?,
+    };
+    log.step(&format!(
+        "0. cert.pem: names {:?}, {} days left",
+        info.names,
+        info.not_after.saturating_sub(wanted.now) / 86400
+    ));
+    let installed = Installed {
+        cert: &cert,
+        chain: &chain,
+        chain_error: chain_error.as_deref(),
+        fullchain: &fullchain,
+        record: &record,
+        info: &info,
+    };
+    let why = reasons(&installed, wanted);
+    Ok(if why.is_empty() {
+        Verdict::UpToDate
+    } else {
+        Verdict::Renew(why.join("; "))
+    })
+}
+
+/// What [`plain`] found under a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// Nothing.
+    Absent,
+    /// Not a plain file, and why (a symbolic link, hard-linked ...).
+    NotPlain(String),
+    /// A plain file's bytes.
+    Plain(Vec<u8>),
+}
+
+/// `name` in the certificate directory, through [`CertDir::read`]; what is
+/// there but not a plain file is warned about (it is replaced by the renewal).
+fn plain(certdir: &CertDir, name: &str, log: &Log) -> Result<Found, Error> {
+    Ok(match certdir.read(name)? {
+        Existing::Absent => Found::Absent,
+        Existing::NotRegular(why) => {
+            let path = certdir.path().join(name);
+            log.warn(&format!("{}: {why}: not read, renewing", path.display()));
+            Found::NotPlain(why)
+        }
+        Existing::Regular(bytes) => Found::Plain(bytes),
+    })
+}
+
+/// The installed files as read, and what cert-parser found in them.
+pub struct Installed<'a> {
+    /// cert.pem's bytes.
+    pub cert: &'a [u8],
+    /// chain.pem.
+    pub chain: &'a Found,
+    /// Why cert-parser could not parse cert.pem followed by chain.pem, if it
+    /// could not (then `info` is about cert.pem alone).
+    pub chain_error: Option<&'a str>,
+    /// fullchain.pem.
+    pub fullchain: &'a Found,
+    /// [`DIRECTORY_RECORD`].
+    pub record: &'a Found,
+    /// cert-parser's `inspect` of cert.pem followed by chain.pem (cert.pem
+    /// alone when chain.pem is not a plain file or does not parse).
+    pub info: &'a ChainInfo,
+}
+
+/// Every reason to renew `installed` rather than keep it; none means it is
+/// up to date. Pure comparisons, in the order a reader checks: the
+/// certificate, its chain, fullchain.pem, then where it came from.
+pub fn reasons(installed: &Installed<'_>, wanted: &Wanted<'_>) -> Vec<String> {
+    let mut why = Vec::new();
+    let info = installed.info;
+    if !cert_parser::same_names(&info.names, wanted.names) {
+        why.push(format!(
+            "its names {:?} are not the requested {:?}",
+            info.names, wanted.names
+        ));
+    }
+    let left = info.not_after.saturating_sub(wanted.now);
+    if left <= RENEW_BEFORE.as_secs() as i64 {
+        why.push(format!(
+            "{} days left, not more than {}",
+            left / 86400,
+            RENEW_BEFORE.as_secs() / 86400
+        ));
+    }
+    if info.spki != wanted.spki {
+        why.push("cert.pem is not for the domain key (another public key)".into());
+    }
+    if info.cert_pem.as_bytes() != installed.cert {
+        why.push("cert.pem is not one certificate as acmebox writes it".into());
+    }
+    if let Found::Plain(chain) = installed.chain {
+        if let Some(error) = installed.chain_error {
+            why.push(format!("chain.pem does not parse after cert.pem ({error})"));
+        } else if !info.chain_linked {
+            why.push("chain.pem does not hold cert.pem's issuer (the chain does not link)".into());
+        } else if info.chain_pem.as_bytes() != chain.as_slice() {
+            why.push("chain.pem is not the chain as acmebox writes it".into());
+        }
+    }
+    for (name, found) in [
+        ("chain.pem", installed.chain),
+        ("fullchain.pem", installed.fullchain),
+    ] {
+        match found {
+            Found::Absent => why.push(format!("{name} is missing")),
+            Found::NotPlain(what) => why.push(format!("{name} is {what}")),
+            Found::Plain(_) => {}
+        }
+    }
+    if let (Found::Plain(chain), Found::Plain(fullchain)) = (installed.chain, installed.fullchain) {
+        if !is_concatenation(fullchain, installed.cert, chain) {
+            why.push("fullchain.pem is not cert.pem followed by chain.pem".into());
+        }
+    }
+    match installed.record {
+        Found::Absent => why.push(format!("issuer unknown (no {DIRECTORY_RECORD})")),
+        Found::NotPlain(what) => why.push(format!("issuer unknown ({DIRECTORY_RECORD} is {what})")),
+        Found::Plain(bytes) if *bytes != directory_record(wanted.directory_url) => {
+            why.push(format!(
+                "issued through another ACME directory ({DIRECTORY_RECORD} does not name {})",
+                wanted.directory_url
+            ))
+        }
+        Found::Plain(_) => {}
+    }
+    why
+}
+
+/// Whether `whole` is `head` followed by `tail`, byte for byte.
+fn is_concatenation(whole: &[u8], head: &[u8], tail: &[u8]) -> bool {
+    whole.len() == head.len() + tail.len() && whole.starts_with(head) && whole.ends_with(tail)
+}
+
+#[cfg(test)]
+mod tests;
