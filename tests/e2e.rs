@@ -272,7 +272,7 @@ fn rsa_2048_keys_issue_end_to_end() {
     ];
     openssl_key(&client.domain_key(), &rsa);
     let stderr = issue_with_existing_keys(&bed, &client);
-    assert!(stderr.contains("3. account key: RS256 "), "{stderr}");
+    assert!(stderr.contains("3. account key read: RS256 "), "{stderr}");
 }
 
 /// EC P-384 keys made by openssl, the account key SEC1 and the domain key PKCS#8: issuance
@@ -292,5 +292,5 @@ fn p384_keys_issue_end_to_end() {
     ];
     openssl_key(&client.domain_key(), &pkcs8);
     let stderr = issue_with_existing_keys(&bed, &client);
-    assert!(stderr.contains("3. account key: ES384 "), "{stderr}");
+    assert!(stderr.contains("3. account key read: ES384 "), "{stderr}");
 }
