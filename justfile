@@ -17,14 +17,17 @@ test: lint
     cd components && cargo test --workspace --locked
     cargo test --release --workspace --locked
 
-# Formatting and clippy, warnings as errors, for the host, the stages and
-# the lying stages of tests/liars.
+# Formatting and clippy, warnings as errors, for the host, the stages and the
+# test-only components of the escape matrix (tests/hostile) and of the stages
+# that lie (tests/liars).
 lint:
     cargo fmt --all --check
     cd components && cargo fmt --all --check
+    cd tests/hostile && cargo fmt --all --check
+    cd tests/liars && cargo fmt --all --check
     cargo clippy --release --workspace --all-targets --locked -- -D warnings
     cd components && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
-    cd tests/liars && cargo fmt --all --check
+    cd tests/hostile && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
     cd tests/liars && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
 
 # Compare whole issuances with other ACME clients on the same pebble.

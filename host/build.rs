@@ -32,7 +32,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     watch(root, &components)?;
 
     let target_dir = components.join("target");
-    let mut cargo = wasm_cargo(&components, &target_dir);
+    let mut cargo = wasm_cargo(root, &components, &target_dir)?;
     for (package, _) in STAGES {
         cargo.args(["-p", package]);
     }

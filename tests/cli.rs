@@ -235,6 +235,36 @@ fn new_key_flags_make_key_directories_writable() {
     assert_eq!(stages[1]["directories"][0]["access"], "read");
 }
 
+/// `-s` selects Let's Encrypt's staging directory, and without `--directory` the default is
+/// production: seen in the network stage's grant (`grants` resolves and contacts nothing).
+#[test]
+fn staging_flag_grants_the_staging_server() {
+    let client = Client::new();
+    let network_grant = |flags: &[&str]| {
+        let mut args: Vec<String> = ["grants", "--json"].map(String::from).to_vec();
+        args.extend(flags.iter().map(|f| f.to_string()));
+        let mut offline = offline_args(&client, &[]);
+        // Drop `--directory URL`: -s conflicts with it.
+        let d = offline
+            .iter()
+            .position(|a| a == "--directory")
+            .expect("--directory");
+        offline.drain(d..d + 2);
+        args.extend(offline);
+        args.push("a.example.com".into());
+        let run = acmebox(&args);
+        run.expect_code(0);
+        let stages: Value = serde_json::from_str(&run.stdout).expect("grants --json is JSON");
+        stages[2]["network"].clone()
+    };
+    let staging = network_grant(&["-s"]);
+    assert_eq!(staging["hosts"][0], "acme-staging-v02.api.letsencrypt.org");
+    assert_eq!(staging["hosts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(staging["port"], 443);
+    let production = network_grant(&[]);
+    assert_eq!(production["hosts"][0], "acme-v02.api.letsencrypt.org");
+}
+
 /// The six stage files `components export` writes.
 const EXPORTED: [&str; 6] = [
     "account.wasm",

@@ -234,3 +234,20 @@ fn problem_document_is_one_line() {
     });
     assert_one_line_with(in_authorization.run(&[]).expect_code(1), &want);
 }
+
+/// `--timeout` running out between steps, while the run polls an authorization the CA keeps
+/// pending: exit 1 soon after it, one line naming the step and `--timeout`, and the token file
+/// (written: the challenge was answered) removed.
+#[test]
+fn timeout_between_steps_names_the_step_and_removes_the_token() {
+    let scene = Scene::new(Script::default());
+    let started = Instant::now();
+    let run = scene.run(&["--timeout", "3"]);
+    let took = started.elapsed();
+    run.expect_code(1);
+    assert_one_line_with(&run, "authorization: gave up: --timeout 3 s runs out");
+    assert!(took < Duration::from_secs(5), "the run took {took:?}");
+    assert_eq!(scene.ca.count("POST", "/chall/"), 1, "challenge answered");
+    let left = scene.challenge_files();
+    assert!(left.is_empty(), "token files left behind: {left:?}");
+}

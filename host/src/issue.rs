@@ -49,6 +49,26 @@ impl Deadline {
             })
         }
     }
+
+    /// Sleep `backoff`'s next pause before polling again at `step`, unless
+    /// the run is past --timeout or the pause would take it there: then give
+    /// up now, naming the step. Sleeping into the deadline would leave the
+    /// run to the watchdog's hard stop, whose line cannot name the step.
+    fn pause(&self, step: &'static str, backoff: &mut Backoff) -> Result<(), Error> {
+        self.check(step)?;
+        let pause = backoff.next();
+        if Instant::now() + pause >= self.0 {
+            return Err(Error::Protocol {
+                step,
+                message: format!(
+                    "gave up: --timeout {} s runs out before the next poll",
+                    self.1.as_secs()
+                ),
+            });
+        }
+        std::thread::sleep(pause);
+        Ok(())
+    }
 }
 
 fn grant(grants: &[Grant], stage: Stage) -> &Grant {
@@ -263,8 +283,7 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
             ("invalid", _) => return Err(order_failed(&order)),
             _ => {}
         }
-        deadline.check("poll order")?;
-        backoff.wait();
+        deadline.pause("poll order", &mut backoff)?;
         order = net.get_order(&order.url, &origin)?;
     };
 
@@ -443,8 +462,7 @@ fn authorize(
                     })
                 }
             }
-            deadline.check("authorization")?;
-            backoff.wait();
+            deadline.pause("authorization", &mut backoff)?;
         }
     }
     Ok(())
@@ -463,9 +481,12 @@ impl Backoff {
         Backoff(Backoff::FIRST)
     }
 
-    fn wait(&mut self) {
-        std::thread::sleep(self.0);
-        self.0 = (self.0 * 2).min(Backoff::MAX);
+    /// The pause to make now; the next one is twice as long, up to the
+    /// maximum.
+    fn next(&mut self) -> Duration {
+        let pause = self.0;
+        self.0 = (pause * 2).min(Backoff::MAX);
+        pause
     }
 }
 

@@ -4,6 +4,9 @@
 //! independently of acmebox's own parsing.
 #![allow(dead_code)]
 
+#[cfg(target_os = "linux")]
+pub mod watch;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -281,6 +284,25 @@ pub fn cert_serial(cert: &Path) -> String {
     openssl(&["x509", "-in", &s(cert), "-noout", "-serial"])
         .trim()
         .to_string()
+}
+
+/// Whether the certificate in `cert` expires within `seconds` from now, by openssl's
+/// `-checkend`.
+pub fn expires_within(cert: &Path, seconds: u64) -> bool {
+    let out = Command::new("openssl")
+        .args(["x509", "-in", &s(cert), "-noout", "-checkend"])
+        .arg(seconds.to_string())
+        .output()
+        .expect("run openssl (scripts/setup installs it)");
+    // 0: will not expire within `seconds`; 1: will.
+    match out.status.code() {
+        Some(0) => false,
+        Some(1) => true,
+        other => panic!(
+            "openssl x509 -checkend exited with {other:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
 }
 
 /// The public key of the certificate, PEM, read by openssl.

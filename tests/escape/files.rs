@@ -1,6 +1,10 @@
 //! The file-system rows of the matrix: reading, writing, creating and
 //! deleting outside the granted directory, following symlinks out of it,
-//! planting new ones, and hard-linking inside it.
+//! planting new ones, and hard-linking inside it. Each attack is made in a
+//! plain run's scene (`X(stage)`); tests/escape/new_keys.rs makes the same
+//! attacks in a `-n -N` scene, where the key directories are writable
+//! (`X_in(scene, stage)`). Only stages with a directory have these rows: for
+//! the others the file system is one load-time refusal (tests/escape.rs).
 
 use crate::support::*;
 use acmebox::stage::Stage;
@@ -19,13 +23,25 @@ const SYMLINK_TARGETS: [&str; 5] = [
     "inside.txt",
 ];
 
+/// The stage's one directory in `scene`'s grant: where the stage sees it,
+/// and whether it may write there.
+pub fn granted_dir(scene: &Scene, stage: Stage) -> (&'static str, bool) {
+    let grant = scene.grant(stage);
+    let dir = grant.directories.first().unwrap_or_else(|| {
+        panic!("{stage} has no directory: its file-system row is the load-time refusal")
+    });
+    (dir.guest, dir.write)
+}
+
 /// Read the secret by its absolute host path, and by absolute paths in
 /// general (there is no preopen for `/`).
 pub fn read_by_absolute_path(stage: Stage) {
-    let scene = Scene::new();
-    let Some((guest, _)) = expect(stage).dir else {
-        return assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
-    };
+    read_by_absolute_path_in(&Scene::new(), stage);
+}
+
+/// [`read_by_absolute_path`] in `scene`.
+pub fn read_by_absolute_path_in(scene: &Scene, stage: Stage) {
+    let (guest, _) = granted_dir(scene, stage);
     let mut a = scene.attacker(stage, Hostile::Fs);
     let seen = assert_allowed(stage, "listing preopens", a.attack("preopens", ""));
     assert_eq!(seen, guest, "{stage} sees exactly its one directory");
@@ -42,10 +58,12 @@ pub fn read_by_absolute_path(stage: Stage) {
 
 /// Climb out of the directory with `..`.
 pub fn read_through_dotdot(stage: Stage) {
-    let scene = Scene::new();
-    if expect(stage).dir.is_none() {
-        return assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
-    }
+    read_through_dotdot_in(&Scene::new(), stage);
+}
+
+/// [`read_through_dotdot`] in `scene`.
+pub fn read_through_dotdot_in(scene: &Scene, stage: Stage) {
+    granted_dir(scene, stage);
     let mut a = scene.attacker(stage, Hostile::Fs);
     let control = a.attack("read", "sub/../inside.txt");
     assert_eq!(
@@ -72,10 +90,12 @@ pub fn read_through_dotdot(stage: Stage) {
 /// Follow symlinks planted in the granted directory that point out of it
 /// (absolute, relative, and to a directory).
 pub fn follow_symlink_out(stage: Stage) {
-    let scene = Scene::new();
-    if expect(stage).dir.is_none() {
-        return assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
-    }
+    follow_symlink_out_in(&Scene::new(), stage);
+}
+
+/// [`follow_symlink_out`] in `scene`.
+pub fn follow_symlink_out_in(scene: &Scene, stage: Stage) {
+    granted_dir(scene, stage);
     let mut a = scene.attacker(stage, Hostile::Fs);
     let listing = assert_allowed(stage, "listing its directory", a.attack("list", "."));
     assert!(
@@ -100,10 +120,12 @@ pub fn follow_symlink_out(stage: Stage) {
 /// Create or overwrite files outside the directory, directly and through
 /// the planted symlinks.
 pub fn write_outside_grant(stage: Stage) {
-    let scene = Scene::new();
-    let Some((_, writable)) = expect(stage).dir else {
-        return assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
-    };
+    write_outside_grant_in(&Scene::new(), stage);
+}
+
+/// [`write_outside_grant`] in `scene`.
+pub fn write_outside_grant_in(scene: &Scene, stage: Stage) {
+    let (_, writable) = granted_dir(scene, stage);
     let before = snapshot(&scene.outside());
     let mut a = scene.attacker(stage, Hostile::Fs);
     let abs = scene.outside().join("new.txt").display().to_string();
@@ -133,10 +155,12 @@ pub fn write_outside_grant(stage: Stage) {
 /// rename or delete nothing in them. Writable grants: nothing of the
 /// kind outside them, and no moving files across the boundary.
 pub fn create_or_delete_beyond_grant(stage: Stage) {
-    let scene = Scene::new();
-    let Some((_, writable)) = expect(stage).dir else {
-        return assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
-    };
+    create_or_delete_beyond_grant_in(&Scene::new(), stage);
+}
+
+/// [`create_or_delete_beyond_grant`] in `scene`.
+pub fn create_or_delete_beyond_grant_in(scene: &Scene, stage: Stage) {
+    let (_, writable) = granted_dir(scene, stage);
     let dir = scene.dir_of(stage);
     let (inside, outside) = (snapshot(&dir), snapshot(&scene.outside()));
     let mut a = scene.attacker(stage, Hostile::Fs);
@@ -187,19 +211,20 @@ pub fn create_or_delete_beyond_grant(stage: Stage) {
     }
 }
 
-/// Plant symlinks in a writable directory, pointing out of it (relative
-/// targets, which wasmtime-wasi itself allows) or anywhere at all: a web
-/// server serving the challenge directory would follow them. Made both
-/// straight through wasi:filesystem 0.2.12 (the host's own version) and
-/// through Rust's standard library, which imports 0.2.6 as the stages
-/// do, so the denial is shown to reach the version the stages link.
-/// Checked in read-only and read-write key directories (-n/-N).
+/// Plant symlinks in the directory, pointing out of it (relative targets,
+/// which wasmtime-wasi itself allows) or anywhere at all: a web server
+/// serving the challenge directory would follow them. Made both straight
+/// through wasi:filesystem 0.2.12 (the host's own version) and through Rust's
+/// standard library, which imports 0.2.6 as the stages do, so the denial is
+/// shown to reach the version the stages link. In a plain run's scene (key
+/// directories read-only); new_keys.rs repeats it with -n -N.
 pub fn plant_symlinks(stage: Stage) {
-    let Some((guest, _)) = expect(stage).dir else {
-        let scene = Scene::new();
-        assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
-        return assert_refused_at_load(&scene, stage, Hostile::StdFs, "wasi:filesystem/");
-    };
+    plant_symlinks_in(&Scene::new(), stage);
+}
+
+/// [`plant_symlinks`] in `scene`.
+pub fn plant_symlinks_in(scene: &Scene, stage: Stage) {
+    let (guest, writable) = granted_dir(scene, stage);
     let types = |imports: Vec<String>| {
         imports
             .into_iter()
@@ -220,34 +245,29 @@ pub fn plant_symlinks(stage: Stage) {
         acmebox::linker::FILESYSTEM_TYPES,
         "the fs component imports the host's own version"
     );
-    for (scene, keys_writable) in [(Scene::new(), false), (Scene::with_new_keys(), true)] {
-        let writable = scene.grant(stage).directories[0].write;
-        let key_stage = matches!(stage, Stage::Account | Stage::DomainKey);
-        assert_eq!(writable, !key_stage || keys_writable, "{stage}: writable");
-        let dir = scene.dir_of(stage);
-        let (inside, outside) = (snapshot(&dir), snapshot(&scene.outside()));
-        let mut a = scene.attacker(stage, Hostile::Fs);
-        let mut b = scene.attacker(stage, Hostile::StdFs);
-        let secret = scene.secret().display().to_string();
-        let targets = SYMLINK_TARGETS.iter().copied().chain([secret.as_str()]);
-        for (i, target) in targets.enumerate() {
-            let what = format!("symlink {target}");
-            let outcome = a.attack("symlink", &format!("{target}|planted-{i}"));
-            assert_host_refused(stage, &what, outcome, "symlink-at: not-permitted");
-            let link = format!("{guest}/planted-std-{i}");
-            let outcome = b.attack("symlink", &format!("{target}|{link}"));
-            let answer = "symlink: Operation not permitted (os error 63)";
-            assert_host_refused(stage, &format!("std {what}"), outcome, answer);
-        }
-        assert_eq!(snapshot(&dir), inside, "{stage}: no symlink was created");
-        assert_eq!(snapshot(&scene.outside()), outside, "{stage}: outside");
-        if writable {
-            // Controls: the grant is writable, through both versions.
-            assert_allowed(stage, "writing inside", a.attack("write", "mine.txt"));
-            let std_file = format!("{guest}/std.txt");
-            assert_allowed(stage, "writing through std", b.attack("write", &std_file));
-            assert!(dir.join("mine.txt").is_file() && dir.join("std.txt").is_file());
-        }
+    let dir = scene.dir_of(stage);
+    let (inside, outside) = (snapshot(&dir), snapshot(&scene.outside()));
+    let mut a = scene.attacker(stage, Hostile::Fs);
+    let mut b = scene.attacker(stage, Hostile::StdFs);
+    let secret = scene.secret().display().to_string();
+    let targets = SYMLINK_TARGETS.iter().copied().chain([secret.as_str()]);
+    for (i, target) in targets.enumerate() {
+        let what = format!("symlink {target}");
+        let outcome = a.attack("symlink", &format!("{target}|planted-{i}"));
+        assert_host_refused(stage, &what, outcome, "symlink-at: not-permitted");
+        let link = format!("{guest}/planted-std-{i}");
+        let outcome = b.attack("symlink", &format!("{target}|{link}"));
+        let answer = "symlink: Operation not permitted (os error 63)";
+        assert_host_refused(stage, &format!("std {what}"), outcome, answer);
+    }
+    assert_eq!(snapshot(&dir), inside, "{stage}: no symlink was created");
+    assert_eq!(snapshot(&scene.outside()), outside, "{stage}: outside");
+    if writable {
+        // Controls: the grant is writable, through both versions.
+        assert_allowed(stage, "writing inside", a.attack("write", "mine.txt"));
+        let std_file = format!("{guest}/std.txt");
+        assert_allowed(stage, "writing through std", b.attack("write", &std_file));
+        assert!(dir.join("mine.txt").is_file() && dir.join("std.txt").is_file());
     }
 }
 
@@ -256,15 +276,17 @@ pub fn plant_symlinks(stage: Stage) {
 /// under a second name, and whatever the host or a web server does to the new
 /// name it does to the original, a key in the same directory for one). Made
 /// through wasi:filesystem 0.2.12 and through Rust's standard library (0.2.6),
-/// in each stage's directory made writable (key stages with -n/-N).
+/// in a plain run's scene for the stages whose directory is writable there;
+/// new_keys.rs makes it in the key directories made writable by -n -N (in
+/// a read-only grant, create_or_delete_beyond_grant shows link-at refused).
 pub fn hard_link(stage: Stage) {
-    let Some((guest, _)) = expect(stage).dir else {
-        let scene = Scene::new();
-        assert_refused_at_load(&scene, stage, Hostile::Fs, "wasi:filesystem/");
-        return assert_refused_at_load(&scene, stage, Hostile::StdFs, "wasi:filesystem/");
-    };
-    let scene = Scene::with_new_keys();
-    assert!(scene.grant(stage).directories[0].write, "{stage}: writable");
+    hard_link_in(&Scene::new(), stage);
+}
+
+/// [`hard_link`] in `scene`, where `stage`'s directory must be writable.
+pub fn hard_link_in(scene: &Scene, stage: Stage) {
+    let (guest, writable) = granted_dir(scene, stage);
+    assert!(writable, "{stage}: writable");
     let dir = scene.dir_of(stage);
     let inside = snapshot(&dir);
     let mut a = scene.attacker(stage, Hostile::Fs);

@@ -5,10 +5,12 @@ mod files;
 mod interfaces;
 mod limits;
 mod network;
+mod new_keys;
 mod timeout;
 
 pub use files::*;
 pub use interfaces::*;
 pub use limits::*;
 pub use network::*;
+pub use new_keys::*;
 pub use timeout::*;

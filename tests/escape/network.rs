@@ -7,13 +7,20 @@ use std::net::{TcpStream, UdpSocket};
 use std::time::Duration;
 use testbed::Tripwire;
 
+/// These rows are made only in the network stage: every other stage refuses
+/// wasi:sockets at load, one row of its own (tests/escape.rs).
+fn needs_network(stage: Stage) {
+    assert!(
+        expect(stage).network,
+        "{stage} has no network grant: its sockets row is the load-time refusal"
+    );
+}
+
 /// Names: the host resolver answers only the granted host; WASI's own
 /// name lookup is off.
 pub fn resolve_ungranted_names(stage: Stage) {
     let scene = Scene::with_server("127.0.0.1", 443);
-    if !expect(stage).network {
-        return assert_refused_at_load(&scene, stage, Hostile::Net, "wasi:sockets/");
-    }
+    needs_network(stage);
     let mut a = scene.attacker(stage, Hostile::Net);
     let granted = a.attack("resolve", "127.0.0.1");
     assert_eq!(
@@ -48,9 +55,7 @@ pub fn connect_to_ungranted_port(stage: Stage) {
     let granted = Tripwire::start().expect("tripwire");
     let other = Tripwire::start().expect("tripwire");
     let scene = Scene::with_server("127.0.0.1", granted.port());
-    if !expect(stage).network {
-        return assert_refused_at_load(&scene, stage, Hostile::Net, "wasi:sockets/");
-    }
+    needs_network(stage);
     let mut a = scene.attacker(stage, Hostile::Net);
     let to_granted = format!("127.0.0.1:{}", granted.port());
     let to_other = format!("127.0.0.1:{}", other.port());
@@ -82,9 +87,7 @@ pub fn connect_to_ungranted_host(stage: Stage) {
     let tripwire = Tripwire::start().expect("tripwire");
     let port = tripwire.port();
     let scene = Scene::with_server("127.0.0.2", port);
-    if !expect(stage).network {
-        return assert_refused_at_load(&scene, stage, Hostile::Net, "wasi:sockets/");
-    }
+    needs_network(stage);
     let mut a = scene.attacker(stage, Hostile::Net);
     let granted = a.attack("resolve", "127.0.0.2");
     assert_eq!(
@@ -113,9 +116,7 @@ pub fn connect_to_ungranted_host(stage: Stage) {
 /// connect is admitted, and no listening at all.
 pub fn bind_or_listen(stage: Stage) {
     let scene = Scene::new();
-    if !expect(stage).network {
-        return assert_refused_at_load(&scene, stage, Hostile::Net, "wasi:sockets/");
-    }
+    needs_network(stage);
     let mut a = scene.attacker(stage, Hostile::Net);
     let free = testbed::unused_port().expect("a free port");
     let bind_denied = "start-bind: access-denied";
@@ -148,9 +149,7 @@ pub fn bind_or_listen(stage: Stage) {
 /// receive nothing.
 pub fn send_udp(stage: Stage) {
     let scene = Scene::new();
-    if !expect(stage).network {
-        return assert_refused_at_load(&scene, stage, Hostile::Net, "wasi:sockets/");
-    }
+    needs_network(stage);
     let receiver = UdpSocket::bind("127.0.0.1:0").expect("udp socket");
     let to = receiver.local_addr().expect("udp address").to_string();
     let mut a = scene.attacker(stage, Hostile::Net);
@@ -161,4 +160,29 @@ pub fn send_udp(stage: Stage) {
         .expect("read timeout");
     let mut buf = [0u8; 64];
     assert!(receiver.recv(&mut buf).is_err(), "no datagram arrived");
+}
+
+/// The host's resolver imported alone (no wasi:sockets), in the one stage
+/// that has it: it answers the granted host and nothing else. The control
+/// for the other stages' load-time refusal of acmebox:stages/resolver.
+pub fn resolver_alone_answers_only_the_grant(stage: Stage) {
+    needs_network(stage);
+    let scene = Scene::with_server("127.0.0.1", 443);
+    let imported = imports(Hostile::Resolver);
+    assert!(
+        imported
+            .iter()
+            .any(|i| i.starts_with("acmebox:stages/resolver@"))
+            && !imported.iter().any(|i| i.starts_with("wasi:sockets/")),
+        "the resolver component imports the resolver and no sockets: {imported:?}"
+    );
+    let mut a = scene.attacker(stage, Hostile::Resolver);
+    let granted = a.attack("resolve", "127.0.0.1");
+    assert_eq!(
+        assert_allowed(stage, "resolving the grant", granted),
+        "127.0.0.1"
+    );
+    let outcome = a.attack("resolve", "example.com");
+    let answer = "host \"example.com\" is not in the network grant";
+    assert_host_refused(stage, "resolve example.com", outcome, answer);
 }

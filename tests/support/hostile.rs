@@ -22,6 +22,8 @@ pub enum Hostile {
     StdFs,
     /// wasi:sockets and the host's resolver.
     Net,
+    /// The host's resolver alone (acmebox:stages/resolver), no wasi:sockets.
+    Resolver,
     /// wasi:clocks.
     Clocks,
     /// wasi:random.
@@ -35,11 +37,12 @@ pub enum Hostile {
 }
 
 impl Hostile {
-    const ALL: [Hostile; 9] = [
+    const ALL: [Hostile; 10] = [
         Hostile::Bare,
         Hostile::Fs,
         Hostile::StdFs,
         Hostile::Net,
+        Hostile::Resolver,
         Hostile::Clocks,
         Hostile::Random,
         Hostile::Signer,
@@ -54,6 +57,7 @@ impl Hostile {
             Hostile::Fs => "hostile_fs",
             Hostile::StdFs => "hostile_std_fs",
             Hostile::Net => "hostile_net",
+            Hostile::Resolver => "hostile_resolver",
             Hostile::Clocks => "hostile_clocks",
             Hostile::Random => "hostile_random",
             Hostile::Signer => "hostile_signer",
@@ -83,7 +87,8 @@ fn built() -> &'static Path {
     let built = BUILT.get_or_init(|| {
         let dir = hostile_dir();
         let target = dir.join("target");
-        let mut cmd = wasm_cargo(&dir, &target);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut cmd = wasm_cargo(&root, &dir, &target)?;
         let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
         if !out.status.success() {
             return Err(format!(
@@ -147,7 +152,9 @@ impl Attacker {
             component(kind),
             (),
             |linker| match kind {
-                Hostile::Net => acmebox::stages::network::add_resolver_to_linker(linker),
+                Hostile::Net | Hostile::Resolver => {
+                    acmebox::stages::network::add_resolver_to_linker(linker)
+                }
                 _ => Ok(()),
             },
             |store, component, linker| {

@@ -33,6 +33,13 @@ fn creates_once_then_reads() {
         .map(|e| e.expect("entry").file_name())
         .collect();
     assert_eq!(entries, ["privkey.pem"], "no temporary file left behind");
+    // What this covers: load_or_create's `cfg(unix)` branch, which creates
+    // the file with mode 0600, in this native test build. What it does not:
+    // the shipped stages are built for wasm32-wasip2, where that branch is
+    // not compiled (WASI has no modes); there a new key is 0600 because the
+    // host sets the umask to 077 before any stage runs. tests/e2e.rs
+    // (`files_have_the_modes_of_acme_client`) checks the modes of the files
+    // the real binary creates.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

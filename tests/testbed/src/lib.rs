@@ -60,6 +60,7 @@ pub struct Testbed {
 pub struct Builder {
     env: Vec<(String, String)>,
     ready_timeout: Duration,
+    certificate_validity: Option<Duration>,
     tls_names: Option<Vec<String>>,
 }
 
@@ -70,6 +71,14 @@ impl Builder {
     pub fn env(mut self, key: &str, value: &str) -> Builder {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// How long the certificates pebble issues are valid (its `certificateValidityPeriod`,
+    /// whole seconds; pebble's default is 5 years). A short one makes a certificate that is
+    /// due for renewal as soon as it is issued.
+    pub fn certificate_validity(mut self, validity: Duration) -> Builder {
+        self.certificate_validity = Some(validity);
         self
     }
 
@@ -126,7 +135,14 @@ impl Builder {
             challtestsrv_management: pebble::free_tcp_port()?,
         };
         let config = dir.path().join("pebble-config.json");
-        pebble::write_config(&config, &ports, &identity.cert_file, &identity.key_file)?;
+        let validity = self.certificate_validity.map(|v| v.as_secs());
+        pebble::write_config(
+            &config,
+            &ports,
+            &identity.cert_file,
+            &identity.key_file,
+            validity,
+        )?;
 
         let challtestsrv = Proc::spawn(
             "pebble-challtestsrv",
@@ -165,6 +181,7 @@ impl Testbed {
         Builder {
             env,
             ready_timeout: Duration::from_secs(20),
+            certificate_validity: None,
             tls_names: None,
         }
     }

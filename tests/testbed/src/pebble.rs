@@ -44,8 +44,18 @@ pub(crate) struct Ports {
     pub challtestsrv_management: u16,
 }
 
-/// Writes pebble's JSON configuration to `path`.
-pub(crate) fn write_config(path: &Path, ports: &Ports, cert: &Path, key: &Path) -> Result<()> {
+/// Writes pebble's JSON configuration to `path`. `validity`: how long the certificates pebble
+/// issues are valid, in seconds (its `certificateValidityPeriod`; pebble's default when `None`).
+pub(crate) fn write_config(
+    path: &Path,
+    ports: &Ports,
+    cert: &Path,
+    key: &Path,
+    validity: Option<u64>,
+) -> Result<()> {
+    let validity = validity
+        .map(|seconds| format!(",\n    \"certificateValidityPeriod\": {seconds}"))
+        .unwrap_or_default();
     let config = format!(
         r#"{{
   "pebble": {{
@@ -56,7 +66,7 @@ pub(crate) fn write_config(path: &Path, ports: &Ports, cert: &Path, key: &Path) 
     "httpPort": {http},
     "tlsPort": {tls},
     "ocspResponderURL": "",
-    "externalAccountBindingRequired": false
+    "externalAccountBindingRequired": false{validity}
   }}
 }}
 "#,

@@ -58,7 +58,10 @@ fn alloc(arg: &str) -> Result<String, String> {
 fn handles(arg: &str) -> Result<String, String> {
     let want: usize = arg.parse().map_err(|e| format!("handles {arg:?}: {e}"))?;
     let held: Vec<_> = (0..want).map(|_| stdin::get_stdin()).collect();
-    Ok(format!("holding {} handles", std::hint::black_box(&held).len()))
+    Ok(format!(
+        "holding {} handles",
+        std::hint::black_box(&held).len()
+    ))
 }
 
 /// Pass the host one list of `arg` bytes (a write to stdout, which the host
