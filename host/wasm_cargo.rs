@@ -1,6 +1,6 @@
-// Shared by host/build.rs (the stages) and tests/support/hostile.rs (the
-// test-only hostile components) through `include!`: one way to build a
-// wasm32-wasip2 workspace.
+// Shared by host/build.rs (the stages), tests/support/hostile.rs (the
+// test-only hostile components) and tests/lies/mod.rs (the test-only lying
+// stages) through `include!`: one way to build a wasm32-wasip2 workspace.
 
 /// `cargo build --release --locked --target wasm32-wasip2` in `workspace`
 /// (inside the checkout `root`), into `target_dir`: a target directory of its

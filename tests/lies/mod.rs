@@ -37,7 +37,8 @@ fn built() -> &'static Path {
     let built = BUILT.get_or_init(|| {
         let dir = liars_dir();
         let target = dir.join("target");
-        let out = wasm_cargo(&dir, &target)
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let out = wasm_cargo(&root, &dir, &target)?
             .output()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
         if !out.status.success() {
