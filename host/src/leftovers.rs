@@ -3,7 +3,7 @@
 //! timeout(1)) or the watchdog's hard stop — and the host's own clean-up
 //! before the process ends.
 //!
-//! The sequence (issue.rs) removes its token files itself, through the
+//! The sequence (flows/issue.rs) removes its token files itself, through the
 //! challenge stage, however it ends. A stop from outside cannot wait for
 //! that: a stage may be blocked in a host call for a minute. So the host
 //! also records every token file the run created (the challenge directory

@@ -1,4 +1,7 @@
-//! What each subcommand does, apart from parsing its command line (main.rs).
+//! What each subcommand does, apart from parsing its command line (main.rs):
+//! `issue` is the issuance itself (acmebox's default command), `components`
+//! is `components export` and `components verify`.
 //! Each flow returns the text for standard output, or an error of one line.
 
 pub mod components;
+pub mod issue;

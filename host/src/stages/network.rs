@@ -126,7 +126,7 @@ fn check_order(step: &'static str, order: &Order, origin: &Origin) -> Result<(),
     }
     // RFC 8555 §7.1.3, §7.4: the certificate URL comes with the status
     // "valid". pebble sets it an instant before it turns the order valid,
-    // so with "processing" it is tolerated (issue.rs downloads only once the
+    // so with "processing" it is tolerated (flows/issue.rs downloads only once the
     // order is valid); before issuance ("pending", "ready") or after a
     // failure it is a lie.
     if order.certificate.is_some() && !matches!(order.status.as_str(), "valid" | "processing") {
