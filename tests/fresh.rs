@@ -15,15 +15,6 @@ fn testbed() -> Testbed {
     Testbed::start().expect("start pebble (run scripts/setup first)")
 }
 
-/// A client with new keys and a first certificate for `names` from `bed`;
-/// that certificate's serial.
-fn issued(bed: &Testbed, names: &[String]) -> (Client, String) {
-    let client = Client::new();
-    client.issue(bed, &["-nN"], names).expect_code(0);
-    let serial = cert_serial(&client.certs.join("cert.pem"));
-    (client, serial)
-}
-
 /// Replace the installed file `name` (0444) with `bytes`.
 fn replace(client: &Client, name: &str, bytes: &[u8]) {
     let path = client.certs.join(name);
@@ -31,75 +22,87 @@ fn replace(client: &Client, name: &str, bytes: &[u8]) {
     std::fs::write(&path, bytes).expect(name);
 }
 
-/// The run renewed (exit 0, a new serial, everything installed as it should
-/// be) and `-v` gave `why` as the reason.
-#[track_caller]
-fn assert_renewed(
-    bed: &Testbed,
-    client: &Client,
-    names: &[String],
-    first: &str,
-    run: &Run,
-    why: &str,
-) {
-    run.expect_code(0);
-    let reason = run
-        .stderr
-        .lines()
-        .find(|l| l.contains("0. renewing: "))
-        .unwrap_or_else(|| panic!("-v gave no reason to renew:\n{}", run.stderr));
-    assert!(reason.contains(why), "{reason:?} should say {why:?}");
-    assert_ne!(
-        cert_serial(&client.certs.join("cert.pem")),
-        first,
-        "no new certificate"
-    );
-    assert_installed(bed, client, names);
+/// A pebble, one name, and a client with new keys holding a first
+/// certificate for it: the scene of every renewal test.
+struct Issued {
+    bed: Testbed,
+    names: Vec<String>,
+    client: Client,
+    /// The first certificate's serial.
+    first: String,
+}
+
+impl Issued {
+    fn new() -> Issued {
+        let bed = testbed();
+        let names = test_names(1);
+        let client = Client::new();
+        client.issue(&bed, &["-nN"], &names).expect_code(0);
+        let first = cert_serial(&client.certs.join("cert.pem"));
+        Issued {
+            bed,
+            names,
+            client,
+            first,
+        }
+    }
+
+    /// The installed file `name`, as text.
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.client.certs.join(name)).expect(name)
+    }
+
+    /// Run again with `flags` against `bed`.
+    fn rerun(&self, bed: &Testbed, flags: &[&str]) -> Run {
+        self.client.issue(bed, flags, &self.names)
+    }
+
+    /// The run renewed (exit 0, a new serial, everything installed as it
+    /// should be, checked against `bed`) and `-v` gave `why` as the reason.
+    #[track_caller]
+    fn assert_renewed(&self, bed: &Testbed, run: &Run, why: &str) {
+        run.expect_code(0);
+        let reason = run
+            .stderr
+            .lines()
+            .find(|l| l.contains("0. renewing: "))
+            .unwrap_or_else(|| panic!("-v gave no reason to renew:\n{}", run.stderr));
+        assert!(reason.contains(why), "{reason:?} should say {why:?}");
+        assert_ne!(
+            cert_serial(&self.client.certs.join("cert.pem")),
+            self.first,
+            "no new certificate"
+        );
+        assert_installed(bed, &self.client, &self.names);
+    }
 }
 
 #[test]
 fn renews_when_the_domain_key_was_replaced() {
-    let bed = testbed();
-    let names = test_names(1);
-    let (client, first) = issued(&bed, &names);
+    let s = Issued::new();
     // A lost domain key: -N makes a new one, which cert.pem does not certify.
-    std::fs::remove_file(client.domain_key()).expect("remove the domain key");
-    let run = client.issue(&bed, &["-N", "-v"], &names);
+    std::fs::remove_file(s.client.domain_key()).expect("remove the domain key");
+    let run = s.rerun(&s.bed, &["-N", "-v"]);
     assert!(run.stderr.contains("domain key created"), "{}", run.stderr);
-    assert_renewed(
-        &bed,
-        &client,
-        &names,
-        &first,
-        &run,
-        "not for the domain key",
-    );
+    s.assert_renewed(&s.bed, &run, "not for the domain key");
 }
 
 #[test]
 fn renews_when_chain_pem_is_missing() {
-    let bed = testbed();
-    let names = test_names(1);
-    let (client, first) = issued(&bed, &names);
-    std::fs::remove_file(client.certs.join("chain.pem")).expect("remove chain.pem");
-    let run = client.issue(&bed, &["-v"], &names);
-    assert_renewed(&bed, &client, &names, &first, &run, "chain.pem is missing");
+    let s = Issued::new();
+    std::fs::remove_file(s.client.certs.join("chain.pem")).expect("remove chain.pem");
+    let run = s.rerun(&s.bed, &["-v"]);
+    s.assert_renewed(&s.bed, &run, "chain.pem is missing");
 }
 
 #[test]
 fn renews_when_fullchain_pem_was_edited() {
-    let bed = testbed();
-    let names = test_names(1);
-    let (client, first) = issued(&bed, &names);
+    let s = Issued::new();
     // The leaf without its chain: what a server is often given by mistake.
-    let cert = std::fs::read(client.certs.join("cert.pem")).expect("cert.pem");
-    replace(&client, "fullchain.pem", &cert);
-    let run = client.issue(&bed, &["-v"], &names);
-    assert_renewed(
-        &bed,
-        &client,
-        &names,
-        &first,
+    replace(&s.client, "fullchain.pem", s.read("cert.pem").as_bytes());
+    let run = s.rerun(&s.bed, &["-v"]);
+    s.assert_renewed(
+        &s.bed,
         &run,
         "fullchain.pem is not cert.pem followed by chain.pem",
     );
@@ -107,80 +110,55 @@ fn renews_when_fullchain_pem_was_edited() {
 
 #[test]
 fn renews_when_chain_pem_does_not_parse() {
-    let bed = testbed();
-    let names = test_names(1);
-    let (client, first) = issued(&bed, &names);
+    let s = Issued::new();
     // fullchain.pem agrees byte for byte; cert.pem alone still parses.
     let garbage = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
-    let cert = std::fs::read_to_string(client.certs.join("cert.pem")).expect("cert.pem");
-    replace(&client, "chain.pem", garbage.as_bytes());
+    let cert = s.read("cert.pem");
+    replace(&s.client, "chain.pem", garbage.as_bytes());
     replace(
-        &client,
+        &s.client,
         "fullchain.pem",
         format!("{cert}{garbage}").as_bytes(),
     );
-    let run = client.issue(&bed, &["-v"], &names);
-    assert_renewed(
-        &bed,
-        &client,
-        &names,
-        &first,
-        &run,
-        "chain.pem does not parse after cert.pem",
-    );
+    let run = s.rerun(&s.bed, &["-v"]);
+    s.assert_renewed(&s.bed, &run, "chain.pem does not parse after cert.pem");
 }
 
 #[test]
 fn renews_when_chain_pem_does_not_hold_the_issuer() {
-    let bed = testbed();
-    let names = test_names(1);
-    let (client, first) = issued(&bed, &names);
+    let s = Issued::new();
     // chain.pem and fullchain.pem agree, but hold pebble's root, which did
     // not issue cert.pem (its intermediate did).
-    let root = bed.root_pem().expect("pebble root");
-    let cert = std::fs::read_to_string(client.certs.join("cert.pem")).expect("cert.pem");
-    replace(&client, "chain.pem", root.as_bytes());
-    replace(&client, "fullchain.pem", format!("{cert}{root}").as_bytes());
-    let run = client.issue(&bed, &["-v"], &names);
-    assert_renewed(
-        &bed,
-        &client,
-        &names,
-        &first,
-        &run,
-        "chain.pem does not hold cert.pem's issuer",
+    let root = s.bed.root_pem().expect("pebble root");
+    let cert = s.read("cert.pem");
+    replace(&s.client, "chain.pem", root.as_bytes());
+    replace(
+        &s.client,
+        "fullchain.pem",
+        format!("{cert}{root}").as_bytes(),
     );
+    let run = s.rerun(&s.bed, &["-v"]);
+    s.assert_renewed(&s.bed, &run, "chain.pem does not hold cert.pem's issuer");
 }
 
 #[test]
 fn renews_when_the_acme_directory_changed() {
     // Two CAs, as with -s (staging) then production: the certificate from
     // the first is fresh, but not from the directory now configured.
-    let first_ca = testbed();
+    let s = Issued::new();
     let second_ca = testbed();
-    let names = test_names(1);
-    let (client, first) = issued(&first_ca, &names);
-    let run = client.issue(&second_ca, &["-v"], &names);
-    assert_renewed(
-        &second_ca,
-        &client,
-        &names,
-        &first,
-        &run,
-        "issued through another ACME directory",
-    );
+    let run = s.rerun(&second_ca, &["-v"]);
+    s.assert_renewed(&second_ca, &run, "issued through another ACME directory");
 }
 
 #[test]
 fn renews_a_certificate_without_directory_record() {
     // As from an earlier acmebox or another client: where it came from is
     // unknown.
-    let bed = testbed();
-    let names = test_names(1);
-    let (client, first) = issued(&bed, &names);
-    std::fs::remove_file(client.certs.join(DIRECTORY_RECORD)).expect("remove the record");
-    let run = client.issue(&bed, &["-v"], &names);
-    assert_renewed(&bed, &client, &names, &first, &run, "issuer unknown");
+    let s = Issued::new();
+    std::fs::remove_file(s.client.certs.join(DIRECTORY_RECORD)).expect("remove the record");
+    let run = s.rerun(&s.bed, &["-v"]);
+    s.assert_renewed(&s.bed, &run, "issuer unknown");
 }
 
 #[test]

@@ -22,35 +22,14 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use wasmtime::component::Component;
 
-include!("../../host/wasm_cargo.rs");
+#[path = "../wasm_workspace.rs"]
+mod wasm_workspace;
 
-/// tests/liars.
-fn liars_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/liars")
-}
-
-/// Build tests/liars once per test binary run, as host/build.rs builds
-/// components/ (its own target dir, a cleared environment, `--locked`).
+/// Build tests/liars once per test binary run (tests/wasm_workspace.rs).
 /// Returns the directory holding the `.wasm` files.
 fn built() -> &'static Path {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        let dir = liars_dir();
-        let target = dir.join("target");
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let out = wasm_cargo(&root, &dir, &target)?
-            .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "cargo build in {} exited with {}:\n{}",
-                dir.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(target.join("wasm32-wasip2").join("release"))
-    });
+    let built = BUILT.get_or_init(|| wasm_workspace::build("liars"));
     match built {
         Ok(path) => path,
         Err(e) => panic!("building the lying stages failed: {e}"),

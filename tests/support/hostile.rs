@@ -8,7 +8,8 @@ use std::sync::{mpsc, OnceLock};
 use std::time::Duration;
 use wasmtime::component::{Component, TypedFunc};
 
-include!("../../host/wasm_cargo.rs");
+#[path = "../wasm_workspace.rs"]
+mod wasm_workspace;
 
 /// One hostile component of tests/hostile (see wit/hostile.wit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,32 +75,11 @@ impl Hostile {
     }
 }
 
-/// tests/hostile.
-fn hostile_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/hostile")
-}
-
-/// Build tests/hostile once per test binary run, as host/build.rs builds
-/// components/: its own target dir, a cleared environment, `--locked`.
+/// Build tests/hostile once per test binary run (tests/wasm_workspace.rs).
 /// Returns the directory holding the `.wasm` files.
 fn built() -> &'static Path {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        let dir = hostile_dir();
-        let target = dir.join("target");
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut cmd = wasm_cargo(&root, &dir, &target)?;
-        let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "cargo build in {} exited with {}:\n{}",
-                dir.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(target.join("wasm32-wasip2").join("release"))
-    });
+    let built = BUILT.get_or_init(|| wasm_workspace::build("hostile"));
     match built {
         Ok(path) => path,
         Err(e) => panic!("building the hostile components failed: {e}"),
