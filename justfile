@@ -30,6 +30,11 @@ lint:
     cd tests/hostile && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
     cd tests/liars && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
 
+# Write the manual page docs/acmebox.1, generated from the command line's
+# definition (tests/cli.rs checks that the committed page is current).
+man: build
+    ./target/release/acmebox manpage > docs/acmebox.1
+
 # Compare whole issuances with other ACME clients on the same pebble.
 bench: build
     ./scripts/bench

@@ -178,21 +178,23 @@ cannot_outlast_deadline => outlast_deadline_reading_silent_server }
 // Whole interfaces a stage lacks: one refusal each, at load.
 refused_at_load! {
     account => Stage::Account => [
-        sockets => Sockets, resolver => Resolver, signer => Signer, csr => Csr,
+        sockets => Sockets, resolver => Resolver, trace => Trace, signer => Signer, csr => Csr,
     ];
     domain_key => Stage::DomainKey => [
-        sockets => Sockets, resolver => Resolver, signer => Signer, csr => Csr,
+        sockets => Sockets, resolver => Resolver, trace => Trace, signer => Signer, csr => Csr,
     ];
     network => Stage::Network => [filesystem => Filesystem, csr => Csr];
     challenge => Stage::Challenge => [
-        sockets => Sockets, resolver => Resolver, random => Random, signer => Signer, csr => Csr,
+        sockets => Sockets, resolver => Resolver, trace => Trace, random => Random,
+        signer => Signer, csr => Csr,
     ];
     cert_parser => Stage::CertParser => [
-        filesystem => Filesystem, sockets => Sockets, resolver => Resolver, clocks => Clocks,
-        random => Random, signer => Signer, csr => Csr,
+        filesystem => Filesystem, sockets => Sockets, resolver => Resolver, trace => Trace,
+        clocks => Clocks, random => Random, signer => Signer, csr => Csr,
     ];
     file_writer => Stage::FileWriter => [
-        sockets => Sockets, resolver => Resolver, random => Random, signer => Signer, csr => Csr,
+        sockets => Sockets, resolver => Resolver, trace => Trace, random => Random,
+        signer => Signer, csr => Csr,
     ];
 }
 

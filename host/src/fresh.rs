@@ -7,7 +7,8 @@
 //!   [`CertDir::read`], never through a link), and fullchain.pem is cert.pem
 //!   followed by chain.pem, byte for byte;
 //! - cert-parser, given cert.pem followed by chain.pem, finds the requested
-//!   names, more than [`RENEW_BEFORE`] left, the domain key's public key
+//!   names, more time left than [`renew_before`] (the manual's 30 days; half
+//!   the lifetime for a short-lived certificate), the domain key's public key
 //!   (the host compares the SubjectPublicKeyInfo bytes), and each
 //!   certificate issued and signed by the next; and cert.pem and chain.pem
 //!   are exactly the leaf and the rest as acmebox writes them, so cert.pem's
@@ -28,6 +29,7 @@ use crate::issue::RENEW_BEFORE;
 use crate::log::Log;
 use crate::sandbox::Runtime;
 use crate::stages::cert_parser::{self, ChainInfo};
+use std::time::Duration;
 use wasmtime::component::Component;
 
 /// The record of the ACME directory the installed certificates were issued
@@ -41,6 +43,23 @@ pub fn directory_record(url: &str) -> Vec<u8> {
     format!("{url}\n").into_bytes()
 }
 
+/// A certificate valid for this long or less is short-lived (Let's
+/// Encrypt's 6-day profile): renewing it 30 days ahead would renew it on
+/// every run, so it is renewed once less than half its lifetime is left.
+pub const SHORT_LIVED: Duration = Duration::from_secs(10 * 24 * 3600);
+
+/// How long before its notAfter a certificate valid from `not_before` to
+/// `not_after` (Unix seconds) is renewed: [`RENEW_BEFORE`] (acme-client's 30
+/// days), or half its lifetime when that is [`SHORT_LIVED`] or less.
+pub fn renew_before(not_before: i64, not_after: i64) -> i64 {
+    let lifetime = not_after.saturating_sub(not_before);
+    if lifetime <= SHORT_LIVED.as_secs() as i64 {
+        lifetime / 2
+    } else {
+        RENEW_BEFORE.as_secs() as i64
+    }
+}
+
 /// What the installed certificate must match to be kept.
 pub struct Wanted<'a> {
     /// The requested names.
@@ -51,6 +70,9 @@ pub struct Wanted<'a> {
     pub directory_url: &'a str,
     /// Now, in Unix seconds.
     pub now: i64,
+    /// `-e`: a requested name the certificate lacks renews it; without it,
+    /// such a name is an error ([`Verdict::NotListed`]).
+    pub expand: bool,
 }
 
 /// Step 0's answer.
@@ -60,6 +82,10 @@ pub enum Verdict {
     UpToDate,
     /// Renew; why, in one line (reasons separated by `; `).
     Renew(String),
+    /// Requested names the installed certificate lacks, without `-e`:
+    /// acme-client's "domain not listed", an error (exit 1) before the
+    /// server is contacted.
+    NotListed(Vec<String>),
 }
 
 /// Decide whether the certificate installed in `certdir` may be kept.
@@ -118,7 +144,14 @@ pub fn check(
         record: &record,
         info: &info,
     };
-    let why = reasons(&installed, wanted);
+    let new = new_names(&info, wanted.names);
+    if !new.is_empty() && !wanted.expand {
+        return Ok(Verdict::NotListed(new));
+    }
+    let mut why = reasons(&installed, wanted);
+    if !new.is_empty() {
+        why.insert(0, format!("-e: expanding to {}", new.join(", ")));
+    }
     Ok(if why.is_empty() {
         Verdict::UpToDate
     } else {
@@ -182,12 +215,22 @@ pub fn reasons(installed: &Installed<'_>, wanted: &Wanted<'_>) -> Vec<String> {
         ));
     }
     let left = info.not_after.saturating_sub(wanted.now);
-    if left <= RENEW_BEFORE.as_secs() as i64 {
-        why.push(format!(
-            "{} days left, not more than {}",
-            left / 86400,
-            RENEW_BEFORE.as_secs() / 86400
-        ));
+    let before = renew_before(info.not_before, info.not_after);
+    if left <= before {
+        why.push(if before == RENEW_BEFORE.as_secs() as i64 {
+            format!(
+                "{} days left, not more than {}",
+                left / 86400,
+                RENEW_BEFORE.as_secs() / 86400
+            )
+        } else {
+            format!(
+                "{} hours left of a short-lived certificate valid for {} hours, \
+                 not more than half",
+                left / 3600,
+                info.not_after.saturating_sub(info.not_before) / 3600
+            )
+        });
     }
     if info.spki != wanted.spki {
         why.push("cert.pem is not for the domain key (another public key)".into());
@@ -231,6 +274,16 @@ pub fn reasons(installed: &Installed<'_>, wanted: &Wanted<'_>) -> Vec<String> {
         Found::Plain(_) => {}
     }
     why
+}
+
+/// The requested `names` that the certificate `info` describes does not
+/// have (compared without case), in the order requested.
+pub fn new_names(info: &ChainInfo, names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .filter(|n| !info.names.iter().any(|m| m.eq_ignore_ascii_case(n)))
+        .cloned()
+        .collect()
 }
 
 /// Whether `whole` is `head` followed by `tail`, byte for byte.

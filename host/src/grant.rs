@@ -315,7 +315,11 @@ impl Grant {
             ),
             Grant {
                 network: Some(NetGrant::of(opts)),
-                host_imports: vec!["acmebox:stages/resolver", "acmebox:stages/signer"],
+                host_imports: vec![
+                    "acmebox:stages/resolver",
+                    "acmebox:stages/signer",
+                    "acmebox:stages/trace",
+                ],
                 ..Grant::new(Stage::Network, &[Cli, Clocks, Random, Sockets], 64, 60)
             },
             Grant::new(Stage::Challenge, &files, 16, 5).dir(

@@ -20,6 +20,7 @@ pub mod limits;
 pub mod linker;
 pub mod log;
 pub mod modes;
+pub mod multidir;
 pub mod options;
 pub mod proxy;
 pub mod reach;

@@ -15,12 +15,20 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// acmebox: get a certificate from an ACME server (RFC 8555) with every step
-/// isolated in its own WebAssembly sandbox. Keys made by -n and -N are ECDSA
-/// P-256.
+/// Get a certificate from an ACME server (RFC 8555), every step in its own
+/// WebAssembly sandbox
+///
+/// acmebox submits a certificate request for domain and its altnames to an
+/// ACME server (Let's Encrypt by default), answers the http-01 challenge
+/// through files in challengedir, and installs cert.pem, chain.pem and
+/// fullchain.pem in certdir, following acme-client(1)'s command line and
+/// steps. Each step (account key, domain key, network, challenge files,
+/// certificate parsing, file writing) runs as a WebAssembly component
+/// granted only what it needs: `acmebox grants` prints it.
 #[derive(Parser)]
 #[command(name = "acmebox", version, args_conflicts_with_subcommands = true)]
 #[command(subcommand_negates_reqs = true)]
+#[command(after_long_help = include_str!("cli/differences.txt"))]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -43,6 +51,10 @@ enum Command {
         #[command(subcommand)]
         command: ComponentsCommand,
     },
+    /// Print the manual page (roff), generated from this command line
+    /// (`just man` writes docs/acmebox.1).
+    #[command(hide = true)]
+    Manpage,
 }
 
 #[derive(Subcommand)]
@@ -79,6 +91,10 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match (cli.command, cli.issue) {
         (Some(Command::Grants { json, issue }), _) => grants(&issue, json),
+        (Some(Command::Manpage), _) => {
+            print_out(&manpage().context("cannot render the manual page")?)?;
+            Ok(0)
+        }
         (Some(Command::Components { command }), _) => match command {
             ComponentsCommand::Export { dir } => {
                 print_out(&components::export(&dir)?)?;
@@ -133,6 +149,37 @@ fn grants(args: &IssueArgs, json: bool) -> anyhow::Result<u8> {
     };
     print_out(&out)?;
     Ok(if refused { 1 } else { 0 })
+}
+
+/// The manual page: clap_mangen's sections from the command line's
+/// definition, then EXIT STATUS and DIFFERENCES FROM ACME-CLIENT(1) from
+/// cli/differences.txt (the text `--help` ends with): a line in capitals is
+/// a heading, a line starting with "- " an item, others paragraphs.
+fn manpage() -> std::io::Result<String> {
+    use clap_mangen::roff::{roman, Roff};
+    let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    man.render_subcommands_section(&mut page)?;
+    let mut extra = Roff::new();
+    for line in include_str!("cli/differences.txt").lines() {
+        if line.is_empty() {
+            continue;
+        } else if let Some(item) = line.strip_prefix("- ") {
+            extra.control("IP", ["\\(bu", "2"]).text([roman(item)]);
+        } else if line.chars().any(|c| c.is_ascii_lowercase()) {
+            extra.control("PP", []).text([roman(line)]);
+        } else {
+            extra.control("SH", [line]);
+        }
+    }
+    extra.to_writer(&mut page)?;
+    man.render_version_section(&mut page)?;
+    Ok(String::from_utf8_lossy(&page).into_owned())
 }
 
 /// Write to standard output; a closed pipe (`| head`) is an error, not a

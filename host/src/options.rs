@@ -28,12 +28,27 @@ pub struct IssueArgs {
     /// Create the domain key (ECDSA P-256, mode 0600) if it does not exist.
     #[arg(short = 'N')]
     pub new_domain_key: bool,
-    /// Log each step to standard error.
+    /// Log each step to standard error; twice (-vv), also each ACME request
+    /// and response (method, URL, status, Replay-Nonce, problem type).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Use Let's Encrypt's staging server.
     #[arg(short = 's', conflicts_with = "directory")]
     pub staging: bool,
+    /// Allow expanding the certificate: a requested name it lacks renews it
+    /// as if -F (without -e, such a name is an error); a no-op when there is
+    /// no certificate yet.
+    #[arg(short = 'e')]
+    pub expand: bool,
+    /// Append the domain to every default path not given (-c, -k, -f; not
+    /// -C), creating missing directories (key directories mode 0700).
+    #[arg(short = 'm')]
+    pub multidir: bool,
+    /// The terms of service you agreed to: when the server's directory names
+    /// other terms (or none), stop, printing both [default: agree to the
+    /// directory's].
+    #[arg(short = 'a', value_name = "agreement")]
+    pub agreement: Option<String>,
     /// Where http-01 token files are written.
     #[arg(
         short = 'C',
@@ -41,23 +56,19 @@ pub struct IssueArgs {
         default_value = "/var/www/acme"
     )]
     pub challenge_dir: PathBuf,
-    /// Where cert.pem, chain.pem and fullchain.pem are written.
-    #[arg(short = 'c', value_name = "certdir", default_value = "/etc/ssl/acme")]
-    pub cert_dir: PathBuf,
-    /// The account private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1).
-    #[arg(
-        short = 'f',
-        value_name = "accountkey",
-        default_value = "/etc/acme/privkey.pem"
-    )]
-    pub account_key: PathBuf,
-    /// The domain private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1).
-    #[arg(
-        short = 'k',
-        value_name = "domainkey",
-        default_value = "/etc/ssl/acme/private/privkey.pem"
-    )]
-    pub domain_key: PathBuf,
+    /// Where cert.pem, chain.pem and fullchain.pem are written [default:
+    /// /etc/ssl/acme; with -m, /etc/ssl/acme/DOMAIN].
+    #[arg(short = 'c', value_name = "certdir")]
+    pub cert_dir: Option<PathBuf>,
+    /// The account private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1)
+    /// [default: /etc/acme/privkey.pem; with -m, /etc/acme/DOMAIN/privkey.pem].
+    #[arg(short = 'f', value_name = "accountkey")]
+    pub account_key: Option<PathBuf>,
+    /// The domain private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1)
+    /// [default: /etc/ssl/acme/private/privkey.pem; with -m,
+    /// /etc/ssl/acme/private/DOMAIN/privkey.pem].
+    #[arg(short = 'k', value_name = "domainkey")]
+    pub domain_key: Option<PathBuf>,
     /// ACME directory URL (https) [default: Let's Encrypt production].
     #[arg(long, value_name = "URL")]
     pub directory: Option<String>,
@@ -97,6 +108,26 @@ pub struct Server {
     pub port: u16,
 }
 
+/// acme-client's default certificate directory (`-c`).
+pub const SSL_DIR: &str = "/etc/ssl/acme";
+/// acme-client's default directory of the domain key (`-k`).
+pub const SSL_PRIV_DIR: &str = "/etc/ssl/acme/private";
+/// acme-client's default directory of the account key (`-f`).
+pub const ETC_DIR: &str = "/etc/acme";
+/// The file name of both default keys.
+pub const PRIVKEY_FILE: &str = "privkey.pem";
+
+/// A directory `-m` made part of a default path, created by the run when
+/// missing ([`crate::multidir`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDir {
+    /// The directory.
+    pub path: PathBuf,
+    /// Mode of the directories created: 0700 for key directories, 0755
+    /// for the certificate directory.
+    pub mode: u32,
+}
+
 /// Validated options of one invocation.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -106,6 +137,12 @@ pub struct Options {
     pub new_account_key: bool,
     /// `-N`.
     pub new_domain_key: bool,
+    /// `-e`.
+    pub expand: bool,
+    /// `-a`: the terms of service agreed to.
+    pub agreement: Option<String>,
+    /// Directories `-m` put into default paths, created when missing.
+    pub new_dirs: Vec<NewDir>,
     /// `-v` count.
     pub verbose: u8,
     /// `-C`.
@@ -165,11 +202,19 @@ impl Options {
         }
         let origin = validate::https_origin(&url)
             .map_err(|e| Error::Usage(format!("--directory {url:?}: {e}")))?;
-        for (flag, path) in [("-f", &args.account_key), ("-k", &args.domain_key)] {
+        let (paths, new_dirs) = default_paths(args, &names[0]);
+        for (flag, path) in [("-f", &paths.account_key), ("-k", &paths.domain_key)] {
             if path.file_name().is_none() {
                 return Err(Error::Usage(format!(
                     "{flag} {}: not a file path",
                     path.display()
+                )));
+            }
+        }
+        if let Some(agreement) = &args.agreement {
+            if agreement.is_empty() || agreement.chars().any(char::is_control) {
+                return Err(Error::Usage(format!(
+                    "-a {agreement:?}: not a URL (empty, or a control character)"
                 )));
             }
         }
@@ -185,11 +230,14 @@ impl Options {
             force: args.force,
             new_account_key: args.new_account_key,
             new_domain_key: args.new_domain_key,
+            expand: args.expand,
+            agreement: args.agreement.clone(),
+            new_dirs,
             verbose: args.verbose,
             challenge_dir: args.challenge_dir.clone(),
-            cert_dir: args.cert_dir.clone(),
-            account_key: args.account_key.clone(),
-            domain_key: args.domain_key.clone(),
+            cert_dir: paths.cert_dir,
+            account_key: paths.account_key,
+            domain_key: paths.domain_key,
             server: Server {
                 url,
                 host: origin.host,
@@ -201,5 +249,115 @@ impl Options {
             timeout: Duration::from_secs(args.timeout),
             names,
         })
+    }
+}
+
+/// The paths of `-c`, `-f` and `-k`.
+#[derive(Debug, PartialEq, Eq)]
+struct Paths {
+    cert_dir: PathBuf,
+    account_key: PathBuf,
+    domain_key: PathBuf,
+}
+
+/// acme-client's default paths for those of `-c`, `-f`, `-k` not given;
+/// with `-m`, each default gets `domain` as its last directory (as
+/// acme-client's main.c builds them), and those directories are returned to
+/// be created. Paths given are used as they are.
+fn default_paths(args: &IssueArgs, domain: &str) -> (Paths, Vec<NewDir>) {
+    let mut new_dirs = Vec::new();
+    let mut default = |given: &Option<PathBuf>, dir: &str, file: Option<&str>, mode: u32| {
+        if let Some(path) = given {
+            return path.clone();
+        }
+        let dir = if args.multidir {
+            let dir = PathBuf::from(dir).join(domain);
+            new_dirs.push(NewDir {
+                path: dir.clone(),
+                mode,
+            });
+            dir
+        } else {
+            PathBuf::from(dir)
+        };
+        match file {
+            Some(file) => dir.join(file),
+            None => dir,
+        }
+    };
+    let paths = Paths {
+        cert_dir: default(&args.cert_dir, SSL_DIR, None, 0o755),
+        account_key: default(&args.account_key, ETC_DIR, Some(PRIVKEY_FILE), 0o700),
+        domain_key: default(&args.domain_key, SSL_PRIV_DIR, Some(PRIVKEY_FILE), 0o700),
+    };
+    (paths, new_dirs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: IssueArgs,
+    }
+
+    fn parse(argv: &[&str]) -> Options {
+        let cli = Cli::try_parse_from(std::iter::once("acmebox").chain(argv.iter().copied()))
+            .expect("arguments parse");
+        Options::from_args(&cli.args).expect("options")
+    }
+
+    #[test]
+    fn default_paths_are_acme_clients() {
+        let o = parse(&["example.com"]);
+        assert_eq!(o.cert_dir, PathBuf::from("/etc/ssl/acme"));
+        assert_eq!(o.account_key, PathBuf::from("/etc/acme/privkey.pem"));
+        assert_eq!(
+            o.domain_key,
+            PathBuf::from("/etc/ssl/acme/private/privkey.pem")
+        );
+        assert!(o.new_dirs.is_empty());
+    }
+
+    #[test]
+    fn multidir_appends_the_domain_to_default_paths_only() {
+        let o = parse(&["-m", "-c", "/srv/certs", "Example.COM", "www.example.com"]);
+        assert_eq!(o.cert_dir, PathBuf::from("/srv/certs"));
+        assert_eq!(
+            o.account_key,
+            PathBuf::from("/etc/acme/example.com/privkey.pem")
+        );
+        assert_eq!(
+            o.domain_key,
+            PathBuf::from("/etc/ssl/acme/private/example.com/privkey.pem")
+        );
+        assert_eq!(o.challenge_dir, PathBuf::from("/var/www/acme"));
+        assert_eq!(
+            o.new_dirs,
+            vec![
+                NewDir {
+                    path: "/etc/acme/example.com".into(),
+                    mode: 0o700
+                },
+                NewDir {
+                    path: "/etc/ssl/acme/private/example.com".into(),
+                    mode: 0o700
+                },
+            ]
+        );
+        let all = parse(&["-m", "example.com"]);
+        assert_eq!(all.cert_dir, PathBuf::from("/etc/ssl/acme/example.com"));
+        assert_eq!(all.new_dirs[0].mode, 0o755);
+    }
+
+    #[test]
+    fn agreement_with_a_control_character_is_refused() {
+        let cli = Cli::try_parse_from(["acmebox", "-a", "https://x/\nterms", "example.com"])
+            .expect("parse");
+        let err = Options::from_args(&cli.args).expect_err("refused");
+        assert!(err.to_string().contains("-a"), "{err}");
     }
 }

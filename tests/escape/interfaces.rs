@@ -52,11 +52,13 @@ pub enum Whole {
     Csr,
     /// acmebox:stages/resolver: the host's name resolver, imported alone.
     Resolver,
+    /// acmebox:stages/trace: the network stage's `-vv` lines.
+    Trace,
 }
 
 impl Whole {
     /// Every such interface.
-    pub const ALL: [Whole; 7] = [
+    pub const ALL: [Whole; 8] = [
         Whole::Filesystem,
         Whole::Sockets,
         Whole::Clocks,
@@ -64,6 +66,7 @@ impl Whole {
         Whole::Signer,
         Whole::Csr,
         Whole::Resolver,
+        Whole::Trace,
     ];
 
     /// Whether docs/DESIGN.md gives `stage` this interface.
@@ -71,7 +74,7 @@ impl Whole {
         let e = expect(stage);
         match self {
             Whole::Filesystem => e.dir.is_some(),
-            Whole::Sockets | Whole::Resolver => e.network,
+            Whole::Sockets | Whole::Resolver | Whole::Trace => e.network,
             Whole::Clocks => e.clocks,
             Whole::Random => e.random,
             Whole::Signer => e.signer,
@@ -89,6 +92,7 @@ impl Whole {
             Whole::Signer => (&[Hostile::Signer], "acmebox:stages/signer@"),
             Whole::Csr => (&[Hostile::Csr], "acmebox:stages/csr@"),
             Whole::Resolver => (&[Hostile::Resolver], "acmebox:stages/resolver@"),
+            Whole::Trace => (&[Hostile::Trace], "acmebox:stages/trace@"),
         }
     }
 }
@@ -182,6 +186,9 @@ pub fn grants_are_those_of_design() {
         }
         if e.signer {
             imports.push("acmebox:stages/signer");
+        }
+        if e.network {
+            imports.push("acmebox:stages/trace");
         }
         assert_eq!(g.host_imports, imports, "{stage}: acmebox imports");
         assert_eq!(g.memory_bytes, e.memory_mib << 20, "{stage}: memory limit");

@@ -76,6 +76,13 @@ fn not_after_in_the_past_is_refused() {
     check_refused("not-after-past", "returned an expired certificate");
 }
 
+/// A validity that ends before it begins would make the short-lived
+/// renewal rule (half the lifetime) meaningless.
+#[test]
+fn not_before_after_not_after_is_refused() {
+    check_refused("not-before-after-not-after", "notBefore");
+}
+
 #[test]
 fn not_after_more_than_ten_years_ahead_is_refused() {
     check_refused("not-after-11-years", "more than ten years after now");

@@ -25,6 +25,8 @@ pub enum Hostile {
     Net,
     /// The host's resolver alone (acmebox:stages/resolver), no wasi:sockets.
     Resolver,
+    /// The network stage's `-vv` trace (acmebox:stages/trace) alone.
+    Trace,
     /// wasi:clocks.
     Clocks,
     /// wasi:random.
@@ -38,12 +40,13 @@ pub enum Hostile {
 }
 
 impl Hostile {
-    const ALL: [Hostile; 10] = [
+    const ALL: [Hostile; 11] = [
         Hostile::Bare,
         Hostile::Fs,
         Hostile::StdFs,
         Hostile::Net,
         Hostile::Resolver,
+        Hostile::Trace,
         Hostile::Clocks,
         Hostile::Random,
         Hostile::Signer,
@@ -59,6 +62,7 @@ impl Hostile {
             Hostile::StdFs => "hostile_std_fs",
             Hostile::Net => "hostile_net",
             Hostile::Resolver => "hostile_resolver",
+            Hostile::Trace => "hostile_trace",
             Hostile::Clocks => "hostile_clocks",
             Hostile::Random => "hostile_random",
             Hostile::Signer => "hostile_signer",

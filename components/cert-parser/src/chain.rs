@@ -22,6 +22,8 @@ use crate::pem::{encode, CERTIFICATE};
 pub struct Info {
     /// The leaf's names: lower-cased, sorted, deduplicated.
     pub names: Vec<String>,
+    /// The leaf's notBefore, in Unix seconds.
+    pub not_before: i64,
     /// The leaf's notAfter, in Unix seconds.
     pub not_after: i64,
     /// The leaf's serial number in lower-case hex.
@@ -74,6 +76,7 @@ pub fn info(
         .ok_or_else(|| "no certificate found in the PEM input".to_string())?;
     Ok(Info {
         names: names(leaf)?,
+        not_before: leaf.validity().not_before.timestamp(),
         not_after: leaf.validity().not_after.timestamp(),
         serial: format!("{:x}", leaf.serial),
         cert_pem: encode(CERTIFICATE, leaf_der),

@@ -65,6 +65,7 @@ impl From<Info> for ChainInfo {
     fn from(info: Info) -> Self {
         ChainInfo {
             names: info.names,
+            not_before: info.not_before,
             not_after: info.not_after,
             serial: info.serial,
             cert_pem: info.cert_pem,

@@ -98,6 +98,11 @@ impl<T: Transport, S: Signer> Session<T, S> {
         Ok(session)
     }
 
+    /// The directory's terms of service URL (§7.1.1), if it names one.
+    pub fn terms_of_service(&self) -> Option<String> {
+        self.dir.meta.terms_of_service.clone()
+    }
+
     /// Find or create the account (§7.3, §7.3.1), agreeing to the terms.
     pub fn account(&mut self) -> Result<String, String> {
         let payload = to_json(&types::NewAccount {

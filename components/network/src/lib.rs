@@ -31,12 +31,14 @@ mod origin;
 mod tcp;
 #[cfg(test)]
 mod testing;
+mod trace;
 mod types;
 
 use std::sync::Mutex;
 
 use bindings::acmebox::stages::{resolver, signer};
 use bindings::exports::acmebox::stages::acme as wit;
+use trace::Traced;
 
 /// The exported component.
 pub struct Component;
@@ -58,7 +60,7 @@ impl acme::Signer for ImportSigner {
     }
 }
 
-type Session = acme::Session<http::Http, ImportSigner>;
+type Session = acme::Session<Traced<http::Http>, ImportSigner>;
 
 /// The session opened by `open`.
 static SESSION: Mutex<Option<Session>> = Mutex::new(None);
@@ -83,13 +85,22 @@ impl wit::Guest for Component {
             max_body: settings.max_body_bytes,
             proxy: settings.proxy.as_deref(),
         };
-        let transport = http::Http::new(&origin, &opts, resolver::resolve)?;
+        let http = http::Http::new(&origin, &opts, resolver::resolve)?;
+        let report: Option<trace::ReportFn> = match settings.trace {
+            true => Some(bindings::acmebox::stages::trace::exchange),
+            false => None,
+        };
+        let transport = Traced::new(http, report);
         let session = acme::Session::open(transport, ImportSigner, &settings.directory_url)?;
         let mut guard = SESSION
             .lock()
             .map_err(|_| "session state poisoned".to_string())?;
         *guard = Some(session);
         Ok(())
+    }
+
+    fn terms_of_service() -> Result<Option<String>, String> {
+        with(|s| Ok(s.terms_of_service()))
     }
 
     fn account() -> Result<String, String> {

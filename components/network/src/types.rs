@@ -5,15 +5,24 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-/// The directory (§7.1.1). Only the resources this stage uses are read;
-/// `meta.termsOfService` is not needed since the account request agrees
-/// to the terms unconditionally (the host asks the user beforehand).
+/// The directory (§7.1.1). Only the resources and metadata this stage uses
+/// are read.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Directory {
     pub new_nonce: String,
     pub new_account: String,
     pub new_order: String,
+    #[serde(default)]
+    pub meta: Meta,
+}
+
+/// The directory's `meta` object (§7.1.1): only what the host asks about.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta {
+    /// The current terms of service; the host compares it with `-a`.
+    pub terms_of_service: Option<String>,
 }
 
 /// An identifier (§9.7.7): only type "dns" is used.

@@ -137,6 +137,10 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     {
         log.warn(&warning);
     }
+    // -m: the directories it put into default paths, created if missing.
+    for made in crate::multidir::create(&opts.new_dirs)? {
+        log.step(&made);
+    }
     // Everything local the run needs, checked before any key is read or
     // created and before the first request (preflight below).
     let Ready {
@@ -178,8 +182,9 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
         created_or_read(loaded.created)
     ));
 
-    // 0. The installed certificate is kept only if it has these names, more
-    // than 30 days left, the domain key, a chain.pem and fullchain.pem that
+    // 0. The installed certificate is kept only if it has these names (a
+    // name it lacks is an error without -e, a reason to renew with it), more
+    // than 30 days left (half its lifetime if short-lived), the domain key, a chain.pem and fullchain.pem that
     // agree with it, and came through this ACME directory (fresh.rs). The
     // host reads the bytes (never through a link); cert-parser parses, in an
     // instance of its own.
@@ -189,6 +194,7 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
             spki: &spki,
             directory_url: &opts.server.url,
             now,
+            expand: opts.expand,
         };
         let parser = grant(&grants, Stage::CertParser);
         match fresh::check(
@@ -201,6 +207,16 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
         )? {
             fresh::Verdict::UpToDate => return Ok(Outcome::UpToDate),
             fresh::Verdict::Renew(why) => log.step(&format!("0. renewing: {why}")),
+            fresh::Verdict::NotListed(new) => {
+                return Err(Error::File {
+                    path: opts.cert_dir.join("cert.pem").display().to_string(),
+                    message: format!(
+                        "does not list {} (requested): give -e to expand the certificate \
+                         to new names",
+                        new.join(", ")
+                    ),
+                })
+            }
         }
     }
 
@@ -223,6 +239,7 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
             request_timeout_ms: n.request_timeout.as_millis().try_into().unwrap_or(u32::MAX),
             max_body_bytes: n.max_body_bytes,
             proxy: n.proxy.proxy().map(|p| p.url()),
+            trace: opts.verbose >= 2,
         },
         None => {
             return Err(Error::Protocol {
@@ -232,7 +249,9 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
         }
     };
     log.step(&format!("1. directory {}", opts.server.url));
+    net.set_trace(opts.verbose >= 2);
     net.open(&settings)?;
+    agree(&mut net, opts, log)?;
     let kid = net.account(&origin)?;
     log.step(&format!("2. account {kid}"));
 
@@ -334,6 +353,31 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     installing.done();
     log.step(&format!("11. installed in {}", opts.cert_dir.display()));
     Ok(Outcome::Changed)
+}
+
+/// Step 2's terms of service. With `-a`, the directory must name exactly
+/// those terms, else the run stops before the account request, printing
+/// both. Without it, the directory's are agreed to, as acme-client does.
+pub(crate) fn agree(net: &mut Network, opts: &Options, log: &Log) -> Result<(), Error> {
+    let terms = net.terms_of_service()?;
+    match (&opts.agreement, &terms) {
+        (Some(agreed), Some(current)) if agreed == current => {
+            log.step(&format!("2. terms of service {current} (as -a)"));
+        }
+        (Some(agreed), current) => {
+            return Err(Error::Protocol {
+                step: "terms of service",
+                message: format!(
+                    "the directory's terms of service are {}, not {agreed} (-a): read them, \
+                     then run again with -a naming them",
+                    current.as_deref().unwrap_or("not given")
+                ),
+            })
+        }
+        (None, Some(current)) => log.step(&format!("2. agreeing to {current}")),
+        (None, None) => log.step("2. the directory names no terms of service"),
+    }
+    Ok(())
 }
 
 /// What [`preflight`] checked and keeps for the run.

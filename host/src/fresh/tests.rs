@@ -17,6 +17,7 @@ fn names() -> Vec<String> {
 fn info() -> ChainInfo {
     ChainInfo {
         names: names(),
+        not_before: NOW - 30 * 86400,
         not_after: NOW + 60 * 86400,
         serial: "01".into(),
         cert_pem: CERT.into(),
@@ -43,6 +44,7 @@ fn why(edit: impl FnOnce(&mut Files)) -> Vec<String> {
         spki: SPKI,
         directory_url: URL,
         now: NOW,
+        expand: false,
     };
     reasons(
         &Installed {
@@ -109,6 +111,41 @@ fn other_names_or_thirty_days_left_renew() {
         }),
         "30 days left",
     );
+}
+
+/// A 6-day certificate is not renewed on every run (it always has less
+/// than 30 days left), but once less than half of it is left.
+#[test]
+fn short_lived_certificates_renew_at_half_their_lifetime() {
+    let six_days = 6 * 86400;
+    let issued = |age: i64| {
+        why(move |f| {
+            f.info.not_before = NOW - age;
+            f.info.not_after = NOW - age + six_days;
+        })
+    };
+    assert!(issued(3600).is_empty(), "{:?}", issued(3600));
+    assert!(issued(six_days / 2 - 60).is_empty());
+    assert_one(
+        issued(six_days / 2),
+        "72 hours left of a short-lived certificate valid for 144 hours",
+    );
+    // Ten days is still short-lived; eleven is not.
+    assert_eq!(renew_before(0, 10 * 86400), 5 * 86400);
+    assert_eq!(renew_before(0, 11 * 86400), RENEW_BEFORE.as_secs() as i64);
+}
+
+#[test]
+fn new_names_are_found_and_dropped_names_are_not_new() {
+    let info = info();
+    let more = vec![
+        "a.example.com".to_string(),
+        "b.example.com".into(),
+        "c.example.com".into(),
+    ];
+    assert_eq!(new_names(&info, &more), vec!["c.example.com".to_string()]);
+    assert!(new_names(&info, &more[..1]).is_empty());
+    assert!(new_names(&info, &["B.example.com".to_string()]).is_empty());
 }
 
 #[test]

@@ -52,6 +52,7 @@ impl CertParser {
         let info = self.call(INSPECT, |b, s| b.acmebox_stages_x509().call_inspect(s, pem))?;
         check_pem(INSPECT, &info, 0)?;
         check_not_after_ahead(INSPECT, info.not_after, now)?;
+        check_validity_order(INSPECT, &info)?;
         Ok(info)
     }
 
@@ -96,6 +97,7 @@ impl CertParser {
             ));
         }
         check_not_after_ahead(step, info.not_after, now)?;
+        check_validity_order(step, &info)?;
         Ok(info)
     }
 
@@ -116,6 +118,22 @@ pub fn same_names(a: &[String], b: &[String]) -> bool {
             .collect::<std::collections::BTreeSet<_>>()
     };
     set(a) == set(b)
+}
+
+/// notBefore must come before notAfter: the renewal rule for short-lived
+/// certificates (fresh.rs) divides their difference.
+fn check_validity_order(step: &'static str, info: &ChainInfo) -> Result<(), Error> {
+    if info.not_before >= info.not_after {
+        return Err(refuse(
+            Stage::CertParser,
+            step,
+            format!(
+                "returned notBefore {} not before notAfter {}",
+                info.not_before, info.not_after
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn check_not_after_ahead(step: &'static str, not_after: i64, now: i64) -> Result<(), Error> {

@@ -16,12 +16,14 @@ mod bindings {
     wasmtime::component::bindgen!({ world: "network", path: "../wit" });
 }
 
-use bindings::acmebox::stages::{resolver, signer};
+use bindings::acmebox::stages::{resolver, signer, trace};
 pub use bindings::exports::acmebox::stages::acme::{Authorization, Order, Settings};
 
-/// Host-side state of the network stage: the account stage it signs with.
+/// Host-side state of the network stage: the account stage it signs with,
+/// and whether its `trace` lines are printed (`-vv`).
 pub struct NetHost {
     account: Account,
+    trace: bool,
 }
 
 /// The network stage in its sandbox.
@@ -44,7 +46,10 @@ pub fn load_component(
     rt.load(
         grant,
         component,
-        NetHost { account },
+        NetHost {
+            account,
+            trace: false,
+        },
         |l| bindings::Network::add_to_linker::<_, HasSelf<_>>(l, |s| s),
         |s, c, l| bindings::Network::instantiate(s, c, l),
     )
@@ -86,6 +91,22 @@ impl signer::Host for StageState<NetHost> {
             .account
             .sign(&signing_input)
             .map_err(|e| e.to_string())
+    }
+}
+
+/// The longest trace line printed; the rest is cut (a URL is never longer
+/// in practice, and a stage cannot flood standard error through it).
+const TRACE_MAX: usize = 2048;
+
+impl trace::Host for StageState<NetHost> {
+    fn exchange(&mut self, line: String) {
+        if self.data.trace {
+            let cut = match line.char_indices().nth(TRACE_MAX) {
+                Some((at, _)) => &line[..at],
+                None => &line,
+            };
+            crate::log::line(&format!("-vv: {cut}"));
+        }
     }
 }
 
@@ -143,10 +164,23 @@ fn check_order(step: &'static str, order: &Order, origin: &Origin) -> Result<(),
 }
 
 impl Network {
+    /// Print the stage's `trace` lines from now on (`-vv`; wit/network.wit
+    /// `trace`): lines from a stage that was not asked are dropped.
+    pub fn set_trace(&mut self, on: bool) {
+        self.data_mut().trace = on;
+    }
+
     /// Fetch the directory and a nonce.
     pub fn open(&mut self, settings: &Settings) -> Result<(), Error> {
         self.call("fetch directory", |b, s| {
             b.acmebox_stages_acme().call_open(s, settings)
+        })
+    }
+
+    /// The directory's terms of service URL, if it names one.
+    pub fn terms_of_service(&mut self) -> Result<Option<String>, Error> {
+        self.call("fetch directory", |b, s| {
+            b.acmebox_stages_acme().call_terms_of_service(s)
         })
     }
 

@@ -42,6 +42,7 @@ fn pem(label: &str, fill: u8) -> String {
 fn answer(lie: &[u8], names: Vec<String>, spki: Vec<u8>, now: i64) -> ChainInfo {
     let mut info = ChainInfo {
         names,
+        not_before: now - DAY,
         not_after: now + 90 * DAY,
         serial: "1ee".into(),
         cert_pem: pem("CERTIFICATE", 1),
@@ -53,6 +54,7 @@ fn answer(lie: &[u8], names: Vec<String>, spki: Vec<u8>, now: i64) -> ChainInfo 
         b"names" => info.names = vec!["evil.example".into()],
         b"not-after-max" => info.not_after = i64::MAX,
         b"not-after-past" => info.not_after = now - 1,
+        b"not-before-after-not-after" => info.not_before = info.not_after + 1,
         b"not-after-11-years" => info.not_after = now + 11 * 366 * DAY,
         b"text-outside" => info.cert_pem = format!("hello\n{}", info.cert_pem),
         b"private-key" => info.chain_pem.push_str(&pem("PRIVATE KEY", 3)),

@@ -85,6 +85,10 @@ impl Guest for Liar {
         })
     }
 
+    fn terms_of_service() -> Result<Option<String>, String> {
+        Ok(None)
+    }
+
     fn account() -> Result<String, String> {
         // The JWS the real stage would send, signed by the real account stage.
         let key = signer::public_key()?;
