@@ -20,6 +20,8 @@ pub mod limits;
 pub mod linker;
 pub mod log;
 pub mod modes;
+pub mod names;
+pub mod narrow;
 pub mod options;
 pub mod proxy;
 pub mod reach;
