@@ -117,10 +117,14 @@ fn call(dir: &Descriptor, function: &str, path: &str) -> Result<String, String> 
             .symlink_at(path, &format!("{path}-symlinked"))
             .map(|()| String::new()),
         "unlink-file-at" => dir.unlink_file_at(path).map(|()| String::new()),
-        "metadata-hash-at" => dir.metadata_hash_at(none, path).map(|h| h.lower.to_string()),
+        "metadata-hash-at" => dir
+            .metadata_hash_at(none, path)
+            .map(|h| h.lower.to_string()),
         _ => return Err(format!("unknown function {function}")),
     };
-    result.map(|r| format!("{function}: ok {r}")).map_err(fail_named(function))
+    result
+        .map(|r| format!("{function}: ok {r}"))
+        .map_err(fail_named(function))
 }
 
 /// [`fail`] for a function named at run time.
