@@ -223,6 +223,46 @@ fn grants_json_describes_six_stages_with_hashes_and_imports() {
     );
 }
 
+/// `grants` shows the names each stage may use in its directory, as the
+/// sandbox enforces them (host/src/names.rs), in JSON and in text.
+#[test]
+fn grants_show_each_directorys_names() {
+    let client = Client::new();
+    let stages = grants_json(&client);
+    let names = |i: usize| stages[i]["directories"][0]["names"].clone();
+    let key_name = |p: std::path::PathBuf| {
+        let name = p.file_name().expect("a file name").to_string_lossy();
+        serde_json::json!([name])
+    };
+    assert_eq!(names(0), key_name(client.account_key()));
+    assert_eq!(names(1), key_name(client.domain_key()));
+    assert_eq!(
+        names(3),
+        serde_json::json!(["<token: 1-256 of A-Z a-z 0-9 - _>"])
+    );
+    assert_eq!(
+        names(5),
+        serde_json::json!([
+            "cert.pem",
+            "chain.pem",
+            "fullchain.pem",
+            ".acmebox-directory",
+            "cert-<digits>.pem",
+            "chain-<digits>.pem",
+            "fullchain-<digits>.pem"
+        ])
+    );
+    let mut args = vec!["grants".to_string()];
+    args.extend(offline_args(&client, &[]));
+    args.push("a.example.com".into());
+    let run = acmebox(&args);
+    run.expect_code(0);
+    let line = "  names      cert.pem, chain.pem, fullchain.pem, .acmebox-directory, \
+                cert-<digits>.pem, chain-<digits>.pem, fullchain-<digits>.pem only \
+                (one name, no subdirectories)";
+    assert!(run.stdout.lines().any(|l| l == line), "{}", run.stdout);
+}
+
 #[test]
 fn new_key_flags_make_key_directories_writable() {
     let client = Client::new();

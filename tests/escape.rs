@@ -120,6 +120,32 @@ rows! { writable_files: [
     cannot_hard_link => hard_link,
 } }
 
+// Grants down to the file: only the names of the stage's set, one plain
+// name at a time, no subdirectories (host/src/names.rs, narrow.rs).
+rows! { names: [
+    account => Stage::Account,
+    domain_key => Stage::DomainKey,
+    challenge => Stage::Challenge,
+    file_writer => Stage::FileWriter,
+] {
+    cannot_use_a_name_outside_its_set => name_outside_its_set,
+    cannot_call_any_path_function_with_a_stray_name => every_path_function_with_a_stray_name,
+} }
+
+// Subdirectories, in the writable directories of a plain run.
+rows! { subdirectories: [
+    challenge => Stage::Challenge,
+    file_writer => Stage::FileWriter,
+] {
+    cannot_make_or_open_a_subdirectory => subdirectory,
+} }
+
+// The domain key of acme-client's default layout, from file-writer.
+rows! { default_layout_key: [file_writer => Stage::FileWriter] {
+    cannot_read_certdir_private_privkey_pem => read_key_through_dotdot,
+    cannot_read_private_privkey_pem_inside_its_directory => read_key_in_subdirectory,
+} }
+
 // The key stages in a run with -n -N, their directories read-write.
 rows! { new_keys: [
     account => Stage::Account,
@@ -203,6 +229,13 @@ refused_at_load! {
 #[test]
 fn refusal_rows_are_every_interface_a_stage_lacks() {
     attack::refusals_are_every_interface_a_stage_lacks(refused_at_load::ROWS);
+}
+
+/// Every path-taking function of wasi:filesystem/types is one the host
+/// checks (acmebox::narrow::PATH_FUNCTIONS, each called by the `names` rows).
+#[test]
+fn path_functions_are_every_path_function_of_the_wit() {
+    attack::path_functions_are_every_path_function_of_the_wit();
 }
 
 /// The grants `Grant::all` builds are exactly those of docs/DESIGN.md that the

@@ -2,6 +2,7 @@
 //! command line. The same value builds the sandbox (sandbox.rs) and is printed
 //! by `acmebox grants`, so what an auditor reads is what runs.
 
+use crate::names::Names;
 use crate::options::Options;
 use crate::proxy::{Endpoint, Proxy, ProxyChoice};
 use crate::stage::Stage;
@@ -45,6 +46,10 @@ pub struct DirGrant {
     /// is its pattern until [`Grant::with_staging`] puts in the real path;
     /// a sandbox is never built from the pattern.
     pub staging: bool,
+    /// The only names the stage may use in it: every path-taking
+    /// wasi:filesystem call with any other path, or a path of more than one
+    /// name, is refused by the host (narrow.rs).
+    pub names: Names,
 }
 
 /// Outgoing TCP the network stage may open, and the limits of what it does
@@ -264,12 +269,13 @@ impl Grant {
         }
     }
 
-    fn dir(mut self, host: PathBuf, guest: &'static str, write: bool) -> Grant {
+    fn dir(mut self, host: PathBuf, guest: &'static str, write: bool, names: Names) -> Grant {
         self.directories.push(DirGrant {
             host,
             guest,
             write,
             staging: false,
+            names,
         });
         self
     }
@@ -282,6 +288,7 @@ impl Grant {
             guest: "/stage",
             write: true,
             staging: true,
+            names: Names::file_writer(),
         });
         self
     }
@@ -307,11 +314,13 @@ impl Grant {
                 parent_of(&opts.account_key),
                 "/key",
                 opts.new_account_key,
+                Names::key(&opts.account_key),
             ),
             Grant::new(Stage::DomainKey, &keys, 32, 20).dir(
                 parent_of(&opts.domain_key),
                 "/key",
                 opts.new_domain_key,
+                Names::key(&opts.domain_key),
             ),
             Grant {
                 network: Some(NetGrant::of(opts)),
@@ -326,6 +335,7 @@ impl Grant {
                 opts.challenge_dir.clone(),
                 "/challenge",
                 true,
+                Names::challenge(),
             ),
             Grant::new(Stage::CertParser, &[Cli], 32, 5),
             // Never the certificate directory itself: the domain key may lie

@@ -21,6 +21,8 @@ pub mod linker;
 pub mod log;
 pub mod modes;
 pub mod multidir;
+pub mod names;
+pub mod narrow;
 pub mod options;
 pub mod proxy;
 pub mod reach;

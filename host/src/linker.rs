@@ -5,12 +5,12 @@
 //! `link-at`: see [`DENIED`]).
 
 use crate::grant::{Grant, Wasi};
+use crate::narrow::{NarrowView, Narrowed};
 use wasmtime::component::types::ComponentFunc;
 use wasmtime::component::{Component, HasData, Linker, ResourceTable, Val};
 use wasmtime::{Engine, StoreContextMut};
 use wasmtime_wasi::cli::{WasiCli, WasiCliView};
 use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView};
-use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView};
 use wasmtime_wasi::p2::bindings::{cli, clocks, filesystem, random, sockets, sync};
 use wasmtime_wasi::random::WasiRandom;
 use wasmtime_wasi::sockets::{WasiSockets, WasiSocketsView};
@@ -24,7 +24,10 @@ impl HasData for HasIo {
 }
 
 /// A linker with exactly the WASI groups of `grant`.
-pub fn wasi_linker<T: WasiView>(engine: &Engine, grant: &Grant) -> wasmtime::Result<Linker<T>> {
+pub fn wasi_linker<T: WasiView + NarrowView>(
+    engine: &Engine,
+    grant: &Grant,
+) -> wasmtime::Result<Linker<T>> {
     let mut linker = Linker::new(engine);
     let l = &mut linker;
     for group in &grant.wasi {
@@ -56,8 +59,10 @@ pub fn wasi_linker<T: WasiView>(engine: &Engine, grant: &Grant) -> wasmtime::Res
                 random::insecure_seed::add_to_linker::<T, WasiRandom>(l, rng)?;
             }
             Wasi::Filesystem => {
-                filesystem::preopens::add_to_linker::<T, WasiFilesystem>(l, T::filesystem)?;
-                sync::filesystem::types::add_to_linker::<T, WasiFilesystem>(l, T::filesystem)?;
+                // wasmtime-wasi's implementation behind the name check of
+                // each directory's grant (narrow.rs).
+                filesystem::preopens::add_to_linker::<T, Narrowed>(l, T::narrowed)?;
+                sync::filesystem::types::add_to_linker::<T, Narrowed>(l, T::narrowed)?;
                 deny_functions(l)?;
             }
             Wasi::Sockets => {

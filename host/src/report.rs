@@ -54,6 +54,9 @@ pub struct Directory {
     pub guest: &'static str,
     /// "read" or "read-write".
     pub access: &'static str,
+    /// The only names the stage may use in it (names.rs): exact names, and
+    /// patterns such as `cert-<digits>.pem`; any other path is refused.
+    pub names: Vec<String>,
 }
 
 /// The report of every grant.
@@ -74,6 +77,7 @@ pub fn reports(rt: &Runtime, grants: &[Grant]) -> wasmtime::Result<Vec<StageRepo
                         host: d.host.display().to_string(),
                         guest: d.guest,
                         access: if d.write { "read-write" } else { "read" },
+                        names: d.names.shown(),
                     })
                     .collect(),
                 network: g.network.clone(),
@@ -120,6 +124,11 @@ pub fn text(reports: &[StageReport]) -> String {
         );
         for d in &r.directories {
             let _ = writeln!(out, "  directory  {} as {} ({})", d.host, d.guest, d.access);
+            let _ = writeln!(
+                out,
+                "  names      {} only (one name, no subdirectories)",
+                d.names.join(", ")
+            );
         }
         if r.directories.is_empty() {
             let _ = writeln!(out, "  directory  none");

@@ -8,12 +8,14 @@ use crate::error::Error;
 use crate::grant::Grant;
 use crate::limits::{self, Exceeded, Limits};
 use crate::linker;
+use crate::narrow::{NarrowCtxView, NarrowView, Narrowing};
 use crate::resolver::Resolver;
 use crate::stage::Stage;
 use crate::watchdog::{Armed, Bound, Watchdog};
 use std::time::Duration;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store, Trap};
+use wasmtime_wasi::filesystem::WasiFilesystemCtxView;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 /// How often the epoch advances; call deadlines are counted in these ticks.
@@ -27,11 +29,25 @@ pub struct StageState<T> {
     ctx: WasiCtx,
     table: ResourceTable,
     limits: Limits,
+    /// The names the stage may use in each granted directory (narrow.rs).
+    narrowing: Narrowing,
     /// The name resolver of a network grant, sharing its record of answered
     /// addresses with the connect check.
     pub resolver: Option<Resolver>,
     /// Host-side state for the stage's acmebox imports.
     pub data: T,
+}
+
+impl<T: Send> NarrowView for StageState<T> {
+    fn narrowed(&mut self) -> NarrowCtxView<'_> {
+        NarrowCtxView {
+            fs: WasiFilesystemCtxView {
+                ctx: self.ctx.filesystem(),
+                table: &mut self.table,
+            },
+            narrowing: &mut self.narrowing,
+        }
+    }
 }
 
 impl<T: Send> WasiView for StageState<T> {
@@ -119,6 +135,7 @@ impl Runtime {
             ctx,
             table,
             limits,
+            narrowing: Narrowing::of(grant),
             resolver,
             data,
         };

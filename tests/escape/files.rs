@@ -42,14 +42,15 @@ pub fn read_by_absolute_path(stage: Stage) {
 /// [`read_by_absolute_path`] in `scene`.
 pub fn read_by_absolute_path_in(scene: &Scene, stage: Stage) {
     let (guest, _) = granted_dir(scene, stage);
+    let n = names(stage);
     let mut a = scene.attacker(stage, Hostile::Fs);
     let seen = assert_allowed(stage, "listing preopens", a.attack("preopens", ""));
     assert_eq!(seen, guest, "{stage} sees exactly its one directory");
-    let inside = assert_allowed(stage, "reading inside.txt", a.attack("read", "inside.txt"));
+    let inside = assert_allowed(stage, "reading inside", a.attack("read", n.inside));
     assert_eq!(inside, INSIDE);
     let secret = scene.secret().display().to_string();
-    let in_grant = scene.dir_of(stage).join("inside.txt").display().to_string();
-    let guest_abs = format!("{guest}/inside.txt");
+    let in_grant = scene.dir_of(stage).join(n.inside).display().to_string();
+    let guest_abs = format!("{guest}/{}", n.inside);
     for path in [secret.as_str(), &in_grant, &guest_abs, "/etc/passwd", "/"] {
         let outcome = a.attack("read", path);
         assert_host_refused(stage, &format!("read {path}"), outcome, OPEN_DENIED);
@@ -64,17 +65,19 @@ pub fn read_through_dotdot(stage: Stage) {
 /// [`read_through_dotdot`] in `scene`.
 pub fn read_through_dotdot_in(scene: &Scene, stage: Stage) {
     granted_dir(scene, stage);
+    let n = names(stage);
     let mut a = scene.attacker(stage, Hostile::Fs);
-    let control = a.attack("read", "sub/../inside.txt");
-    assert_eq!(
-        assert_allowed(stage, "reading sub/../inside.txt", control),
-        INSIDE
-    );
+    let control = a.attack("read", n.inside);
+    assert_eq!(assert_allowed(stage, "reading inside", control), INSIDE);
+    // `sub/../<inside>` stays inside the directory, but is not one plain
+    // name: the name check refuses it too.
+    let back_in = format!("sub/../{}", n.inside);
     for path in [
         "../outside/secret.txt",
         "./../outside/secret.txt",
         "sub/../../outside/secret.txt",
         "sub/../../../../../../../../etc/passwd",
+        back_in.as_str(),
     ] {
         let outcome = a.attack("read", path);
         assert_host_refused(stage, &format!("read {path}"), outcome, OPEN_DENIED);
@@ -96,24 +99,21 @@ pub fn follow_symlink_out(stage: Stage) {
 /// [`follow_symlink_out`] in `scene`.
 pub fn follow_symlink_out_in(scene: &Scene, stage: Stage) {
     granted_dir(scene, stage);
+    let [abs, rel, dir] = names(stage).links;
     let mut a = scene.attacker(stage, Hostile::Fs);
     let listing = assert_allowed(stage, "listing its directory", a.attack("list", "."));
     assert!(
-        listing.contains("link-abs"),
+        listing.contains(abs),
         "the planted links are seen: {listing}"
     );
-    for path in [
-        "link-abs",
-        "link-rel",
-        "link-dir/secret.txt",
-        "sub/../link-rel",
-    ] {
+    let (in_dir, back_in) = (format!("{dir}/secret.txt"), format!("sub/../{rel}"));
+    for path in [abs, rel, &in_dir, &back_in] {
         let outcome = a.attack("read", path);
         assert_host_refused(stage, &format!("read {path}"), outcome, OPEN_DENIED);
     }
-    let outcome = a.attack("stat", "link-abs");
+    let outcome = a.attack("stat", abs);
     assert_host_refused(stage, "stat link-abs", outcome, "stat-at: not-permitted");
-    let outcome = a.attack("list", "link-dir");
+    let outcome = a.attack("list", dir);
     assert_host_refused(stage, "list link-dir", outcome, OPEN_DENIED);
 }
 
@@ -126,15 +126,18 @@ pub fn write_outside_grant(stage: Stage) {
 /// [`write_outside_grant`] in `scene`.
 pub fn write_outside_grant_in(scene: &Scene, stage: Stage) {
     let (_, writable) = granted_dir(scene, stage);
+    let n = names(stage);
+    let [link_abs, link_rel, link_dir] = n.links;
     let before = snapshot(&scene.outside());
     let mut a = scene.attacker(stage, Hostile::Fs);
     let abs = scene.outside().join("new.txt").display().to_string();
+    let in_dir = format!("{link_dir}/new.txt");
     for path in [
         "../outside/new.txt",
         abs.as_str(),
-        "link-rel",
-        "link-abs",
-        "link-dir/new.txt",
+        link_rel,
+        link_abs,
+        &in_dir,
         "sub/../../outside/new.txt",
     ] {
         let outcome = a.attack("write", path);
@@ -146,8 +149,8 @@ pub fn write_outside_grant_in(scene: &Scene, stage: Stage) {
         "{stage} changed nothing outside"
     );
     if writable {
-        assert_allowed(stage, "writing inside", a.attack("write", "mine.txt"));
-        assert!(scene.dir_of(stage).join("mine.txt").is_file());
+        assert_allowed(stage, "writing inside", a.attack("write", n.mine));
+        assert!(scene.dir_of(stage).join(n.mine).is_file());
     }
 }
 
@@ -161,33 +164,42 @@ pub fn create_or_delete_beyond_grant(stage: Stage) {
 /// [`create_or_delete_beyond_grant`] in `scene`.
 pub fn create_or_delete_beyond_grant_in(scene: &Scene, stage: Stage) {
     let (_, writable) = granted_dir(scene, stage);
+    let n = names(stage);
     let dir = scene.dir_of(stage);
     let (inside, outside) = (snapshot(&dir), snapshot(&scene.outside()));
     let mut a = scene.attacker(stage, Hostile::Fs);
+    let arg = |s: &str| {
+        s.replace("INSIDE", n.inside)
+            .replace("MINE", n.mine)
+            .replace("LINK_DIR", n.links[2])
+    };
+    // In a read-only grant the attempts use the stage's own names (the key
+    // file), so the refusal is the read-only wall's, not the name check's;
+    // making and removing directories is refused whatever the name.
     let attempts: &[(&str, &str, &str)] = if writable {
         &[
             ("unlink", "../outside/secret.txt", "unlink-file-at"),
             ("rmdir", "../outside/keep", "remove-directory-at"),
             ("mkdir", "../outside/made", "create-directory-at"),
-            ("mkdir", "link-dir/made", "create-directory-at"),
-            ("rename", "inside.txt|../outside/moved.txt", "rename-at"),
-            ("rename", "../outside/secret.txt|stolen.txt", "rename-at"),
-            ("link", "../outside/secret.txt|hardlink", "link-at"),
-            ("symlink", "/etc/passwd|passwd", "symlink-at"),
+            ("mkdir", "LINK_DIR/made", "create-directory-at"),
+            ("rename", "INSIDE|../outside/moved.txt", "rename-at"),
+            ("rename", "../outside/secret.txt|MINE", "rename-at"),
+            ("link", "../outside/secret.txt|MINE", "link-at"),
+            ("symlink", "/etc/passwd|MINE", "symlink-at"),
         ]
     } else {
         &[
-            ("write", "new.pem", "open-at"),
-            ("write", "inside.txt", "open-at"),
+            ("write", "INSIDE", "open-at"),
             ("mkdir", "made", "create-directory-at"),
             ("rmdir", "sub", "remove-directory-at"),
-            ("unlink", "inside.txt", "unlink-file-at"),
-            ("rename", "inside.txt|moved.txt", "rename-at"),
-            ("link", "inside.txt|hardlink", "link-at"),
-            ("symlink", "inside.txt|symlink", "symlink-at"),
+            ("unlink", "INSIDE", "unlink-file-at"),
+            ("rename", "INSIDE|INSIDE", "rename-at"),
+            ("link", "INSIDE|INSIDE", "link-at"),
+            ("symlink", "INSIDE|INSIDE", "symlink-at"),
         ]
     };
-    for (kind, arg, op) in attempts {
+    for (kind, arg, op) in attempts.iter().map(|(k, a, o)| (k, arg(a), o)) {
+        let arg = arg.as_str();
         let outcome = a.attack(kind, arg);
         let answer = format!("{op}: not-permitted");
         assert_host_refused(stage, &format!("{kind} {arg}"), outcome, &answer);
@@ -198,16 +210,16 @@ pub fn create_or_delete_beyond_grant_in(scene: &Scene, stage: Stage) {
         "{stage} changed nothing outside"
     );
     if writable {
-        assert_allowed(stage, "mkdir inside", a.attack("mkdir", "made"));
-        assert_allowed(stage, "unlink inside", a.attack("unlink", "inside.txt"));
+        assert_allowed(stage, "writing inside", a.attack("write", n.mine));
+        assert_allowed(stage, "unlink inside", a.attack("unlink", n.inside));
     } else {
         assert_eq!(
             snapshot(&dir),
             inside,
             "{stage}'s read-only directory is unchanged"
         );
-        let read = a.attack("read", "inside.txt");
-        assert_eq!(assert_allowed(stage, "reading inside.txt", read), INSIDE);
+        let read = a.attack("read", n.inside);
+        assert_eq!(assert_allowed(stage, "reading inside", read), INSIDE);
     }
 }
 
@@ -264,10 +276,11 @@ pub fn plant_symlinks_in(scene: &Scene, stage: Stage) {
     assert_eq!(snapshot(&scene.outside()), outside, "{stage}: outside");
     if writable {
         // Controls: the grant is writable, through both versions.
-        assert_allowed(stage, "writing inside", a.attack("write", "mine.txt"));
-        let std_file = format!("{guest}/std.txt");
+        let n = names(stage);
+        assert_allowed(stage, "writing inside", a.attack("write", n.mine));
+        let std_file = format!("{guest}/{}", n.std);
         assert_allowed(stage, "writing through std", b.attack("write", &std_file));
-        assert!(dir.join("mine.txt").is_file() && dir.join("std.txt").is_file());
+        assert!(dir.join(n.mine).is_file() && dir.join(n.std).is_file());
     }
 }
 
@@ -291,13 +304,11 @@ pub fn hard_link_in(scene: &Scene, stage: Stage) {
     let inside = snapshot(&dir);
     let mut a = scene.attacker(stage, Hostile::Fs);
     let mut b = scene.attacker(stage, Hostile::StdFs);
-    let key = match stage {
-        Stage::Account => Some("account.pem"),
-        Stage::DomainKey => Some("domain.pem"),
-        _ => None,
-    };
-    let originals = ["inside.txt", "sub/../inside.txt"].into_iter().chain(key);
-    for (i, original) in originals.enumerate() {
+    let n = names(stage);
+    let back_in = format!("sub/../{}", n.inside);
+    // For the key stages `inside` is the key file itself.
+    let originals = [n.inside, back_in.as_str()];
+    for (i, original) in originals.into_iter().enumerate() {
         for link in [format!("hardlink-{i}"), format!("sub/hardlink-{i}")] {
             let what = format!("link {original} to {link}");
             let outcome = a.attack("link", &format!("{original}|{link}"));
@@ -310,8 +321,8 @@ pub fn hard_link_in(scene: &Scene, stage: Stage) {
     }
     assert_eq!(snapshot(&dir), inside, "{stage}: no link was created");
     // Controls: the grant is writable, and the files are there to link.
-    let read = a.attack("read", "inside.txt");
-    assert_eq!(assert_allowed(stage, "reading inside.txt", read), INSIDE);
-    assert_allowed(stage, "writing inside", a.attack("write", "mine.txt"));
-    assert!(dir.join("mine.txt").is_file());
+    let read = a.attack("read", n.inside);
+    assert_eq!(assert_allowed(stage, "reading inside", read), INSIDE);
+    assert_allowed(stage, "writing inside", a.attack("write", n.mine));
+    assert!(dir.join(n.mine).is_file());
 }

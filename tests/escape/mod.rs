@@ -4,6 +4,7 @@
 mod files;
 mod interfaces;
 mod limits;
+mod narrow;
 mod network;
 mod new_keys;
 mod timeout;
@@ -11,6 +12,7 @@ mod timeout;
 pub use files::*;
 pub use interfaces::*;
 pub use limits::*;
+pub use narrow::*;
 pub use network::*;
 pub use new_keys::*;
 pub use timeout::*;

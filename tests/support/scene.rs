@@ -8,8 +8,67 @@ use acmebox::Error;
 use clap::Parser;
 use std::path::{Path, PathBuf};
 
-/// What `inside.txt` holds in every granted directory.
+/// What the file `names(stage).inside` holds in every granted directory.
 pub const INSIDE: &str = "inside the grant\n";
+/// What the domain key of acme-client's default layout,
+/// `certs/private/privkey.pem`, and its copy in file-writer's staging
+/// directory hold.
+pub const PRIVKEY: &str = "not really a key\n";
+
+/// The names the attacks use in one stage's directory, chosen inside the
+/// names its grant allows (host/src/names.rs), so that each row still meets
+/// the wall it is about (the preopen's boundary, links, read-only grants)
+/// and not only the name check in front of it.
+#[derive(Clone, Copy, Debug)]
+pub struct Names {
+    /// An existing file holding [`INSIDE`].
+    pub inside: &'static str,
+    /// A name to write through wasi:filesystem.
+    pub mine: &'static str,
+    /// A name to write through Rust's standard library.
+    pub std: &'static str,
+    /// The planted symlinks: to the secret by absolute path, by relative
+    /// path, and to the directory `outside`. The key stages' set is the key
+    /// file alone, so theirs are outside it and the name check refuses them
+    /// first; challenge and file-writer show the link wall itself.
+    pub links: [&'static str; 3],
+}
+
+/// The names of `stage`'s directory in every scene.
+pub fn names(stage: Stage) -> Names {
+    let key = |name| Names {
+        inside: name,
+        mine: name,
+        std: name,
+        links: ["link-abs", "link-rel", "link-dir"],
+    };
+    match stage {
+        Stage::Account => key("account.pem"),
+        Stage::DomainKey => key("domain.pem"),
+        Stage::Challenge => Names {
+            inside: "inside",
+            mine: "mine",
+            std: "std",
+            links: ["link-abs", "link-rel", "link-dir"],
+        },
+        Stage::FileWriter => Names {
+            inside: "cert.pem",
+            mine: "chain.pem",
+            std: "fullchain.pem",
+            links: ["cert-1.pem", "cert-2.pem", "cert-3.pem"],
+        },
+        Stage::Network | Stage::CertParser => panic!("{stage} has no directory"),
+    }
+}
+
+/// A file, a symbolic link to it and a directory in every granted
+/// directory, each named outside the stage's names: what the wasi:filesystem
+/// calls would reach without the name check.
+pub const STRAY_FILE: &str = "stray.txt";
+/// See [`STRAY_FILE`].
+pub const STRAY_LINK: &str = "stray.lnk";
+/// See [`STRAY_FILE`].
+pub const STRAY_DIR: &str = "stray.d";
 /// What `outside/secret.txt` holds.
 pub const SECRET: &str = "secret outside every grant\n";
 
@@ -19,18 +78,22 @@ const STAGING: &str = "certs/.acmebox-stage-escape";
 /// A temporary directory laid out as
 ///
 /// ```text
-/// account/   account.pem, inside.txt, sub/, link-abs, link-rel, link-dir
+/// account/   account.pem, sub/, link-abs, link-rel, link-dir, stray.*
 /// domain/    domain.pem,  (the same)
-/// challenge/ (the same)
+/// challenge/ inside, sub/, link-abs, link-rel, link-dir, stray.*
 /// certs/     private/privkey.pem, cert.pem         (the certificate directory)
-/// certs/.acmebox-stage-escape/  (as challenge/)    (file-writer's staging directory)
+/// certs/.acmebox-stage-escape/                     (file-writer's staging directory)
+///            cert.pem, sub/, cert-1.pem, cert-2.pem, cert-3.pem, stray.*,
+///            private/privkey.pem
 /// outside/   secret.txt, keep/
 /// ```
 ///
-/// where `link-abs` → `<root>/outside/secret.txt`, `link-rel` →
-/// `../outside/secret.txt` (`../../` from the staging directory) and
-/// `link-dir` → `<root>/outside`: symlinks planted inside each grant,
-/// pointing out of it. file-writer is granted the staging directory, as in a
+/// where the file `names(stage).inside` holds [`INSIDE`], and the links
+/// `names(stage).links` point to `<root>/outside/secret.txt`, to
+/// `../outside/secret.txt` (`../../` from the staging directory) and to
+/// `<root>/outside`: symlinks planted inside each grant, pointing out of it.
+/// `stray.txt`, `stray.lnk` (→ stray.txt) and `stray.d/` are named outside
+/// every stage's names. file-writer is granted the staging directory, as in a
 /// run (`Grant::with_staging`), never `certs/` with the key of acme-client's
 /// default layout under it.
 pub struct Scene {
@@ -74,28 +137,33 @@ impl Scene {
         std::fs::write(outside.join("secret.txt"), SECRET).expect("secret.txt");
         let certs = root.join("certs");
         std::fs::create_dir_all(certs.join("private")).expect("certs/private");
-        std::fs::write(certs.join("private/privkey.pem"), "not really a key\n").expect("key");
+        std::fs::write(certs.join("private/privkey.pem"), PRIVKEY).expect("key");
         std::fs::write(certs.join("cert.pem"), "not really a certificate\n").expect("cert");
-        for (sub, key) in [
-            ("account", Some("account.pem")),
-            ("domain", Some("domain.pem")),
-            ("challenge", None),
-            (STAGING, None),
+        for (sub, stage) in [
+            ("account", Stage::Account),
+            ("domain", Stage::DomainKey),
+            ("challenge", Stage::Challenge),
+            (STAGING, Stage::FileWriter),
         ] {
             let d = root.join(sub);
+            let n = names(stage);
             std::fs::create_dir_all(d.join("sub")).expect("granted dir");
-            std::fs::write(d.join("inside.txt"), INSIDE).expect("inside.txt");
-            if let Some(key) = key {
-                std::fs::write(d.join(key), "not really a key\n").expect("key file");
-            }
+            std::fs::create_dir_all(d.join(STRAY_DIR)).expect("stray.d");
+            std::fs::write(d.join(n.inside), INSIDE).expect("inside");
+            std::fs::write(d.join(STRAY_FILE), INSIDE).expect("stray.txt");
+            symlink(Path::new(STRAY_FILE), &d.join(STRAY_LINK));
             let up = "../".repeat(Path::new(sub).components().count());
-            symlink(&outside.join("secret.txt"), &d.join("link-abs"));
-            symlink(
-                Path::new(&format!("{up}outside/secret.txt")),
-                &d.join("link-rel"),
-            );
-            symlink(&outside, &d.join("link-dir"));
+            let [abs, rel, dir] = n.links;
+            symlink(&outside.join("secret.txt"), &d.join(abs));
+            symlink(Path::new(&format!("{up}outside/secret.txt")), &d.join(rel));
+            symlink(&outside, &d.join(dir));
         }
+        // A `private` directory inside file-writer's own directory, holding
+        // a key (as if the staging directory were the certificate directory
+        // of acme-client's default layout).
+        let private = root.join(STAGING).join("private");
+        std::fs::create_dir_all(&private).expect("staging/private");
+        std::fs::write(private.join("privkey.pem"), PRIVKEY).expect("staging key");
         let path = |p: &str| root.join(p).display().to_string();
         let directory = if host.contains(':') {
             format!("https://[{host}]:{port}/dir")

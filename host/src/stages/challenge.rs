@@ -107,6 +107,7 @@ mod tests {
                 guest: "/challenge",
                 write: true,
                 staging: false,
+                names: crate::names::Names::challenge(),
             }],
             network: None,
             wasi: vec![Wasi::Cli, Wasi::Clocks, Wasi::Filesystem],

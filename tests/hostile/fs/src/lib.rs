@@ -62,9 +62,16 @@ impl Guest for Component {
                 Ok(format!("{:?} of {} bytes", stat.type_, stat.size))
             }
             "list" => {
-                let sub = dir
-                    .open_at(follow, &arg, OpenFlags::DIRECTORY, DescriptorFlags::READ)
-                    .map_err(fail("open-at"))?;
+                // "." lists the preopen itself; anything else is opened first.
+                let opened;
+                let sub = if arg == "." {
+                    &dir
+                } else {
+                    opened = dir
+                        .open_at(follow, &arg, OpenFlags::DIRECTORY, DescriptorFlags::READ)
+                        .map_err(fail("open-at"))?;
+                    &opened
+                };
                 let entries = sub.read_directory().map_err(fail("read-directory"))?;
                 let mut names = Vec::new();
                 while let Some(entry) = entries
@@ -76,9 +83,53 @@ impl Guest for Component {
                 names.sort();
                 Ok(names.join(","))
             }
+            "call" => {
+                let (function, path) = two(&arg)?;
+                call(&dir, function, path)
+            }
             _ => Err(format!("unknown attack {kind}")),
         }
     }
+}
+
+/// Call the path-taking wasi:filesystem/types function `function` (its WIT
+/// name) on the preopen with `path` (as each of its paths), and as little
+/// else as it takes to succeed where the host lets it.
+fn call(dir: &Descriptor, function: &str, path: &str) -> Result<String, String> {
+    use wasi::filesystem::types::NewTimestamp;
+    let none = PathFlags::empty();
+    let result = match function {
+        "create-directory-at" => dir.create_directory_at(path).map(|()| String::new()),
+        "stat-at" => dir.stat_at(none, path).map(|s| format!("{:?}", s.type_)),
+        "set-times-at" => dir
+            .set_times_at(none, path, NewTimestamp::Now, NewTimestamp::Now)
+            .map(|()| String::new()),
+        "link-at" => dir
+            .link_at(none, path, dir, &format!("{path}-linked"))
+            .map(|()| String::new()),
+        "open-at" => dir
+            .open_at(none, path, OpenFlags::empty(), DescriptorFlags::READ)
+            .map(|_| String::new()),
+        "readlink-at" => dir.readlink_at(path),
+        "remove-directory-at" => dir.remove_directory_at(path).map(|()| String::new()),
+        "rename-at" => dir.rename_at(path, dir, path).map(|()| String::new()),
+        "symlink-at" => dir
+            .symlink_at(path, &format!("{path}-symlinked"))
+            .map(|()| String::new()),
+        "unlink-file-at" => dir.unlink_file_at(path).map(|()| String::new()),
+        "metadata-hash-at" => dir
+            .metadata_hash_at(none, path)
+            .map(|h| h.lower.to_string()),
+        _ => return Err(format!("unknown function {function}")),
+    };
+    result
+        .map(|r| format!("{function}: ok {r}"))
+        .map_err(fail_named(function))
+}
+
+/// [`fail`] for a function named at run time.
+fn fail_named(op: &str) -> impl Fn(ErrorCode) -> String + '_ {
+    move |code| format!("{op}: {}", code.name())
 }
 
 /// The stage's only preopened directory.
