@@ -4,6 +4,7 @@
 //! validated [`Options`].
 
 use crate::error::Error;
+use crate::flows::caller::ChallengeType;
 use crate::proxy::{self, Env, ProxyChoice};
 use crate::trust::Trust;
 use crate::validate;
@@ -34,7 +35,14 @@ pub struct IssueArgs {
     /// Use Let's Encrypt's staging server.
     #[arg(short = 's', conflicts_with = "directory")]
     pub staging: bool,
-    /// Where http-01 token files are written.
+    /// Use this challenge type (http-01, dns-01) and let the caller handle
+    /// it: for each name, write "challenge-type dns-domain token.thumbprint"
+    /// to standard output, then wait for the same line on standard input
+    /// before the CA is told to check. -C is ignored. Wildcard names
+    /// (*.example.com) need -t dns-01.
+    #[arg(short = 't', value_name = "challenge")]
+    pub challenge_type: Option<ChallengeType>,
+    /// Where http-01 token files are written (ignored with -t).
     #[arg(
         short = 'C',
         value_name = "challengedir",
@@ -108,7 +116,10 @@ pub struct Options {
     pub new_domain_key: bool,
     /// `-v` count.
     pub verbose: u8,
-    /// `-C`.
+    /// `-t`: the caller makes each challenge answerable (flows/caller.rs);
+    /// `None`: the challenge stage writes http-01 token files in `-C`.
+    pub challenge_type: Option<ChallengeType>,
+    /// `-C` (not used with `-t`).
     pub challenge_dir: PathBuf,
     /// `-c`.
     pub cert_dir: PathBuf,
@@ -145,7 +156,17 @@ impl Options {
     pub fn from_args_env(args: &IssueArgs, env: &Env) -> Result<Options, Error> {
         let mut names: Vec<String> = Vec::new();
         for name in std::iter::once(&args.domain).chain(&args.altnames) {
-            let name = validate::dns_name(name).map_err(Error::Usage)?;
+            let name = match name.strip_prefix("*.") {
+                Some(_) if args.challenge_type != Some(ChallengeType::Dns01) => {
+                    return Err(Error::Usage(format!(
+                        "invalid domain name {name:?}: a wildcard name needs -t dns-01 \
+                         (a CA validates it only through DNS, RFC 8555 §7.1.3)"
+                    )))
+                }
+                Some(_) => validate::wildcard_name(name),
+                None => validate::dns_name(name),
+            }
+            .map_err(Error::Usage)?;
             if names.contains(&name) {
                 return Err(Error::Usage(format!("name {name:?} is given twice")));
             }
@@ -186,6 +207,7 @@ impl Options {
             new_account_key: args.new_account_key,
             new_domain_key: args.new_domain_key,
             verbose: args.verbose,
+            challenge_type: args.challenge_type,
             challenge_dir: args.challenge_dir.clone(),
             cert_dir: args.cert_dir.clone(),
             account_key: args.account_key.clone(),

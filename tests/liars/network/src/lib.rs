@@ -149,6 +149,7 @@ impl Guest for Liar {
             Authorization {
                 url: url.clone(),
                 identifier,
+                wildcard: false,
                 status: status.into(),
                 challenges: vec![Challenge {
                     type_: "http-01".into(),
