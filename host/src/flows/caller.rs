@@ -151,10 +151,11 @@ fn read_line(input: &mut impl BufRead) -> Incoming {
     }
 }
 
-/// The first 100 characters of what the caller sent (Debug-formatted by the
-/// caller of this function, which escapes control characters).
+/// The first 600 characters of what the caller sent, room for any line
+/// acmebox writes (Debug-formatted by the caller of this function, which
+/// escapes control characters).
 fn excerpt(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).chars().take(100).collect()
+    String::from_utf8_lossy(bytes).chars().take(600).collect()
 }
 
 fn fail(message: String) -> Error {
