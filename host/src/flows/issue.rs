@@ -397,7 +397,7 @@ fn preflight(
             )?;
             tokens.probe()?;
             log.step("preflight: trust anchors, -c and -C checked");
-            Answer::Files(tokens)
+            Answer::Files(Box::new(tokens))
         }
     };
     Ok(Ready {
@@ -410,7 +410,7 @@ fn preflight(
 /// Who makes each challenge answerable before the CA is told to check it.
 enum Answer {
     /// The challenge stage writes http-01 token files in -C.
-    Files(Challenge),
+    Files(Box<Challenge>),
     /// `-t`: the caller, over standard output and input (caller.rs).
     Caller(ChallengeType, Caller),
 }
