@@ -246,6 +246,27 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 
 const MIB: usize = 1 << 20;
 
+/// The challenge stage's grant: `-C`, writable; with `-t` no directory at
+/// all, as the caller makes the challenges answerable and the stage is not
+/// run (`grants` still lists it, with "directory none").
+fn challenge_grant(opts: &Options) -> Grant {
+    let grant = Grant::new(
+        Stage::Challenge,
+        &[Wasi::Cli, Wasi::Clocks, Wasi::Filesystem],
+        16,
+        5,
+    );
+    match opts.challenge_type {
+        Some(_) => grant,
+        None => grant.dir(
+            opts.challenge_dir.clone(),
+            "/challenge",
+            true,
+            Names::challenge(),
+        ),
+    }
+}
+
 /// The directory holding `file` (a key file): the stage gets that directory,
 /// never more.
 fn parent_of(file: &std::path::Path) -> PathBuf {
@@ -331,12 +352,7 @@ impl Grant {
                 ],
                 ..Grant::new(Stage::Network, &[Cli, Clocks, Random, Sockets], 64, 60)
             },
-            Grant::new(Stage::Challenge, &files, 16, 5).dir(
-                opts.challenge_dir.clone(),
-                "/challenge",
-                true,
-                Names::challenge(),
-            ),
+            challenge_grant(opts),
             Grant::new(Stage::CertParser, &[Cli], 32, 5),
             // Never the certificate directory itself: the domain key may lie
             // under it (acme-client's default layout).

@@ -4,6 +4,7 @@
 //! validated [`Options`].
 
 use crate::error::Error;
+use crate::flows::caller::ChallengeType;
 use crate::proxy::{self, Env, ProxyChoice};
 use crate::trust::Trust;
 use crate::validate;
@@ -49,7 +50,14 @@ pub struct IssueArgs {
     /// directory's].
     #[arg(short = 'a', value_name = "agreement")]
     pub agreement: Option<String>,
-    /// Where http-01 token files are written.
+    /// Use this challenge type (http-01, dns-01) and let the caller handle
+    /// it: for each name, write "challenge-type dns-domain token.thumbprint"
+    /// to standard output, then wait for the same line on standard input
+    /// before the CA is told to check. -C is ignored. Wildcard names
+    /// (*.example.com) need -t dns-01.
+    #[arg(short = 't', value_name = "challenge")]
+    pub challenge_type: Option<ChallengeType>,
+    /// Where http-01 token files are written (ignored with -t).
     #[arg(
         short = 'C',
         value_name = "challengedir",
@@ -145,7 +153,10 @@ pub struct Options {
     pub new_dirs: Vec<NewDir>,
     /// `-v` count.
     pub verbose: u8,
-    /// `-C`.
+    /// `-t`: the caller makes each challenge answerable (flows/caller.rs);
+    /// `None`: the challenge stage writes http-01 token files in `-C`.
+    pub challenge_type: Option<ChallengeType>,
+    /// `-C` (not used with `-t`).
     pub challenge_dir: PathBuf,
     /// `-c`.
     pub cert_dir: PathBuf,
@@ -182,7 +193,17 @@ impl Options {
     pub fn from_args_env(args: &IssueArgs, env: &Env) -> Result<Options, Error> {
         let mut names: Vec<String> = Vec::new();
         for name in std::iter::once(&args.domain).chain(&args.altnames) {
-            let name = validate::dns_name(name).map_err(Error::Usage)?;
+            let name = match name.strip_prefix("*.") {
+                Some(_) if args.challenge_type != Some(ChallengeType::Dns01) => {
+                    return Err(Error::Usage(format!(
+                        "invalid domain name {name:?}: a wildcard name needs -t dns-01 \
+                         (a CA validates it only through DNS, RFC 8555 §7.1.3)"
+                    )))
+                }
+                Some(_) => validate::wildcard_name(name),
+                None => validate::dns_name(name),
+            }
+            .map_err(Error::Usage)?;
             if names.contains(&name) {
                 return Err(Error::Usage(format!("name {name:?} is given twice")));
             }
@@ -234,6 +255,7 @@ impl Options {
             agreement: args.agreement.clone(),
             new_dirs,
             verbose: args.verbose,
+            challenge_type: args.challenge_type,
             challenge_dir: args.challenge_dir.clone(),
             cert_dir: paths.cert_dir,
             account_key: paths.account_key,

@@ -40,7 +40,7 @@ pub fn same_origin(url: &str, origin: &Origin) -> Result<(), String> {
 
 /// A DNS name acceptable as a certificate identifier, lower-cased: LDH labels
 /// of 1–63 characters, at most 253 in all, at least two labels, no wildcard
-/// (http-01 cannot validate one, RFC 8555 §7.1.3).
+/// (see [`wildcard_name`]).
 pub fn dns_name(name: &str) -> Result<String, String> {
     let lower = name.to_ascii_lowercase();
     let bad = |why: &str| Err(format!("invalid domain name {name:?}: {why}"));
@@ -80,6 +80,20 @@ pub fn dns_name(name: &str) -> Result<String, String> {
         }
     }
     Ok(lower)
+}
+
+/// A wildcard name, `*.` and a [`dns_name`] (so at least `*.example.com`),
+/// lower-cased. Only dns-01 validates one (RFC 8555 §7.1.3, §8.4), so the
+/// command line takes it only with `-t dns-01`.
+pub fn wildcard_name(name: &str) -> Result<String, String> {
+    match name.strip_prefix("*.") {
+        Some(base) => dns_name(base)
+            .map(|base| format!("*.{base}"))
+            .map_err(|e| format!("wildcard {name:?}: {e}")),
+        None => Err(format!(
+            "invalid wildcard name {name:?}: it must start with \"*.\""
+        )),
+    }
 }
 
 /// A token from the server: base64url (RFC 8555 §8.1), at least 128 bits.
@@ -203,6 +217,24 @@ mod tests {
         assert_eq!(dns_name("WWW.Example.COM").unwrap(), "www.example.com");
         for bad in ["", "com", "a..b", "-a.b", "a_b.c", "*.example.com", "a.b/c"] {
             assert!(dns_name(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn wildcard_names_are_star_dot_and_a_dns_name() {
+        assert_eq!(wildcard_name("*.Example.COM").unwrap(), "*.example.com");
+        for bad in [
+            "*.com",
+            "*",
+            "*.",
+            "**.example.com",
+            "*.*.example.com",
+            "a*.example.com",
+            "example.com",
+            "*.example..com",
+            "*.127.0.0.1",
+        ] {
+            assert!(wildcard_name(bad).is_err(), "{bad:?} accepted");
         }
     }
 

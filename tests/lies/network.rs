@@ -65,6 +65,38 @@ fn honest_story_is_accepted_up_to_the_certificate() {
 }
 
 #[test]
+fn authorization_flagged_wildcard_for_a_plain_name_is_refused() {
+    refused(
+        "authz-wildcard-unrequested",
+        "fetch authorization",
+        "authorization for \"*.liar.example\", which was not requested",
+    );
+}
+
+#[test]
+fn authorization_identifier_with_a_star_is_refused() {
+    // Asked for the wildcard itself (-t dns-01), so the name check alone
+    // would pass it: the identifier's '*' is what is refused.
+    let scene = Scene::new();
+    let opts = scene.options(
+        &[("-t", "dns-01".into())],
+        &[
+            "--directory".into(),
+            "https://127.0.0.1/authz-star-identifier".into(),
+            format!("*.{NAME}"),
+        ],
+    );
+    let result = run_with_liars(&opts, &[Stage::Network]);
+    assert_rejected(
+        result,
+        Stage::Network,
+        "fetch authorization",
+        "authorization for \"*.liar.example\": an identifier never holds a '*'",
+    );
+    assert_eq!(scene.entries("certs"), Vec::<String>::new());
+}
+
+#[test]
 fn account_url_off_origin_is_refused() {
     refused(
         "account-off-origin",

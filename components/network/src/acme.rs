@@ -54,6 +54,8 @@ pub struct Challenge {
 pub struct Authorization {
     pub url: String,
     pub identifier: String,
+    /// For `*.<identifier>` (§7.1.4).
+    pub wildcard: bool,
     pub status: String,
     pub challenges: Vec<Challenge>,
     pub error: Option<String>,
@@ -156,6 +158,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
         Ok(Authorization {
             url: url.to_string(),
             identifier: authz.identifier.value,
+            wildcard: authz.wildcard,
             status: authz.status,
             error: error.map(|e| e.to_string()),
             challenges: (authz.challenges.into_iter())

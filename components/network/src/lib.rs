@@ -120,6 +120,7 @@ impl wit::Guest for Component {
         Ok(wit::Authorization {
             url: a.url,
             identifier: a.identifier,
+            wildcard: a.wildcard,
             status: a.status,
             error: a.error,
             challenges: (a.challenges.into_iter())

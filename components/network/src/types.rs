@@ -51,6 +51,9 @@ pub struct Order {
 #[serde(rename_all = "camelCase")]
 pub struct Authorization {
     pub identifier: Identifier,
+    /// For a wildcard name, whose identifier lacks the `*.` (§7.1.4).
+    #[serde(default)]
+    pub wildcard: bool,
     pub status: String,
     pub challenges: Vec<Challenge>,
 }
@@ -217,12 +220,29 @@ mod tests {
             (a.identifier.kind.as_str(), a.identifier.value.as_str()),
             ("dns", "a.test")
         );
+        assert!(!a.wildcard);
         assert_eq!(a.challenges[0].token, "tok_en-1");
         assert_eq!(a.challenges[1].token, "");
         assert_eq!(
             a.challenges[1].error.as_ref().map(|p| p.to_string()),
             Some("t: ".to_string())
         );
+    }
+
+    #[test]
+    fn wildcard_authorization_keeps_the_flag_and_a_missing_one_is_false() {
+        let a: Authorization = serde_json::from_str(
+            r#"{"status":"pending","identifier":{"type":"dns","value":"example.com"},"wildcard":true,
+                "challenges":[{"type":"dns-01","url":"https://l/c/1","token":"t","status":"pending"}]}"#,
+        )
+        .unwrap();
+        assert!(a.wildcard);
+        assert_eq!(a.identifier.value, "example.com");
+        let a: Authorization = serde_json::from_str(
+            r#"{"status":"valid","identifier":{"type":"dns","value":"a.test"},"challenges":[]}"#,
+        )
+        .unwrap();
+        assert!(!a.wildcard);
     }
 
     #[test]

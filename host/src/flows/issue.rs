@@ -3,6 +3,7 @@
 //! stage that may perform it. The host holds no key and parses nothing from
 //! the wire: it moves WIT values between stages and checks them.
 
+use super::caller::{self, Caller, ChallengeType};
 use crate::certdir::CertDir;
 use crate::error::Error;
 use crate::fresh;
@@ -146,7 +147,7 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     let Ready {
         ca_pem,
         certdir,
-        mut tokens,
+        mut answer,
     } = preflight(&rt, &grants, opts, log, source)?;
 
     // 2–3. Read (or create) the account key; 5. the domain key. First of
@@ -261,7 +262,7 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     let mut written = Vec::new();
     let authorized = authorize(
         &mut net,
-        &mut tokens,
+        &mut answer,
         &mut written,
         &order,
         &key.thumbprint,
@@ -270,13 +271,15 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
         &deadline,
         log,
     );
-    for token in &written {
-        match tokens.remove(token) {
-            Ok(()) => crate::leftovers::token_removed(token),
-            Err(e) => log.warn(&e.to_string()),
+    if let Answer::Files(tokens) = &mut answer {
+        for token in &written {
+            match tokens.remove(token) {
+                Ok(()) => crate::leftovers::token_removed(token),
+                Err(e) => log.warn(&e.to_string()),
+            }
         }
     }
-    drop(tokens);
+    drop(answer);
     authorized?;
 
     // 6. Make the request, and check it before it leaves: cert-parser, in an
@@ -387,8 +390,9 @@ struct Ready {
     ca_pem: Option<Vec<u8>>,
     /// The certificate directory, locked for the run.
     certdir: CertDir,
-    /// The challenge stage, its directory proven writable.
-    tokens: Challenge,
+    /// The challenge stage, its directory proven writable; with `-t`, the
+    /// caller.
+    answer: Answer,
 }
 
 /// Before any key is read or created and before the first request, every
@@ -398,7 +402,8 @@ struct Ready {
 /// directory opens and takes the run's lock (its lock file is created there:
 /// the directory is writable), and stale files of killed runs are removed;
 /// the challenge directory takes a new file (a probe file created, checked
-/// and removed by the challenge stage through its own grant). Checked even
+/// and removed by the challenge stage through its own grant), unless `-t`
+/// hands the challenges to the caller (-C is ignored then). Checked even
 /// when the certificate turns out to be up to date: a broken setup is
 /// reported on the next cron run, not thirty days later. Keys are then read
 /// or created by their stages (step 2–5), which fails just as early for a
@@ -420,27 +425,48 @@ fn preflight(
     for warning in certdir.remove_stale() {
         log.warn(&warning);
     }
-    let mut tokens = challenge::load_component(
-        rt,
-        grant(grants, Stage::Challenge),
-        &source.component(rt, Stage::Challenge)?,
-    )?;
-    tokens.probe()?;
-    log.step("preflight: trust anchors, -c and -C checked");
+    let answer = match opts.challenge_type {
+        Some(kind) => {
+            log.step(&format!(
+                "preflight: trust anchors and -c checked (-t {}: -C is not used)",
+                kind.as_str()
+            ));
+            Answer::Caller(kind, Caller::stdio())
+        }
+        None => {
+            let mut tokens = challenge::load_component(
+                rt,
+                grant(grants, Stage::Challenge),
+                &source.component(rt, Stage::Challenge)?,
+            )?;
+            tokens.probe()?;
+            log.step("preflight: trust anchors, -c and -C checked");
+            Answer::Files(Box::new(tokens))
+        }
+    };
     Ok(Ready {
         ca_pem,
         certdir,
-        tokens,
+        answer,
     })
 }
 
-/// 4.1–4.3 for every authorization of the order: write all token files and
-/// answer all challenges, then wait for each. Written tokens are recorded in
-/// `written` so the caller removes them whatever happens.
+/// Who makes each challenge answerable before the CA is told to check it.
+enum Answer {
+    /// The challenge stage writes http-01 token files in -C.
+    Files(Box<Challenge>),
+    /// `-t`: the caller, over standard output and input (caller.rs).
+    Caller(ChallengeType, Caller),
+}
+
+/// 4.1–4.3 for every authorization of the order: make each challenge
+/// answerable (a token file, or the caller's line confirmed) and answer it
+/// right away, then wait for each. Written tokens are recorded in `written`
+/// so the caller removes them whatever happens.
 #[allow(clippy::too_many_arguments)]
 fn authorize(
     net: &mut Network,
-    tokens: &mut Challenge,
+    answer: &mut Answer,
     written: &mut Vec<String>,
     order: &Order,
     thumbprint: &str,
@@ -449,27 +475,32 @@ fn authorize(
     deadline: &Deadline,
     log: &Log,
 ) -> Result<(), Error> {
+    let kind = match answer {
+        Answer::Files(_) => ChallengeType::Http01,
+        Answer::Caller(kind, _) => *kind,
+    };
     let mut waiting = Vec::new();
-    let mut identifiers = std::collections::BTreeSet::new();
+    let mut requested = std::collections::BTreeSet::new();
     for url in &order.authorizations {
         deadline.check("fetch authorization")?;
         let authz = net.get_authorization(url, &opts.names, origin)?;
-        if !identifiers.insert(authz.identifier.to_ascii_lowercase()) {
+        let name = network::requested_name(&authz);
+        if !requested.insert(name.clone()) {
             return Err(Error::Rejected {
                 stage: Stage::Network,
                 step: "fetch authorization",
-                message: format!("a second authorization for {} ({url})", authz.identifier),
+                message: format!("a second authorization for {name} ({url})"),
             });
         }
         if authz.status == "valid" {
             continue;
         }
-        let Some(ch) = authz.challenges.iter().find(|c| c.type_ == "http-01") else {
+        let Some(ch) = authz.challenges.iter().find(|c| c.type_ == kind.as_str()) else {
             return Err(Error::Protocol {
                 step: "fetch authorization",
                 message: format!(
-                    "the server offers no http-01 challenge for {}",
-                    authz.identifier
+                    "the server offers no {} challenge for {name}",
+                    kind.as_str()
                 ),
             });
         };
@@ -478,10 +509,28 @@ fn authorize(
             step: "fetch authorization",
             message,
         })?;
-        tokens.write(&ch.token, &format!("{}.{thumbprint}", ch.token))?;
-        written.push(ch.token.clone());
-        crate::leftovers::token_written(&opts.challenge_dir, &ch.token);
-        log.step(&format!("4.2 token for {} written", authz.identifier));
+        let key_authorization = format!("{}.{thumbprint}", ch.token);
+        match answer {
+            Answer::Files(tokens) => {
+                tokens.write(&ch.token, &key_authorization)?;
+                written.push(ch.token.clone());
+                crate::leftovers::token_written(&opts.challenge_dir, &ch.token);
+                log.step(&format!("4.2 token for {name} written"));
+            }
+            Answer::Caller(kind, caller) => {
+                // The identifier: for *.example.com, example.com.
+                let line = caller::line(
+                    *kind,
+                    &authz.identifier.to_ascii_lowercase(),
+                    &key_authorization,
+                );
+                caller.confirm(&line, deadline.0)?;
+                log.step(&format!(
+                    "4.2 {} for {name} confirmed by the caller",
+                    kind.as_str()
+                ));
+            }
+        }
         net.respond(&ch.url, origin)?;
         waiting.push(url.clone());
     }
@@ -491,7 +540,10 @@ fn authorize(
             let authz = net.get_authorization(&url, &opts.names, origin)?;
             match authz.status.as_str() {
                 "valid" => {
-                    log.step(&format!("4.3 {} authorized", authz.identifier));
+                    log.step(&format!(
+                        "4.3 {} authorized",
+                        network::requested_name(&authz)
+                    ));
                     break;
                 }
                 "pending" | "processing" => {}
@@ -500,7 +552,7 @@ fn authorize(
                         step: "authorization",
                         message: format!(
                             "{} is {status}: {}",
-                            authz.identifier,
+                            network::requested_name(&authz),
                             authz.error.as_deref().unwrap_or("no reason given")
                         ),
                     })

@@ -163,6 +163,18 @@ fn check_order(step: &'static str, order: &Order, origin: &Origin) -> Result<(),
     Ok(())
 }
 
+/// The name an authorization is for, lower-cased, as it was requested:
+/// `*.` and the identifier for a wildcard (RFC 8555 §7.1.4), else the
+/// identifier.
+pub fn requested_name(authz: &Authorization) -> String {
+    let identifier = authz.identifier.to_ascii_lowercase();
+    if authz.wildcard {
+        format!("*.{identifier}")
+    } else {
+        identifier
+    }
+}
+
 impl Network {
     /// Print the stage's `trace` lines from now on (`-vv`; wit/network.wit
     /// `trace`): lines from a stage that was not asked are dropped.
@@ -234,8 +246,8 @@ impl Network {
         Ok(order)
     }
 
-    /// Fetch an authorization; its identifier must be a requested name and
-    /// its challenges' URLs and tokens well formed.
+    /// Fetch an authorization; its name ([`requested_name`]) must be a
+    /// requested one, and its challenges' URLs and tokens well formed.
     pub fn get_authorization(
         &mut self,
         url: &str,
@@ -248,20 +260,34 @@ impl Network {
             b.acmebox_stages_acme().call_get_authorization(s, url)
         })?;
         check_status(step, &authz.status)?;
-        if !names.contains(&authz.identifier.to_ascii_lowercase()) {
+        // RFC 8555 §7.1.4: a wildcard's identifier is the name without its
+        // "*.", with `wildcard` set; a "*" in the identifier itself would
+        // print a wildcard as the -t line's dns-domain.
+        if authz.identifier.contains('*') {
+            return Err(refuse(
+                Stage::Network,
+                step,
+                format!(
+                    "authorization for {:?}: an identifier never holds a '*' (a wildcard \
+                     comes as its base name with \"wildcard\": true)",
+                    authz.identifier
+                ),
+            ));
+        }
+        if !names.contains(&requested_name(&authz)) {
             return Err(refuse(
                 Stage::Network,
                 step,
                 format!(
                     "authorization for {:?}, which was not requested",
-                    authz.identifier
+                    requested_name(&authz)
                 ),
             ));
         }
         for c in &authz.challenges {
             check_url(step, &c.url, origin)?;
             check_status(step, &c.status)?;
-            if c.type_ == "http-01" {
+            if c.type_ == "http-01" || c.type_ == "dns-01" {
                 validate::token(&c.token).map_err(|m| refuse(Stage::Network, step, m))?;
             }
         }

@@ -290,6 +290,30 @@ impl Testbed {
         format!("http://127.0.0.1:{}", self.ports.challtestsrv_management)
     }
 
+    /// Adds a TXT record `value` at `host` (e.g. `_acme-challenge.example.com`; a final dot
+    /// is added when missing) to pebble-challtestsrv's DNS, through its management API
+    /// (`POST /set-txt`). Records for one host accumulate: a wildcard and its base name each add
+    /// their own value at the same name, and pebble's validator sees all of them.
+    pub fn set_txt(&self, host: &str, value: &str) -> Result<()> {
+        let body = serde_json::json!({ "host": fqdn(host), "value": value });
+        self.challtestsrv_post("/set-txt", &body)
+    }
+
+    /// Removes every TXT record at `host` from pebble-challtestsrv's DNS (`POST /clear-txt`).
+    pub fn clear_txt(&self, host: &str) -> Result<()> {
+        let body = serde_json::json!({ "host": fqdn(host) });
+        self.challtestsrv_post("/clear-txt", &body)
+    }
+
+    fn challtestsrv_post(&self, path: &str, body: &serde_json::Value) -> Result<()> {
+        let url = format!("{}{path}", self.challtestsrv_url());
+        self.agent
+            .post(&url)
+            .send(body.to_string())
+            .with_context(|| format!("POST {url} {body}"))?;
+        Ok(())
+    }
+
     /// Pebble's issuing root certificate for this run (PEM), from its management interface.
     pub fn root_pem(&self) -> Result<String> {
         self.management_get("/roots/0")
@@ -322,6 +346,15 @@ impl Drop for Testbed {
     fn drop(&mut self) {
         self.pebble.stop();
         self.challtestsrv.stop();
+    }
+}
+
+/// `host` with a final dot, as pebble-challtestsrv keys its records.
+fn fqdn(host: &str) -> String {
+    if host.ends_with('.') {
+        host.to_string()
+    } else {
+        format!("{host}.")
     }
 }
 

@@ -13,6 +13,10 @@
 //! - `order-status`: the order's status is `pwned`;
 //! - `order-huge`: 1000 authorizations for the requested names;
 //! - `authz-other-name`: an authorization for `evil.example`;
+//! - `authz-wildcard-unrequested`: the requested name flagged `wildcard`
+//!   (an authorization for `*.<name>`, not requested);
+//! - `authz-star-identifier`: for a requested `*.<name>`, the identifier
+//!   `*.<name>` itself, not flagged `wildcard`;
 //! - `authz-token`: a pending http-01 challenge whose token is a path;
 //! - `challenge-off-origin`: a pending challenge whose URL is on another host
 //!   (both told at the first fetch only: the next finds it valid);
@@ -125,10 +129,18 @@ impl Guest for Liar {
                 .next()
                 .and_then(|i| i.parse().ok())
                 .unwrap_or(0);
+            let requested = s.names.get(index).cloned().unwrap_or_default();
             let identifier = match s.lie.as_str() {
                 "authz-other-name" => "evil.example".to_string(),
-                _ => s.names.get(index).cloned().unwrap_or_default(),
+                // Asked for `*.<name>` (with -t dns-01): the identifier keeps
+                // the "*." and `wildcard` is false, which would put a
+                // wildcard in the -t line's dns-domain.
+                "authz-star-identifier" => requested,
+                _ => requested,
             };
+            // For a name asked for without "*.": an authorization for the
+            // wildcard under it, which was not requested.
+            let wildcard = s.lie == "authz-wildcard-unrequested";
             // A lie about a pending challenge is told once: the next fetch
             // finds it valid, so a host that let it through goes on.
             s.fetched += 1;
@@ -153,6 +165,7 @@ impl Guest for Liar {
             Authorization {
                 url: url.clone(),
                 identifier,
+                wildcard,
                 status: status.into(),
                 challenges: vec![Challenge {
                     type_: "http-01".into(),
