@@ -41,7 +41,8 @@ use bindings::exports::acmebox::stages::acme as wit;
 /// The exported component.
 pub struct Component;
 
-/// The imported signer (the account stage).
+/// The imported signer (the account stage, or the domain-key stage to
+/// revoke with the certificate's own key: the host decides).
 struct ImportSigner;
 
 impl acme::Signer for ImportSigner {
@@ -132,6 +133,10 @@ impl wit::Guest for Component {
 
     fn download(certificate_url: String) -> Result<Vec<u8>, String> {
         with(|s| s.download(&certificate_url))
+    }
+
+    fn revoke(certificate_der: Vec<u8>, reason: Option<u8>) -> Result<(), String> {
+        with(|s| s.revoke(&certificate_der, reason))
     }
 }
 

@@ -45,6 +45,7 @@ fn answer(lie: &[u8], names: Vec<String>, spki: Vec<u8>, now: i64) -> ChainInfo 
         not_after: now + 90 * DAY,
         serial: "1ee".into(),
         cert_pem: pem("CERTIFICATE", 1),
+        leaf_der: vec![1; 300],
         chain_pem: pem("CERTIFICATE", 2),
         spki,
         chain_linked: true,
