@@ -334,10 +334,11 @@ fn revoke_with_the_account_carries_kid_and_reason() {
 #[test]
 fn revoke_without_an_account_carries_the_signers_jwk() {
     let script = Script::default();
-    script
-        .replies
-        .borrow_mut()
-        .extend([directory(""), reply(200, "n1", None, ""), reply(200, "n2", None, "")]);
+    script.replies.borrow_mut().extend([
+        directory(""),
+        reply(200, "n1", None, ""),
+        reply(200, "n2", None, ""),
+    ]);
     let mut s = Session::open(&script, FakeSigner, DIR).unwrap();
     s.revoke(&[0x30], None).unwrap();
     let sent = script.sent.borrow();

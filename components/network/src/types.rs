@@ -186,7 +186,10 @@ mod tests {
         assert_eq!(d.new_nonce, "https://l:14000/nonce-plz");
         assert_eq!(d.new_account, "https://l:14000/sign-me-up");
         assert_eq!(d.new_order, "https://l:14000/order-plz");
-        assert_eq!(d.revoke_cert.as_deref(), Some("https://l:14000/revoke-cert"));
+        assert_eq!(
+            d.revoke_cert.as_deref(),
+            Some("https://l:14000/revoke-cert")
+        );
         assert!(serde_json::from_str::<Directory>(r#"{"newNonce":"x","newAccount":"y"}"#).is_err());
     }
 
