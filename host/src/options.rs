@@ -233,7 +233,7 @@ impl Options {
             proxy,
             timeout: Duration::from_secs(args.timeout),
             names,
-            revoke: args.revoke.then(|| Revocation {
+            revoke: args.revoke.then_some(Revocation {
                 reason: args.reason,
                 with_domain_key: args.revoke_with_domain_key,
             }),

@@ -146,7 +146,7 @@ pub fn pem_certificate(der: &[u8]) -> String {
             c => c,
         })
         .collect();
-    while body.len() % 4 != 0 {
+    while !body.len().is_multiple_of(4) {
         body.push('=');
     }
     let mut out = format!("{BEGIN}\n");
