@@ -51,6 +51,42 @@ fn unknown_flag_is_a_usage_error() {
 }
 
 #[test]
+fn reason_the_servers_refuse_is_a_usage_error() {
+    let client = Client::new();
+    let mut args = offline_args(&client, &["-r", "--reason", "cACompromise"]);
+    args.push("a.example.com".into());
+    fails_with(
+        &acmebox(&args),
+        "not a revocation reason ACME servers accept",
+    );
+}
+
+#[test]
+fn reason_and_domain_key_signing_need_r() {
+    let client = Client::new();
+    for flag in [&["--reason", "1"][..], &["--revoke-with-domain-key"]] {
+        let mut args = offline_args(&client, flag);
+        args.push("a.example.com".into());
+        fails_with(&acmebox(&args), "-r");
+    }
+}
+
+#[test]
+fn revoke_of_an_unparsable_cert_pem_names_it_and_leaves_it() {
+    let client = Client::new();
+    let cert = client.certs.join("cert.pem");
+    std::fs::write(&cert, b"not a certificate\n").expect("write");
+    let mut args = offline_args(&client, &["-r", "-b", "-n"]);
+    args.push("a.example.com".into());
+    let before = common::snapshot(&client.certs);
+    fails_with(
+        &acmebox(&args),
+        &format!("{}: -r: cannot parse", cert.display()),
+    );
+    assert_eq!(common::snapshot(&client.certs), before);
+}
+
+#[test]
 fn plain_http_directory_is_refused() {
     let client = Client::new();
     let mut args = offline_args(&client, &[]);

@@ -15,7 +15,10 @@
 //!   and replaced, never read through);
 //! - [`CertDir::remove_stale`]: staging directories of earlier runs and the
 //!   temporary names older versions wrote under, removed without following;
-//! - [`CertDir::staging`] and [`CertDir::publish`]: the install.
+//! - [`CertDir::staging`] and [`CertDir::publish`]: the install (with `-b`,
+//!   the backups first: backup.rs);
+//! - [`CertDir::remove`]: after a revocation (`-r`), cert.pem, chain.pem,
+//!   fullchain.pem and the directory record, by name.
 //!
 //! [`seal`] is the one check of a file a stage wrote: opened without
 //! following links, a regular file with one link holding exactly the
@@ -244,6 +247,36 @@ impl CertDir {
             .try_clone()
             .and_then(|d| d.into_std_file().sync_all());
         Ok(())
+    }
+}
+
+impl CertDir {
+    /// Remove the entry `name` after a revocation: unlinked by name, a file
+    /// or a symbolic link itself (never what a link points to); nothing
+    /// there is not an error. Returns whether something was removed. A
+    /// directory is refused. Then the directory is synced (best effort).
+    pub fn remove(&self, name: &str) -> Result<bool, Error> {
+        let path = self.path.join(name);
+        let removed = match self.dir.symlink_metadata(name) {
+            Err(e) if e.kind() == ErrorKind::NotFound => false,
+            Err(e) => return Err(file_error(&path, format!("cannot remove: {e}"))),
+            Ok(meta) if meta.is_dir() => {
+                return Err(file_error(
+                    &path,
+                    "cannot remove: a directory, not a certificate".into(),
+                ))
+            }
+            Ok(_) => match self.dir.remove_file_or_symlink(name) {
+                Ok(()) => true,
+                Err(e) if e.kind() == ErrorKind::NotFound => false,
+                Err(e) => return Err(file_error(&path, format!("cannot remove: {e}"))),
+            },
+        };
+        let _ = self
+            .dir
+            .try_clone()
+            .and_then(|d| d.into_std_file().sync_all());
+        Ok(removed)
     }
 }
 

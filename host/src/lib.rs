@@ -5,6 +5,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod backup;
 pub mod ca_file;
 pub mod certdir;
 pub mod embedded;
@@ -26,6 +27,7 @@ pub mod narrow;
 pub mod options;
 pub mod proxy;
 pub mod reach;
+pub mod reason;
 pub mod report;
 pub mod resolver;
 pub mod sandbox;

@@ -1,6 +1,7 @@
 //! The `acmebox` command: acme-client(1)'s command line, plus `grants` and
-//! `components export|verify` (host/src/flows/components.rs). Exit status: 0 certificate changed, 2 up to date,
-//! 1 failure (also for usage errors).
+//! `components export|verify` (host/src/flows/components.rs), and `-r`
+//! (host/src/flows/revoke.rs). Exit status: 0 certificate changed (or
+//! revoked), 2 up to date, 1 failure (also for usage errors).
 
 use acmebox::flows::components;
 use acmebox::grant::Grant;
@@ -117,6 +118,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 verbose: opts.verbose,
             };
             modes::private_umask();
+            if let Some(revocation) = &opts.revoke {
+                acmebox::flows::revoke::run(&opts, revocation, &log)?;
+                log.step("certificate revoked");
+                return Ok(0);
+            }
             Ok(match issue::run(&opts, &log)? {
                 Outcome::Changed => 0,
                 Outcome::UpToDate => {

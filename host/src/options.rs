@@ -99,6 +99,25 @@ pub struct IssueArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
+    /// Revoke the certificate in cert.pem (signed with the account key), then
+    /// remove cert.pem, chain.pem and fullchain.pem; nothing is issued.
+    #[arg(short = 'r')]
+    pub revoke: bool,
+    /// With -r: the RFC 5280 reason, by code or name: 0 unspecified,
+    /// 1 keyCompromise, 3 affiliationChanged, 4 superseded,
+    /// 5 cessationOfOperation, 9 privilegeWithdrawn [default: none sent].
+    #[arg(long, value_name = "CODE", requires = "revoke",
+          value_parser = crate::reason::parse)]
+    pub reason: Option<u8>,
+    /// With -r: sign the revocation with the certificate's own key (-k)
+    /// instead of the account key; no account is looked up.
+    #[arg(long, requires = "revoke")]
+    pub revoke_with_domain_key: bool,
+    /// Back up cert.pem, chain.pem and fullchain.pem as cert-EPOCH.pem,
+    /// chain-EPOCH.pem and fullchain-EPOCH.pem before replacing (or with -r
+    /// removing) them.
+    #[arg(short = 'b')]
+    pub backup: bool,
     /// The domain name: the certificate's CN and first SAN.
     pub domain: String,
     /// More names for the certificate's subjectAltName.
@@ -177,6 +196,20 @@ pub struct Options {
     pub timeout: Duration,
     /// The certificate's names, lower-cased, `domain` first.
     pub names: Vec<String>,
+    /// `-r`, with `--reason` and `--revoke-with-domain-key`.
+    pub revoke: Option<Revocation>,
+    /// `-b`.
+    pub backup: bool,
+}
+
+/// What `-r` asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revocation {
+    /// `--reason`: the RFC 5280 reason code (crate::reason), if given.
+    pub reason: Option<u8>,
+    /// `--revoke-with-domain-key`: signed with the domain key (a JWS with
+    /// `jwk`), not the account key.
+    pub with_domain_key: bool,
 }
 
 impl Options {
@@ -270,6 +303,11 @@ impl Options {
             proxy,
             timeout: Duration::from_secs(args.timeout),
             names,
+            revoke: args.revoke.then_some(Revocation {
+                reason: args.reason,
+                with_domain_key: args.revoke_with_domain_key,
+            }),
+            backup: args.backup,
         })
     }
 }

@@ -148,6 +148,31 @@ pub fn base64url(bytes: &[u8]) -> String {
 const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
 const END: &str = "-----END CERTIFICATE-----";
 
+/// A DER certificate as PEM exactly as cert-parser writes it (the framing
+/// [`pem_certificates`] checks): encoding only, so the host can compare a
+/// DER cert-parser returned with the PEM it returned with it.
+pub fn pem_certificate(der: &[u8]) -> String {
+    let mut body: String = base64url(der)
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while !body.len().is_multiple_of(4) {
+        body.push('=');
+    }
+    let mut out = format!("{BEGIN}\n");
+    for line in body.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str(END);
+    out.push('\n');
+    out
+}
+
 /// Check that `pem` is certificates in PEM exactly as cert-parser writes
 /// them, and nothing else: for each, the BEGIN line, base64 lines of 64
 /// characters (the last 4 to 64, a multiple of 4, `=` only at its end), the
@@ -260,6 +285,16 @@ mod tests {
         assert!(token("LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0").is_ok());
         assert!(token("../../etc/passwd-aaaaaaaaaaaaaaaa").is_err());
         assert!(token("short").is_err());
+    }
+
+    #[test]
+    fn pem_certificate_is_standard_base64_in_64_columns() {
+        let pem = pem_certificate(&[0xfb, 0xff, 0x30]);
+        assert_eq!(pem, format!("{BEGIN}\n+/8w\n{END}\n"));
+        assert_eq!(pem_certificate(&[0x30]), format!("{BEGIN}\nMA==\n{END}\n"));
+        let long = pem_certificate(&[0x30; 100]);
+        assert_eq!(pem_certificates(&long), Ok(1));
+        assert_eq!(long.lines().nth(1).map(str::len), Some(64));
     }
 
     #[test]

@@ -41,6 +41,21 @@ fn honest_answers_are_accepted() {
         .expect("check");
     assert_eq!(info.names, names());
     liar().inspect(b"honest", now()).expect("inspect");
+    liar()
+        .inspect_for_revocation(b"honest", now())
+        .expect("inspect for revocation");
+}
+
+/// `-r` would send the server another certificate than cert.pem's.
+#[test]
+fn leaf_der_other_than_cert_pem_is_refused() {
+    let result = liar().inspect_for_revocation(b"leaf-der", now());
+    assert_rejected(
+        result,
+        Stage::CertParser,
+        "parse existing certificate",
+        "returned a leaf DER that is not the certificate its cert.pem encodes",
+    );
 }
 
 #[test]

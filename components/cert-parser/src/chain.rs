@@ -30,6 +30,8 @@ pub struct Info {
     pub serial: String,
     /// The leaf as canonical PEM.
     pub cert_pem: String,
+    /// The leaf's DER, what `cert_pem` encodes (for revocation).
+    pub leaf_der: Vec<u8>,
     /// The other certificates as canonical PEM, concatenated.
     pub chain_pem: String,
     /// The leaf's SubjectPublicKeyInfo, DER, as it appears in the leaf.
@@ -80,6 +82,7 @@ pub fn info(
         not_after: leaf.validity().not_after.timestamp(),
         serial: format!("{:x}", leaf.serial),
         cert_pem: encode(CERTIFICATE, leaf_der),
+        leaf_der: leaf_der.clone(),
         chain_pem: ders
             .iter()
             .skip(1)

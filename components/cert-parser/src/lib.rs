@@ -69,6 +69,7 @@ impl From<Info> for ChainInfo {
             not_after: info.not_after,
             serial: info.serial,
             cert_pem: info.cert_pem,
+            leaf_der: info.leaf_der,
             chain_pem: info.chain_pem,
             spki: info.spki,
             chain_linked: info.chain_linked,

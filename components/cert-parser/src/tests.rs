@@ -50,6 +50,15 @@ fn inspect_full_chain() {
 }
 
 #[test]
+fn leaf_der_is_what_cert_pem_encodes() {
+    let info = inspect(&cat(&[LEAF, INTER, ROOT])).expect("inspect");
+    assert_eq!(info.leaf_der.first(), Some(&0x30), "a DER SEQUENCE");
+    assert_eq!(pem::encode(pem::CERTIFICATE, &info.leaf_der), LEAF);
+    let ders = pem::certificates(LEAF.as_bytes()).expect("leaf");
+    assert_eq!(ders, [info.leaf_der]);
+}
+
+#[test]
 fn inspect_single_certificate_has_empty_chain() {
     let info = inspect(LEAF.as_bytes()).expect("inspect");
     assert_eq!(info.cert_pem, LEAF);

@@ -1,6 +1,9 @@
 //! The domain-key stage (acme-client's keyproc): holds the certificate's
 //! private key and makes the PKCS#10 request (RFC 2986) that finalizes an
-//! ACME order (RFC 8555 §7.4). The private key never leaves this component.
+//! ACME order (RFC 8555 §7.4). It also signs JWS signing inputs with that
+//! key (the `signer` interface, as the account stage does), for revocation
+//! with the certificate's own key (RFC 8555 §7.6). The private key never
+//! leaves this component.
 #![deny(unsafe_code)]
 #![deny(
     clippy::unwrap_used,
@@ -13,6 +16,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use bindings::exports::acmebox::stages::csr::{Guest, LoadedKey};
+use bindings::exports::acmebox::stages::signer::{AccountKey, Guest as Signer};
 use keys::Key;
 
 #[allow(unsafe_code)]
@@ -43,6 +47,16 @@ fn check_names(names: &[String]) -> Result<(), String> {
     }
 }
 
+/// Run `f` on the loaded key, or fail if none is loaded.
+fn with_key<T>(f: impl FnOnce(&Key) -> Result<T, String>) -> Result<T, String> {
+    let guard = KEY
+        .lock()
+        .map_err(|_| "domain key lock poisoned".to_owned())?;
+    guard
+        .as_ref()
+        .map_or_else(|| Err("no domain key loaded".to_owned()), f)
+}
+
 impl Guest for DomainKey {
     fn load(name: String, create: bool) -> Result<LoadedKey, String> {
         let loaded =
@@ -60,10 +74,28 @@ impl Guest for DomainKey {
 
     fn make_csr(names: Vec<String>) -> Result<Vec<u8>, String> {
         check_names(&names)?;
-        let guard = KEY
-            .lock()
-            .map_err(|_| "domain key lock poisoned".to_owned())?;
-        let key = guard.as_ref().ok_or("no domain key loaded")?;
-        key.csr_der(&names).map_err(|e| e.to_string())
+        with_key(|key| key.csr_der(&names).map_err(|e| e.to_string()))
+    }
+}
+
+/// The domain key's public half and JWS signatures, as the account stage
+/// gives the account key's: the network stage signs a revocation request
+/// (`jwk` in its header) through the host with them.
+impl Signer for DomainKey {
+    fn public_key() -> Result<AccountKey, String> {
+        with_key(|key| {
+            Ok(AccountKey {
+                alg: key.algorithm().jws_name().to_owned(),
+                jwk: key.jwk(),
+                thumbprint: key.thumbprint(),
+            })
+        })
+    }
+
+    fn sign(signing_input: String) -> Result<String, String> {
+        with_key(|key| {
+            key.sign(signing_input.as_bytes())
+                .map_err(|e| e.to_string())
+        })
     }
 }

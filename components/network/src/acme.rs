@@ -83,7 +83,10 @@ impl<T: Transport, S: Signer> Session<T, S> {
         let reply = fetch(&transport, "directory", Method::Get, directory_url)?;
         expect_ok("directory", directory_url, &reply)?;
         let dir: Directory = parse("directory", &reply.body)?;
-        for url in [&dir.new_nonce, &dir.new_account, &dir.new_order] {
+        for url in [&dir.new_nonce, &dir.new_account, &dir.new_order]
+            .into_iter()
+            .chain(&dir.revoke_cert)
+        {
             origin.check(url, "the server")?;
         }
         let mut session = Session {
@@ -205,6 +208,20 @@ impl<T: Transport, S: Signer> Session<T, S> {
         Ok(self.post("certificate", url, "", Some(PEM_CHAIN))?.body)
     }
 
+    /// Revoke a certificate (§7.6): POST its DER and the reason code, if
+    /// any, to the directory's revokeCert. Signed with the account's `kid`
+    /// after [`Session::account`], else with the signer's `jwk` (the
+    /// certificate's own key). The server's problem is the error.
+    pub fn revoke(&mut self, der: &[u8], reason: Option<u8>) -> Result<(), String> {
+        let url = (self.dir.revoke_cert.clone())
+            .ok_or("revokeCert: the server's directory has no revokeCert")?;
+        let payload = to_json(&types::Revoke {
+            certificate: jws::b64(der),
+            reason,
+        })?;
+        self.post("revokeCert", &url, &payload, None).map(drop)
+    }
+
     /// Parse and check an order object, remembering its finalize URL.
     fn order(&mut self, url: String, what: &str, body: &[u8]) -> Result<Order, String> {
         let o: types::Order = parse(what, body)?;
@@ -260,10 +277,13 @@ impl<T: Transport, S: Signer> Session<T, S> {
             None => self.key.insert(self.signer.public_key()?).clone(),
         };
         let kid = self.kid.clone();
-        // Requests to newAccount carry the JWK, all others the kid (§6.2).
+        // Requests to newAccount carry the JWK, all others the kid (§6.2),
+        // except a revocation without an account: signed with the
+        // certificate's own key, it carries that key's JWK (§7.6).
         let key_ref = match &kid {
             _ if url == self.dir.new_account => KeyRef::Jwk(&key.jwk),
             Some(kid) => KeyRef::Kid(kid),
+            None if self.dir.revoke_cert.as_deref() == Some(url) => KeyRef::Jwk(&key.jwk),
             None => return Err(format!("{what}: no account yet (call account first)")),
         };
         let mut attempt = 0;

@@ -61,7 +61,7 @@ fn reply(status: u16, nonce: &str, location: Option<&str>, body: &str) -> Result
 fn directory(extra: &str) -> Result<Reply, String> {
     let body = format!(
         r#"{{"newNonce":"https://ca.test:14000/nonce","newAccount":"https://ca.test:14000/acct",
-            "newOrder":"{}","meta":{{"termsOfService":"https://tos.test/"}}}}"#,
+            "revokeCert":"https://ca.test:14000/revoke","newOrder":"{}","meta":{{"termsOfService":"https://tos.test/"}}}}"#,
         if extra.is_empty() {
             "https://ca.test:14000/order"
         } else {
@@ -311,4 +311,70 @@ fn finalize_and_download() {
         .push_back(reply(200, "n7", None, &valid));
     let err = s.finalize("https://ca.test:14000/fin/2", &[0]).unwrap_err();
     assert!(err.contains("order is unknown"), "{err}");
+}
+
+#[test]
+fn revoke_with_the_account_carries_kid_and_reason() {
+    let script = Script::default();
+    let mut s = opened(&script);
+    script
+        .replies
+        .borrow_mut()
+        .push_back(reply(200, "n3", None, ""));
+    s.revoke(&[0x30, 0x01], Some(1)).unwrap();
+    let sent = script.sent.borrow();
+    let last = sent.last().unwrap();
+    assert_eq!(last.1, "https://ca.test:14000/revoke");
+    let h = header(&last.2);
+    assert_eq!(h["kid"], "https://ca.test:14000/acct/7");
+    assert!(h.get("jwk").is_none());
+    assert_eq!(payload(&last.2), r#"{"certificate":"MAE","reason":1}"#);
+}
+
+#[test]
+fn revoke_without_an_account_carries_the_signers_jwk() {
+    let script = Script::default();
+    script.replies.borrow_mut().extend([
+        directory(""),
+        reply(200, "n1", None, ""),
+        reply(200, "n2", None, ""),
+    ]);
+    let mut s = Session::open(&script, FakeSigner, DIR).unwrap();
+    s.revoke(&[0x30], None).unwrap();
+    let sent = script.sent.borrow();
+    let last = sent.last().unwrap();
+    let h = header(&last.2);
+    assert_eq!(h["jwk"]["kty"], "EC");
+    assert!(h.get("kid").is_none());
+    assert_eq!(payload(&last.2), r#"{"certificate":"MA"}"#);
+}
+
+#[test]
+fn revoke_reports_the_servers_problem() {
+    let script = Script::default();
+    let mut s = opened(&script);
+    let problem = r#"{"type":"urn:ietf:params:acme:error:alreadyRevoked","detail":"Certificate already revoked"}"#;
+    script
+        .replies
+        .borrow_mut()
+        .push_back(reply(400, "n3", None, problem));
+    let err = s.revoke(&[0x30], None).unwrap_err();
+    assert_eq!(
+        err,
+        "revokeCert: urn:ietf:params:acme:error:alreadyRevoked: Certificate already revoked"
+    );
+}
+
+#[test]
+fn revoke_needs_revoke_cert_in_the_directory() {
+    let script = Script::default();
+    let body = r#"{"newNonce":"https://ca.test:14000/nonce","newAccount":"https://ca.test:14000/acct",
+        "newOrder":"https://ca.test:14000/order"}"#;
+    script
+        .replies
+        .borrow_mut()
+        .extend([reply(200, "", None, body), reply(200, "n1", None, "")]);
+    let mut s = Session::open(&script, FakeSigner, DIR).unwrap();
+    let err = s.revoke(&[0x30], None).unwrap_err();
+    assert!(err.contains("no revokeCert"), "{err}");
 }

@@ -43,7 +43,8 @@ use trace::Traced;
 /// The exported component.
 pub struct Component;
 
-/// The imported signer (the account stage).
+/// The imported signer (the account stage, or the domain-key stage to
+/// revoke with the certificate's own key: the host decides).
 struct ImportSigner;
 
 impl acme::Signer for ImportSigner {
@@ -144,6 +145,10 @@ impl wit::Guest for Component {
 
     fn download(certificate_url: String) -> Result<Vec<u8>, String> {
         with(|s| s.download(&certificate_url))
+    }
+
+    fn revoke(certificate_der: Vec<u8>, reason: Option<u8>) -> Result<(), String> {
+        with(|s| s.revoke(&certificate_der, reason))
     }
 }
 

@@ -15,6 +15,9 @@ pub struct Directory {
     pub new_order: String,
     #[serde(default)]
     pub meta: Meta,
+    /// Only needed to revoke (§7.6); a directory without it can still issue.
+    #[serde(default)]
+    pub revoke_cert: Option<String>,
 }
 
 /// The directory's `meta` object (§7.1.1): only what the host asks about.
@@ -128,6 +131,15 @@ pub struct Finalize {
     pub csr: String,
 }
 
+/// The revokeCert payload (§7.6): the base64url DER certificate and the
+/// RFC 5280 reason code, omitted when not given.
+#[derive(Serialize)]
+pub struct Revoke {
+    pub certificate: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<u8>,
+}
+
 /// The problem type for a rejected nonce (§6.5, §6.7).
 pub const BAD_NONCE: &str = "urn:ietf:params:acme:error:badNonce";
 
@@ -186,6 +198,10 @@ mod tests {
         assert_eq!(d.new_nonce, "https://l:14000/nonce-plz");
         assert_eq!(d.new_account, "https://l:14000/sign-me-up");
         assert_eq!(d.new_order, "https://l:14000/order-plz");
+        assert_eq!(
+            d.revoke_cert.as_deref(),
+            Some("https://l:14000/revoke-cert")
+        );
         assert!(serde_json::from_str::<Directory>(r#"{"newNonce":"x","newAccount":"y"}"#).is_err());
     }
 

@@ -280,3 +280,20 @@ fn lock_file_symlink_is_refused() {
     };
     assert!(err.contains("a symbolic link"), "{err}");
 }
+
+#[test]
+fn remove_unlinks_by_name_without_following_links() {
+    let s = Scratch::new();
+    std::fs::write(s.path("cert.pem"), b"cert").expect("cert.pem");
+    symlink(&s.key, s.path("fullchain.pem")).expect("symlink");
+    std::fs::create_dir(s.path("chain.pem")).expect("a directory");
+    assert_eq!(s.certdir.remove("cert.pem").ok(), Some(true));
+    assert_eq!(s.read("cert.pem"), Existing::Absent);
+    assert_eq!(s.certdir.remove("fullchain.pem").ok(), Some(true));
+    assert!(std::fs::symlink_metadata(s.path("fullchain.pem")).is_err());
+    s.assert_key_intact();
+    assert_eq!(s.certdir.remove("cert.pem").ok(), Some(false), "absent");
+    let err = s.certdir.remove("chain.pem").expect_err("a directory");
+    assert!(err.to_string().contains("a directory"), "{err}");
+    assert!(s.path("chain.pem").is_dir());
+}

@@ -37,10 +37,11 @@ pub enum Outcome {
 }
 
 /// The overall deadline of a run (`--timeout`).
-struct Deadline(Instant, Duration);
+pub(crate) struct Deadline(Instant, Duration);
 
 impl Deadline {
-    fn check(&self, step: &'static str) -> Result<(), Error> {
+    /// An error naming `step` when the run is past --timeout.
+    pub(crate) fn check(&self, step: &'static str) -> Result<(), Error> {
         if Instant::now() < self.0 {
             Ok(())
         } else {
@@ -72,7 +73,8 @@ impl Deadline {
     }
 }
 
-fn grant(grants: &[Grant], stage: Stage) -> &Grant {
+/// `stage`'s grant among `grants`.
+pub(crate) fn grant(grants: &[Grant], stage: Stage) -> &Grant {
     // Grant::all makes one grant for every stage.
     grants
         .iter()
@@ -80,13 +82,15 @@ fn grant(grants: &[Grant], stage: Stage) -> &Grant {
         .unwrap_or(&grants[0])
 }
 
-fn file_name(path: &std::path::Path) -> String {
+/// A key path's file name, as its stage opens it in `/key`.
+pub(crate) fn file_name(path: &std::path::Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
 
-fn created_or_read(created: bool) -> &'static str {
+/// `-v`'s word for a key stage's `created`.
+pub(crate) fn created_or_read(created: bool) -> &'static str {
     if created {
         "created"
     } else {
@@ -94,7 +98,8 @@ fn created_or_read(created: bool) -> &'static str {
     }
 }
 
-fn unix_now() -> i64 {
+/// Now, in Unix seconds.
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -111,33 +116,13 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
 /// the embedded ones; tests/liars.rs replaces one stage with a component
 /// that lies, to check the host's refusals on the real sequence.
 pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, Error> {
-    let deadline = Deadline(Instant::now() + opts.timeout, opts.timeout);
-    let grants = Grant::all(opts);
-    let rt = Runtime::new().map_err(|e| Error::Protocol {
-        step: "start",
-        message: format!("cannot start wasmtime: {e:#}"),
-    })?;
-    // `deadline` ends the run between steps with an error; this ends the
-    // process if anything (a stage blocked in the host, a hung file system)
-    // keeps it past --timeout. Disarmed before the install (step 11).
-    let hard_deadline = rt.bound_run(opts.timeout);
-    // SIGINT and SIGTERM from here on: token files removed, one line, exit
-    // 130 or 143 (signals.rs).
-    rt.handle_signals().map_err(|e| Error::Protocol {
-        step: "start",
-        message: format!("cannot handle signals: {e}"),
-    })?;
+    let Started {
+        deadline,
+        grants,
+        rt,
+        hard_deadline,
+    } = start(opts, log)?;
     let now = unix_now();
-    // A key inside another stage's writable grant is refused before any
-    // stage runs; what a stage can only read is warned about (with or
-    // without -v). After the run bound, so a blocked standard error cannot
-    // outlast --timeout.
-    for warning in crate::reach::check(opts, &grants)?
-        .into_iter()
-        .chain(crate::report::overlaps(&grants))
-    {
-        log.warn(&warning);
-    }
     // -m: the directories it put into default paths, created if missing.
     for made in crate::multidir::create(&opts.new_dirs)? {
         log.step(&made);
@@ -222,33 +207,14 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     }
 
     // 1. Access the CA and request its list of resources.
-    let origin = Origin {
-        host: opts.server.host.clone(),
-        port: opts.server.port,
-    };
+    let origin = origin(opts);
     let mut net = network::load_component(
         &rt,
         grant(&grants, Stage::Network),
         account,
         &component(Stage::Network)?,
     )?;
-    // The limits and the proxy come from the grant `acmebox grants` prints.
-    let settings = match &grant(&grants, Stage::Network).network {
-        Some(n) => Settings {
-            directory_url: opts.server.url.clone(),
-            ca_pem,
-            request_timeout_ms: n.request_timeout.as_millis().try_into().unwrap_or(u32::MAX),
-            max_body_bytes: n.max_body_bytes,
-            proxy: n.proxy.proxy().map(|p| p.url()),
-            trace: opts.verbose >= 2,
-        },
-        None => {
-            return Err(Error::Protocol {
-                step: "fetch directory",
-                message: "the network stage has no network grant".into(),
-            })
-        }
-    };
+    let settings = settings(opts, &grants, ca_pem)?;
     log.step(&format!("1. directory {}", opts.server.url));
     net.set_trace(opts.verbose >= 2);
     net.open(&settings)?;
@@ -328,7 +294,8 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     log.step(&format!("9. certificate serial {} checked", info.serial));
 
     // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc) and the
-    // record of the directory they came through (fresh.rs): file-writer
+    // record of the directory they came through (fresh.rs), with -b after
+    // backups of the files replaced (backup.rs): file-writer
     // writes them into a fresh staging directory, the host checks them, makes
     // them 0444 and renames them into place (stages/file_writer.rs). The
     // record goes last, so it never names this directory beside an older
@@ -340,7 +307,15 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     deadline.check("install")?;
     drop(hard_deadline);
     let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);
-    let files = [
+    let mut files = if opts.backup {
+        crate::backup::files(&certdir, crate::backup::epoch(), log)?
+    } else {
+        Vec::new()
+    };
+    if !files.is_empty() {
+        log.step(&format!("11. backing up {} files", files.len()));
+    }
+    files.extend([
         ("cert.pem".into(), info.cert_pem.into_bytes()),
         ("chain.pem".into(), info.chain_pem.into_bytes()),
         ("fullchain.pem".into(), fullchain.into_bytes()),
@@ -348,7 +323,7 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
             fresh::DIRECTORY_RECORD.into(),
             fresh::directory_record(&opts.server.url),
         ),
-    ];
+    ]);
     let writer = grant(&grants, Stage::FileWriter);
     let writer_component = component(Stage::FileWriter)?;
     let installing = crate::leftovers::installing();
@@ -383,6 +358,87 @@ pub(crate) fn agree(net: &mut Network, opts: &Options, log: &Log) -> Result<(), 
     Ok(())
 }
 
+/// What [`start`] set up for a run.
+pub(crate) struct Started {
+    /// --timeout, checked between steps.
+    pub(crate) deadline: Deadline,
+    /// Every stage's grant.
+    pub(crate) grants: Vec<Grant>,
+    /// The engine and its watchdog.
+    pub(crate) rt: Runtime,
+    /// The process's hard stop at --timeout, until dropped.
+    pub(crate) hard_deadline: crate::watchdog::Armed,
+}
+
+/// Start a run (issuance or revocation): the grants, wasmtime, the run's
+/// bounds and signal handling; then refuse a key inside another stage's
+/// writable grant and warn about what a stage can only read.
+pub(crate) fn start(opts: &Options, log: &Log) -> Result<Started, Error> {
+    let deadline = Deadline(Instant::now() + opts.timeout, opts.timeout);
+    let grants = Grant::all(opts);
+    let rt = Runtime::new().map_err(|e| Error::Protocol {
+        step: "start",
+        message: format!("cannot start wasmtime: {e:#}"),
+    })?;
+    // `deadline` ends the run between steps with an error; this ends the
+    // process if anything (a stage blocked in the host, a hung file system)
+    // keeps it past --timeout. Disarmed before the install (step 11).
+    let hard_deadline = rt.bound_run(opts.timeout);
+    // SIGINT and SIGTERM from here on: token files removed, one line, exit
+    // 130 or 143 (signals.rs).
+    rt.handle_signals().map_err(|e| Error::Protocol {
+        step: "start",
+        message: format!("cannot handle signals: {e}"),
+    })?;
+    // A key inside another stage's writable grant is refused before any
+    // stage runs; what a stage can only read is warned about (with or
+    // without -v). After the run bound, so a blocked standard error cannot
+    // outlast --timeout.
+    for warning in crate::reach::check(opts, &grants)?
+        .into_iter()
+        .chain(crate::report::overlaps(&grants))
+    {
+        log.warn(&warning);
+    }
+    Ok(Started {
+        deadline,
+        grants,
+        rt,
+        hard_deadline,
+    })
+}
+
+/// The ACME server's origin, which every URL must share.
+pub(crate) fn origin(opts: &Options) -> Origin {
+    Origin {
+        host: opts.server.host.clone(),
+        port: opts.server.port,
+    }
+}
+
+/// The network stage's settings: the directory, the trust anchors read at
+/// preflight, and the limits and proxy of the grant `acmebox grants` prints.
+pub(crate) fn settings(
+    opts: &Options,
+    grants: &[Grant],
+    ca_pem: Option<Vec<u8>>,
+) -> Result<Settings, Error> {
+    match &grant(grants, Stage::Network).network {
+        Some(n) => Ok(Settings {
+            directory_url: opts.server.url.clone(),
+            ca_pem,
+            request_timeout_ms: n.request_timeout.as_millis().try_into().unwrap_or(u32::MAX),
+            max_body_bytes: n.max_body_bytes,
+            proxy: n.proxy.proxy().map(|p| p.url()),
+            trace: opts.verbose >= 2,
+        }),
+        None => Err(Error::Protocol {
+            step: "fetch directory",
+            message: "the network stage has no network grant".into(),
+        }),
+    }
+}
+
 /// What [`preflight`] checked and keeps for the run.
 struct Ready {
     /// The trust anchors' certificates (`--ca-file`, `--system-roots`,
@@ -415,16 +471,7 @@ fn preflight(
     log: &Log,
     source: &Source,
 ) -> Result<Ready, Error> {
-    // The trust anchors (`--ca-file`, `--system-roots` or `SSL_CERT_FILE`,
-    // as the network grant names them).
-    let ca_pem = match &grant(grants, Stage::Network).network {
-        Some(n) => n.trust.read()?,
-        None => None,
-    };
-    let certdir = CertDir::lock(&opts.cert_dir)?;
-    for warning in certdir.remove_stale() {
-        log.warn(&warning);
-    }
+    let (ca_pem, certdir) = trust_and_lock(grants, opts, log)?;
     let answer = match opts.challenge_type {
         Some(kind) => {
             log.step(&format!(
@@ -449,6 +496,27 @@ fn preflight(
         certdir,
         answer,
     })
+}
+
+/// The local checks every run makes first (also revoke.rs, which writes no
+/// token file and so skips the challenge probe): the trust anchors
+/// (`--ca-file`, `--system-roots` or `SSL_CERT_FILE`, as the network grant
+/// names them) hold certificates only; the certificate directory opens and
+/// takes the run's lock; stale files of killed runs are removed.
+pub(crate) fn trust_and_lock(
+    grants: &[Grant],
+    opts: &Options,
+    log: &Log,
+) -> Result<(Option<Vec<u8>>, CertDir), Error> {
+    let ca_pem = match &grant(grants, Stage::Network).network {
+        Some(n) => n.trust.read()?,
+        None => None,
+    };
+    let certdir = CertDir::lock(&opts.cert_dir)?;
+    for warning in certdir.remove_stale() {
+        log.warn(&warning);
+    }
+    Ok((ca_pem, certdir))
 }
 
 /// Who makes each challenge answerable before the CA is told to check it.

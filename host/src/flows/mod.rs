@@ -1,9 +1,12 @@
 //! What each subcommand does, apart from parsing its command line (main.rs):
-//! `issue` is the issuance itself (acmebox's default command), `components`
+//! `issue` is the issuance itself (acmebox's default command), `revoke` is
+//! `-r` (with `-b`, `--reason`, `--revoke-with-domain-key`), `components`
 //! is `components export` and `components verify`; `caller` is the line
-//! protocol of `-t` (the caller makes each challenge answerable), used by `issue`.
+//! protocol of `-t` (the caller makes each challenge answerable), used by
+//! `issue`.
 //! Each flow returns the text for standard output, or an error of one line.
 
 pub mod caller;
 pub mod components;
 pub mod issue;
+pub mod revoke;

@@ -21,6 +21,7 @@ fn info() -> ChainInfo {
         not_after: NOW + 60 * 86400,
         serial: "01".into(),
         cert_pem: CERT.into(),
+        leaf_der: Vec::new(),
         chain_pem: CHAIN.into(),
         spki: SPKI.to_vec(),
         chain_linked: true,

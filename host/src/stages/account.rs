@@ -54,7 +54,7 @@ impl Account {
                 .call_load(s, name, create)
         })?;
         super::check_created(Stage::Account, step, loaded.created, create)?;
-        check(&loaded.key).map_err(|m| refuse(Stage::Account, step, m))?;
+        check_key(&loaded.key).map_err(|m| refuse(Stage::Account, step, m))?;
         self.key = Some(loaded.key.clone());
         Ok(loaded)
     }
@@ -136,7 +136,8 @@ const RSA_BYTES: std::ops::RangeInclusive<usize> = 256..=512;
 /// A key goes into every JWS and its thumbprint into token files the ACME
 /// server reads: the `alg` must be known, the JWK exactly the RFC 7638 text
 /// for it, and the thumbprint the base64url SHA-256 of exactly that text.
-fn check(key: &AccountKey) -> Result<(), String> {
+/// Also the check of the domain-key stage's signer (stages/signer.rs).
+pub(crate) fn check_key(key: &AccountKey) -> Result<(), String> {
     let Some(shape) = shape(&key.alg) else {
         return Err(format!("unknown alg {:?}", key.alg));
     };
@@ -199,7 +200,7 @@ fn modulus_bytes(shape: &Shape, jwk: &str) -> Result<usize, String> {
 
 /// A JWS signature (RFC 7518 §3.4: ECDSA is R || S, each as long as a
 /// coordinate; §3.3: RSA is as long as the modulus), base64url.
-fn check_signature(key: &AccountKey, signature: &str) -> Result<(), String> {
+pub(crate) fn check_signature(key: &AccountKey, signature: &str) -> Result<(), String> {
     let want = match shape(&key.alg) {
         Some(Shape::Ec { signature, .. }) => signature,
         Some(shape @ Shape::Rsa) => modulus_bytes(&shape, &key.jwk)?,

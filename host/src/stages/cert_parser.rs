@@ -56,6 +56,30 @@ impl CertParser {
         Ok(info)
     }
 
+    /// The certificate in `pem` (cert.pem), to revoke: [`CertParser::inspect`]
+    /// at `now`, and its `leaf_der` must be exactly what its `cert_pem`
+    /// encodes (the host encodes, never decodes), non-empty and at most
+    /// [`crate::certdir::MAX_READ`] bytes.
+    pub fn inspect_for_revocation(&mut self, pem: &[u8], now: i64) -> Result<ChainInfo, Error> {
+        let info = self.inspect(pem, now)?;
+        let size = info.leaf_der.len();
+        if size == 0 || size as u64 > crate::certdir::MAX_READ {
+            return Err(refuse(
+                Stage::CertParser,
+                INSPECT,
+                format!("returned a leaf DER of {size} bytes"),
+            ));
+        }
+        if validate::pem_certificate(&info.leaf_der) != info.cert_pem {
+            return Err(refuse(
+                Stage::CertParser,
+                INSPECT,
+                "returned a leaf DER that is not the certificate its cert.pem encodes".into(),
+            ));
+        }
+        Ok(info)
+    }
+
     /// Parse and check a downloaded chain against the names and key; the
     /// answer is checked again: the same names, valid at `now` and not more
     /// than [`MAX_NOT_AFTER_AHEAD`] after it, one certificate in cert.pem

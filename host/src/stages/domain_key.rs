@@ -1,5 +1,8 @@
-//! The domain-key stage (wit/domain-key.wit): the certificate key and the CSR.
+//! The domain-key stage (wit/domain-key.wit): the certificate key and the
+//! CSR, and (to revoke with the certificate's own key) JWS signatures with
+//! it, checked as the account stage's are.
 
+use super::account::{self, AccountKey};
 use super::cert_parser::{same_names, CertParser};
 use super::{embedded, load_plain, refuse};
 use crate::error::Error;
@@ -50,6 +53,75 @@ impl DomainKey {
         self.call("make CSR", |b, s| {
             b.acmebox_stages_csr().call_make_csr(s, names)
         })
+    }
+
+    /// The stage as a signer for the network stage (revocation with the
+    /// certificate's own key), its answers checked ([`DomainSigner`]).
+    pub fn into_signer(self) -> DomainSigner {
+        DomainSigner {
+            stage: self,
+            key: None,
+        }
+    }
+}
+
+/// The domain-key stage signing JWS for the network stage, checked as the
+/// account stage is (stages/account.rs): the first public key must be an
+/// RFC 7638 JWK of a known `alg` with its thumbprint, every later one the
+/// same, and each signature base64url of the length that `alg` makes.
+/// Whether the JWK is the certificate's key the server checks: a stage
+/// answering another key only makes the revocation fail.
+pub struct DomainSigner {
+    stage: DomainKey,
+    key: Option<AccountKey>,
+}
+
+impl DomainSigner {
+    /// The domain key's public half, as a JWK.
+    pub fn public_key(&mut self) -> Result<AccountKey, Error> {
+        let step = "public key";
+        let got = self
+            .stage
+            .call(step, |b, s| b.acmebox_stages_signer().call_public_key(s))?;
+        let key = AccountKey {
+            alg: got.alg,
+            jwk: got.jwk,
+            thumbprint: got.thumbprint,
+        };
+        match &self.key {
+            None => {
+                account::check_key(&key).map_err(|m| refuse(Stage::DomainKey, step, m))?;
+                self.key = Some(key.clone());
+            }
+            Some(first) if (&first.alg, &first.jwk) == (&key.alg, &key.jwk) => {}
+            Some(first) => {
+                return Err(refuse(
+                    Stage::DomainKey,
+                    step,
+                    format!(
+                        "returned another key ({} {}) than before ({} {})",
+                        key.alg, key.thumbprint, first.alg, first.thumbprint
+                    ),
+                ))
+            }
+        }
+        Ok(key)
+    }
+
+    /// Sign a JWS signing input; the signature must be base64url of the
+    /// length the key's `alg` makes.
+    pub fn sign(&mut self, input: &str) -> Result<String, Error> {
+        let step = "sign";
+        let signature = self
+            .stage
+            .call(step, |b, s| b.acmebox_stages_signer().call_sign(s, input))?;
+        let key = self.key.as_ref().ok_or_else(|| Error::Stage {
+            stage: Stage::DomainKey,
+            step,
+            message: "asked to sign before its public key was read".into(),
+        })?;
+        account::check_signature(key, &signature).map_err(|m| refuse(Stage::DomainKey, step, m))?;
+        Ok(signature)
     }
 }
 

@@ -1,13 +1,15 @@
 //! The network stage (wit/network.wit): ACME over HTTPS. The host serves its
 //! two imports: the resolver (resolver.rs) and the signer, forwarded to the
-//! account stage's store (the socketpair of acme-client's netproc/acctproc).
+//! account stage's store (the socketpair of acme-client's netproc/acctproc),
+//! or to the domain-key stage's to revoke with the certificate's own key
+//! (stages/signer.rs).
 
 use super::{embedded, refuse};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::sandbox::{Runtime, Sandboxed, StageState};
 use crate::stage::Stage;
-use crate::stages::account::Account;
+use crate::stages::signer::Signer;
 use crate::validate::{self, Origin};
 use wasmtime::component::{Component, HasSelf, Linker};
 
@@ -19,35 +21,36 @@ mod bindings {
 use bindings::acmebox::stages::{resolver, signer, trace};
 pub use bindings::exports::acmebox::stages::acme::{Authorization, Order, Settings};
 
-/// Host-side state of the network stage: the account stage it signs with,
-/// and whether its `trace` lines are printed (`-vv`).
+/// Host-side state of the network stage: the stage it signs with, and
+/// whether its `trace` lines are printed (`-vv`).
 pub struct NetHost {
-    account: Account,
+    signer: Signer,
     trace: bool,
 }
 
 /// The network stage in its sandbox.
 pub type Network = Sandboxed<NetHost, bindings::Network>;
 
-/// Load the network stage with its grant; it signs through `account`.
-pub fn load(rt: &Runtime, grant: &Grant, account: Account) -> Result<Network, Error> {
-    load_component(rt, grant, account, &embedded(rt, grant.name)?)
+/// Load the network stage with its grant; it signs through `signer` (the
+/// account stage, or the domain-key stage).
+pub fn load(rt: &Runtime, grant: &Grant, signer: impl Into<Signer>) -> Result<Network, Error> {
+    load_component(rt, grant, signer, &embedded(rt, grant.name)?)
 }
 
 /// Load `component` as the network stage, with its grant and imports,
-/// signing through `account`: the way [`load`] loads the embedded one (see
+/// signing through `signer`: the way [`load`] loads the embedded one (see
 /// [`Source`](super::Source)).
 pub fn load_component(
     rt: &Runtime,
     grant: &Grant,
-    account: Account,
+    signer: impl Into<Signer>,
     component: &Component,
 ) -> Result<Network, Error> {
     rt.load(
         grant,
         component,
         NetHost {
-            account,
+            signer: signer.into(),
             trace: false,
         },
         |l| bindings::Network::add_to_linker::<_, HasSelf<_>>(l, |s| s),
@@ -78,7 +81,7 @@ impl<T: Send> resolver::Host for StageState<T> {
 
 impl signer::Host for StageState<NetHost> {
     fn public_key(&mut self) -> Result<signer::AccountKey, String> {
-        let key = self.data.account.public_key().map_err(|e| e.to_string())?;
+        let key = self.data.signer.public_key().map_err(|e| e.to_string())?;
         Ok(signer::AccountKey {
             alg: key.alg,
             jwk: key.jwk,
@@ -88,7 +91,7 @@ impl signer::Host for StageState<NetHost> {
 
     fn sign(&mut self, signing_input: String) -> Result<String, String> {
         self.data
-            .account
+            .signer
             .sign(&signing_input)
             .map_err(|e| e.to_string())
     }
@@ -310,6 +313,14 @@ impl Network {
         })?;
         check_order(step, &order, origin)?;
         Ok(order)
+    }
+
+    /// Revoke the certificate `der` (from cert-parser) with the RFC 5280
+    /// `reason` code, if any (RFC 8555 §7.6). Nothing comes back to check.
+    pub fn revoke(&mut self, der: &[u8], reason: Option<u8>) -> Result<(), Error> {
+        self.call("revoke certificate", |b, s| {
+            b.acmebox_stages_acme().call_revoke(s, der, reason)
+        })
     }
 
     /// Download the certificate chain (bytes for cert-parser; the host does

@@ -324,6 +324,14 @@ impl Testbed {
         self.management_get("/intermediates/0")
     }
 
+    /// What pebble's management interface says of the certificate with this
+    /// serial (hex, as openssl prints it): its JSON from
+    /// `/cert-status-by-serial/SERIAL`, with `Status` ("Valid" or
+    /// "Revoked") and, once revoked, `Reason`.
+    pub fn cert_status(&self, serial: &str) -> Result<String> {
+        self.management_get(&format!("/cert-status-by-serial/{serial}"))
+    }
+
     fn management_get(&self, path: &str) -> Result<String> {
         let url = format!("https://127.0.0.1:{}{path}", self.ports.management);
         tls::get_text(&self.agent, &url)

@@ -13,7 +13,9 @@
 //! - `private-key`: a PRIVATE KEY block after chain.pem's certificate;
 //! - `two-certs`: two certificates in cert.pem;
 //! - `spki`: a leaf key other than the one `check` was given;
-//! - `chain-unlinked`: `chain-linked` false from `check`.
+//! - `chain-unlinked`: `chain-linked` false from `check`;
+//! - `leaf-der`: a leaf DER other than the certificate cert.pem encodes
+//!   (what a revocation would send).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -46,6 +48,7 @@ fn answer(lie: &[u8], names: Vec<String>, spki: Vec<u8>, now: i64) -> ChainInfo 
         not_after: now + 90 * DAY,
         serial: "1ee".into(),
         cert_pem: pem("CERTIFICATE", 1),
+        leaf_der: vec![1; 300],
         chain_pem: pem("CERTIFICATE", 2),
         spki,
         chain_linked: true,
@@ -61,6 +64,7 @@ fn answer(lie: &[u8], names: Vec<String>, spki: Vec<u8>, now: i64) -> ChainInfo 
         b"two-certs" => info.cert_pem = pem("CERTIFICATE", 1).repeat(2),
         b"spki" => info.spki = b"another key".to_vec(),
         b"chain-unlinked" => info.chain_linked = false,
+        b"leaf-der" => info.leaf_der = vec![2; 300],
         _ => {}
     }
     info

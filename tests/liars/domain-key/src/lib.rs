@@ -16,6 +16,7 @@ use keys::Key;
 wit_bindgen::generate!({ world: "domain-key", path: "../../../wit" });
 
 use exports::acmebox::stages::csr::{Guest, LoadedKey};
+use exports::acmebox::stages::signer::{AccountKey, Guest as Signer};
 
 /// The key read by `load`, and the lie.
 static STATE: Mutex<Option<(Key, String)>> = Mutex::new(None);
@@ -55,6 +56,25 @@ impl Guest for Liar {
             }
             _ => csr(key, &names),
         }
+    }
+}
+
+/// The signer, honest: the domain key's public half and signatures.
+impl Signer for Liar {
+    fn public_key() -> Result<AccountKey, String> {
+        let state = STATE.lock().map_err(|_| "poisoned")?;
+        let (key, _) = state.as_ref().ok_or("no key loaded")?;
+        Ok(AccountKey {
+            alg: key.algorithm().jws_name().into(),
+            jwk: key.jwk(),
+            thumbprint: key.thumbprint(),
+        })
+    }
+
+    fn sign(signing_input: String) -> Result<String, String> {
+        let state = STATE.lock().map_err(|_| "poisoned")?;
+        let (key, _) = state.as_ref().ok_or("no key loaded")?;
+        key.sign(signing_input.as_bytes()).map_err(|e| e.to_string())
     }
 }
 

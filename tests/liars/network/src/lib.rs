@@ -196,6 +196,10 @@ impl Guest for Liar {
     fn download(_certificate_url: String) -> Result<Vec<u8>, String> {
         Ok(b"not a certificate\n".to_vec())
     }
+
+    fn revoke(_certificate_der: Vec<u8>, _reason: Option<u8>) -> Result<(), String> {
+        Err("this liar does not revoke".into())
+    }
 }
 
 export!(Liar);

@@ -1,0 +1,205 @@
+//! `-r`: the revocation of acme-client(1) ("-r Revoke the X509 certificate
+//! found in the certificates ... the certificate is revoked and cert.pem,
+//! chain.pem, fullchain.pem are removed"), as its own numbered sequence
+//! beside the issuance (flows/issue.rs), whose pieces it reuses. Nothing is
+//! issued and the up-to-date check is skipped. The host holds no key and
+//! parses nothing: cert-parser reads cert.pem, the network stage speaks
+//! ACME (RFC 8555 §7.6), the account stage (or with
+//! `--revoke-with-domain-key` the domain-key stage) signs.
+
+use crate::certdir::Existing;
+use crate::error::Error;
+use crate::flows::issue::{self, grant, Started};
+use crate::fresh;
+use crate::log::Log;
+use crate::options::{Options, Revocation};
+use crate::stage::Stage;
+use crate::stages::signer::Signer;
+use crate::stages::{account, cert_parser, domain_key, file_writer, network, Source};
+
+/// Revoke the certificate in `opts.cert_dir`/cert.pem, with the embedded
+/// stages.
+pub fn run(opts: &Options, revocation: &Revocation, log: &Log) -> Result<(), Error> {
+    run_from(opts, revocation, log, &Source::embedded())
+}
+
+/// [`run`], loading each stage's component from `source` (tests).
+pub fn run_from(
+    opts: &Options,
+    revocation: &Revocation,
+    log: &Log,
+    source: &Source,
+) -> Result<(), Error> {
+    let Started {
+        deadline,
+        grants,
+        rt,
+        hard_deadline,
+    } = issue::start(opts, log)?;
+    let component = |stage: Stage| source.component(&rt, stage);
+
+    // Preflight as for an issuance, without the challenge probe (no token
+    // file is written): trust anchors, the lock on -c, stale files removed.
+    let (ca_pem, certdir) = issue::trust_and_lock(&grants, opts, log)?;
+    log.step("preflight: trust anchors and -c checked");
+
+    // R1. The host reads cert.pem, as bytes, never through a link. No
+    // cert.pem is an error naming it: there is nothing to revoke.
+    let cert_path = certdir.path().join("cert.pem");
+    let cert = match certdir.read("cert.pem")? {
+        Existing::Regular(bytes) => bytes,
+        Existing::Absent => {
+            return Err(Error::File {
+                path: cert_path.display().to_string(),
+                message: "-r: no certificate to revoke".into(),
+            })
+        }
+        Existing::NotRegular(why) => {
+            return Err(Error::File {
+                path: cert_path.display().to_string(),
+                message: format!("-r: {why}, not read"),
+            })
+        }
+    };
+
+    // R2. cert-parser, in an instance of its own, reads it: the leaf's DER
+    // (checked to be what its PEM encodes), serial and key.
+    let mut parser = cert_parser::load_component(
+        &rt,
+        grant(&grants, Stage::CertParser),
+        &component(Stage::CertParser)?,
+    )?;
+    let info = parser
+        .inspect_for_revocation(&cert, issue::unix_now())
+        .map_err(|e| match e {
+            Error::Stage { message, .. } => Error::File {
+                path: cert_path.display().to_string(),
+                message: format!("-r: cannot parse: {message}"),
+            },
+            other => other,
+        })?;
+    drop(parser);
+    log.step(&format!(
+        "R2. cert.pem: serial {}, names {:?}",
+        info.serial, info.names
+    ));
+
+    // R3. The signer: the account key (2-3 of the issuance), or the
+    // certificate's own key, read by the domain-key stage (5), which must be
+    // the key cert.pem certifies.
+    let signer: Signer = if revocation.with_domain_key {
+        let mut domain = domain_key::load_component(
+            &rt,
+            grant(&grants, Stage::DomainKey),
+            &component(Stage::DomainKey)?,
+        )?;
+        let loaded = domain
+            .load_key(&issue::file_name(&opts.domain_key), false)
+            .map_err(|e| e.about(&opts.domain_key))?;
+        if loaded.spki != info.spki {
+            return Err(Error::File {
+                path: opts.domain_key.display().to_string(),
+                message: format!(
+                    "--revoke-with-domain-key: not the key {} certifies",
+                    cert_path.display()
+                ),
+            });
+        }
+        let mut domain = domain.into_signer();
+        let key = domain.public_key()?;
+        log.step(&format!(
+            "R3. domain key read: {} {}",
+            key.alg, key.thumbprint
+        ));
+        domain.into()
+    } else {
+        let mut account = account::load_component(
+            &rt,
+            grant(&grants, Stage::Account),
+            &component(Stage::Account)?,
+        )?;
+        let loaded = account
+            .load_key(&issue::file_name(&opts.account_key), opts.new_account_key)
+            .map_err(|e| e.about(&opts.account_key))?;
+        log.step(&format!(
+            "R3. account key {}: {} {}",
+            issue::created_or_read(loaded.created),
+            loaded.key.alg,
+            loaded.key.thumbprint
+        ));
+        account.into()
+    };
+
+    // R4. network: the directory, the account (only with the account key:
+    // the revocation then carries its kid; with the domain key, the key's
+    // jwk), then revokeCert. An already revoked certificate is the server's
+    // error (alreadyRevoked), and the files stay.
+    let origin = issue::origin(opts);
+    let with_account = matches!(signer, Signer::Account(_));
+    let mut net = network::load_component(
+        &rt,
+        grant(&grants, Stage::Network),
+        signer,
+        &component(Stage::Network)?,
+    )?;
+    let settings = issue::settings(opts, &grants, ca_pem)?;
+    log.step(&format!("R4. directory {}", opts.server.url));
+    net.set_trace(opts.verbose >= 2);
+    net.open(&settings)?;
+    if with_account {
+        // The account request agrees to the terms: -a is checked as for an
+        // issuance.
+        issue::agree(&mut net, opts, log)?;
+        let kid = net.account(&origin)?;
+        log.step(&format!("R4. account {kid}"));
+    }
+    deadline.check("revoke certificate")?;
+    net.revoke(&info.leaf_der, revocation.reason)?;
+    drop(net);
+    log.step(&format!(
+        "R4. certificate serial {} revoked{}",
+        info.serial,
+        revocation
+            .reason
+            .map(|r| format!(" (reason {r})"))
+            .unwrap_or_default()
+    ));
+
+    // R5. With -b, back up the three files before they go (backup.rs):
+    // file-writer writes the copies in its staging directory, the host
+    // checks and renames them. From here on, as for the install, --timeout
+    // no longer ends the process between files, and a signal waits for the
+    // removals to finish.
+    drop(hard_deadline);
+    let installing = crate::leftovers::installing();
+    if opts.backup {
+        let backups = crate::backup::files(&certdir, crate::backup::epoch(), log)?;
+        if !backups.is_empty() {
+            let writer = grant(&grants, Stage::FileWriter);
+            file_writer::install(
+                &rt,
+                writer,
+                &component(Stage::FileWriter)?,
+                &certdir,
+                &backups,
+                log,
+            )?;
+            log.step(&format!("R5. {} files backed up", backups.len()));
+        }
+    }
+
+    // R6. The host removes cert.pem, chain.pem, fullchain.pem by name
+    // (certdir.rs: a link itself, never what it points to), and the record
+    // of the directory they came through, which no longer describes
+    // anything installed.
+    for name in crate::backup::FILES
+        .into_iter()
+        .chain([fresh::DIRECTORY_RECORD])
+    {
+        if certdir.remove(name)? {
+            log.step(&format!("R6. {name} removed"));
+        }
+    }
+    installing.done();
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! The signer behind the network stage's `signer` import: the account stage
+//! (every request, RFC 8555 §6.2), or the domain-key stage to revoke a
+//! certificate with its own key (§7.6, a JWS with `jwk`). The host forwards
+//! each call to the stage's store and checks the answer there
+//! (stages/account.rs, stages/domain_key.rs); the key never leaves its stage.
+
+use super::account::{Account, AccountKey};
+use super::domain_key::DomainSigner;
+use crate::error::Error;
+
+/// The stage that signs for the network stage.
+pub enum Signer {
+    /// The account key (`-f`).
+    Account(Account),
+    /// The domain key (`-k`), for `--revoke-with-domain-key`.
+    DomainKey(DomainSigner),
+}
+
+impl From<Account> for Signer {
+    fn from(account: Account) -> Signer {
+        Signer::Account(account)
+    }
+}
+
+impl From<DomainSigner> for Signer {
+    fn from(domain: DomainSigner) -> Signer {
+        Signer::DomainKey(domain)
+    }
+}
+
+impl Signer {
+    /// The signing key's public half, checked by its stage's wrapper.
+    pub fn public_key(&mut self) -> Result<AccountKey, Error> {
+        match self {
+            Signer::Account(a) => a.public_key(),
+            Signer::DomainKey(d) => d.public_key(),
+        }
+    }
+
+    /// A JWS signature over `input`, checked by its stage's wrapper.
+    pub fn sign(&mut self, input: &str) -> Result<String, Error> {
+        match self {
+            Signer::Account(a) => a.sign(input),
+            Signer::DomainKey(d) => d.sign(input),
+        }
+    }
+}
