@@ -4,6 +4,7 @@
 //! validated [`Options`].
 
 use crate::error::Error;
+use crate::key_type::KeyType;
 use crate::proxy::{self, Env, ProxyChoice};
 use crate::trust::Trust;
 use crate::validate;
@@ -22,10 +23,10 @@ pub struct IssueArgs {
     /// Force updating the certificate even if it has more than 30 days left.
     #[arg(short = 'F')]
     pub force: bool,
-    /// Create the account key (ECDSA P-256, mode 0600) if it does not exist.
+    /// Create the account key (--key-type, mode 0600) if it does not exist.
     #[arg(short = 'n')]
     pub new_account_key: bool,
-    /// Create the domain key (ECDSA P-256, mode 0600) if it does not exist.
+    /// Create the domain key (--key-type, mode 0600) if it does not exist.
     #[arg(short = 'N')]
     pub new_domain_key: bool,
     /// Log each step to standard error.
@@ -80,6 +81,14 @@ pub struct IssueArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
+    /// The type of key -n and -N create (acme-client's is RSA 4096; acmebox
+    /// defaults to P-256, see the README). Existing keys are read whatever their type.
+    #[arg(long, value_enum, value_name = "TYPE", default_value_t = KeyType::P256)]
+    pub key_type: KeyType,
+    /// Ask for OCSP must-staple (RFC 7633) in the certificate request.
+    /// Let's Encrypt no longer accepts it (it refuses such orders since 2025).
+    #[arg(short = 'O')]
+    pub must_staple: bool,
     /// The domain name: the certificate's CN and first SAN.
     pub domain: String,
     /// More names for the certificate's subjectAltName.
@@ -129,6 +138,10 @@ pub struct Options {
     pub timeout: Duration,
     /// The certificate's names, lower-cased, `domain` first.
     pub names: Vec<String>,
+    /// `--key-type`: what `-n` and `-N` create.
+    pub key_type: KeyType,
+    /// `-O`: OCSP must-staple in the CSR.
+    pub must_staple: bool,
 }
 
 impl Options {
@@ -200,6 +213,8 @@ impl Options {
             proxy,
             timeout: Duration::from_secs(args.timeout),
             names,
+            key_type: args.key_type,
+            must_staple: args.must_staple,
         })
     }
 }

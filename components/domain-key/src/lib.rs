@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use bindings::exports::acmebox::stages::csr::{Guest, LoadedKey};
+use bindings::exports::acmebox::stages::csr::{Guest, KeyType, LoadedKey};
 use keys::Key;
 
 #[allow(unsafe_code)]
@@ -32,6 +32,17 @@ static KEY: Mutex<Option<Key>> = Mutex::new(None);
 
 struct DomainKey;
 
+/// The WIT key type as the keys crate names it.
+fn key_type(kind: KeyType) -> keys::KeyType {
+    match kind {
+        KeyType::P256 => keys::KeyType::P256,
+        KeyType::P384 => keys::KeyType::P384,
+        KeyType::Rsa2048 => keys::KeyType::Rsa2048,
+        KeyType::Rsa3072 => keys::KeyType::Rsa3072,
+        KeyType::Rsa4096 => keys::KeyType::Rsa4096,
+    }
+}
+
 /// Minimal checks; the host validates names properly before they get here.
 fn check_names(names: &[String]) -> Result<(), String> {
     if names.is_empty() {
@@ -44,7 +55,8 @@ fn check_names(names: &[String]) -> Result<(), String> {
 }
 
 impl Guest for DomainKey {
-    fn load(name: String, create: bool) -> Result<LoadedKey, String> {
+    fn load(name: String, create: bool, kind: KeyType) -> Result<LoadedKey, String> {
+        let create = create.then(|| key_type(kind));
         let loaded =
             keys::load_or_create(Path::new(KEY_DIR), &name, create).map_err(|e| e.to_string())?;
         let spki = loaded.key.spki_der().map_err(|e| e.to_string())?;
@@ -58,12 +70,12 @@ impl Guest for DomainKey {
         })
     }
 
-    fn make_csr(names: Vec<String>) -> Result<Vec<u8>, String> {
+    fn make_csr(names: Vec<String>, must_staple: bool) -> Result<Vec<u8>, String> {
         check_names(&names)?;
         let guard = KEY
             .lock()
             .map_err(|_| "domain key lock poisoned".to_owned())?;
         let key = guard.as_ref().ok_or("no domain key loaded")?;
-        key.csr_der(&names).map_err(|e| e.to_string())
+        key.csr_der(&names, must_staple).map_err(|e| e.to_string())
     }
 }
