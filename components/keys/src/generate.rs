@@ -7,6 +7,7 @@ use rsa::pkcs8::EncodePrivateKey as _;
 use zeroize::Zeroizing;
 
 use crate::key::Algorithm;
+use crate::prime;
 use crate::{Key, KeyError};
 
 /// The kind of key to create (`--key-type`). ECDSA P-256 is the default:
@@ -70,11 +71,27 @@ fn ec_pkcs8(
     Ok(Zeroizing::new(doc.as_ref().to_vec()))
 }
 
-/// A new RSA key of `bits` bits, as PKCS#8 v1 DER. Both the key and its
+/// A new RSA key of `bits` bits (two primes of `bits / 2` from prime.rs,
+/// public exponent 65537), as PKCS#8 v1 DER. The `rsa` crate computes and
+/// checks the rest (`from_p_q` validates the key). Both the key and its
 /// encoding are zeroized when dropped.
 fn rsa_pkcs8(bits: usize) -> Result<Zeroizing<Vec<u8>>, KeyError> {
-    let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, bits)
-        .map_err(|e| KeyError::Generate(format!("RSA-{bits}: {e}")))?;
+    let failed = |e: rsa::Error| KeyError::Generate(format!("RSA-{bits}: {e}"));
+    let half = bits / 16;
+    let key = loop {
+        let p = prime::random_prime(&mut rand_core::OsRng, half);
+        let q = prime::random_prime(&mut rand_core::OsRng, half);
+        if p != q {
+            let e = rsa::BigUint::from(prime::PUBLIC_EXPONENT);
+            break rsa::RsaPrivateKey::from_p_q(p, q, e).map_err(failed)?;
+        }
+    };
+    if rsa::traits::PublicKeyParts::n(&key).bits() != bits {
+        return Err(KeyError::Generate(format!(
+            "RSA-{bits}: the modulus is {} bits",
+            rsa::traits::PublicKeyParts::n(&key).bits()
+        )));
+    }
     let doc = key
         .to_pkcs8_der()
         .map_err(|e| KeyError::Generate(format!("RSA-{bits}, encoding it as PKCS#8: {e}")))?;

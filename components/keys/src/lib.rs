@@ -30,6 +30,7 @@ mod jwk;
 mod key;
 mod normalize;
 mod pem_file;
+mod prime;
 
 pub use csr::{MUST_STAPLE_VALUE, TLS_FEATURE_OID};
 pub use error::KeyError;
