@@ -120,19 +120,6 @@ fn default_key_type_is_p256() {
     assert_eq!(key_kind(&client.domain_key()), "EC P-256");
 }
 
-/// The certificate's TLS Feature extension, as openssl prints it; empty
-/// when there is none.
-fn tls_feature(cert: &Path) -> String {
-    openssl(&[
-        "x509",
-        "-in",
-        &cert.display().to_string(),
-        "-noout",
-        "-ext",
-        "tlsfeature",
-    ])
-}
-
 /// `-O`: the CSR asks for OCSP must-staple. The run succeeding shows it:
 /// at step 6 the host refuses a CSR whose must-staple (as cert-parser's
 /// `inspect-csr` reads it) differs from `-O` (the refusals themselves:

@@ -100,7 +100,11 @@ mod tests {
             [3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59]
         );
         assert_eq!(small_primes(4096).len(), 564 - 1, "π(4096), less 2");
-        assert_eq!(small_primes(SIEVE_BOUND).len(), 6542 - 1, "π(65536), less 2");
+        assert_eq!(
+            small_primes(SIEVE_BOUND).len(),
+            6542 - 1,
+            "π(65536), less 2"
+        );
     }
 
     #[test]
