@@ -267,6 +267,20 @@ fn challenge_grant(opts: &Options) -> Grant {
     }
 }
 
+/// A key stage's CPU deadline per call, seconds: 20, or 120 when it may
+/// create an RSA key of 3072 bits or more (-n/-N with such a --key-type),
+/// whose prime search takes seconds of CPU in the sandbox
+/// (docs/BENCHMARKS.md) and longer on a loaded machine. --timeout still
+/// bounds the whole run.
+fn key_deadline(create: bool, opts: &Options) -> u64 {
+    use crate::key_type::KeyType::{Rsa3072, Rsa4096};
+    if create && matches!(opts.key_type, Rsa3072 | Rsa4096) {
+        120
+    } else {
+        20
+    }
+}
+
 /// The directory holding `file` (a key file): the stage gets that directory,
 /// never more.
 fn parent_of(file: &std::path::Path) -> PathBuf {
@@ -331,13 +345,25 @@ impl Grant {
         let files = [Cli, Clocks, Filesystem];
         let keys = [Cli, Clocks, Random, Filesystem];
         vec![
-            Grant::new(Stage::Account, &keys, 32, 20).dir(
+            Grant::new(
+                Stage::Account,
+                &keys,
+                32,
+                key_deadline(opts.new_account_key, opts),
+            )
+            .dir(
                 parent_of(&opts.account_key),
                 "/key",
                 opts.new_account_key,
                 Names::key(&opts.account_key),
             ),
-            Grant::new(Stage::DomainKey, &keys, 32, 20).dir(
+            Grant::new(
+                Stage::DomainKey,
+                &keys,
+                32,
+                key_deadline(opts.new_domain_key, opts),
+            )
+            .dir(
                 parent_of(&opts.domain_key),
                 "/key",
                 opts.new_domain_key,

@@ -16,6 +16,7 @@ pub mod flows;
 pub use flows::issue;
 pub mod fresh;
 pub mod grant;
+pub mod key_type;
 pub mod leftovers;
 pub mod limits;
 pub mod linker;

@@ -5,6 +5,7 @@
 
 use crate::error::Error;
 use crate::flows::caller::ChallengeType;
+use crate::key_type::KeyType;
 use crate::proxy::{self, Env, ProxyChoice};
 use crate::trust::Trust;
 use crate::validate;
@@ -23,10 +24,10 @@ pub struct IssueArgs {
     /// Force updating the certificate even if it has more than 30 days left.
     #[arg(short = 'F')]
     pub force: bool,
-    /// Create the account key (ECDSA P-256, mode 0600) if it does not exist.
+    /// Create the account key (--key-type, mode 0600) if it does not exist.
     #[arg(short = 'n')]
     pub new_account_key: bool,
-    /// Create the domain key (ECDSA P-256, mode 0600) if it does not exist.
+    /// Create the domain key (--key-type, mode 0600) if it does not exist.
     #[arg(short = 'N')]
     pub new_domain_key: bool,
     /// Log each step to standard error; twice (-vv), also each ACME request
@@ -118,6 +119,14 @@ pub struct IssueArgs {
     /// removing) them.
     #[arg(short = 'b')]
     pub backup: bool,
+    /// The type of key -n and -N create (acme-client's is RSA 4096; acmebox
+    /// defaults to P-256, see the README). Existing keys are read whatever their type.
+    #[arg(long, value_enum, value_name = "TYPE", default_value_t = KeyType::P256)]
+    pub key_type: KeyType,
+    /// Ask for OCSP must-staple (RFC 7633) in the certificate request.
+    /// Let's Encrypt no longer accepts it (it refuses such orders since 2025).
+    #[arg(short = 'O')]
+    pub must_staple: bool,
     /// The domain name: the certificate's CN and first SAN.
     pub domain: String,
     /// More names for the certificate's subjectAltName.
@@ -196,6 +205,10 @@ pub struct Options {
     pub timeout: Duration,
     /// The certificate's names, lower-cased, `domain` first.
     pub names: Vec<String>,
+    /// `--key-type`: what `-n` and `-N` create.
+    pub key_type: KeyType,
+    /// `-O`: OCSP must-staple in the CSR.
+    pub must_staple: bool,
     /// `-r`, with `--reason` and `--revoke-with-domain-key`.
     pub revoke: Option<Revocation>,
     /// `-b`.
@@ -308,6 +321,8 @@ impl Options {
                 with_domain_key: args.revoke_with_domain_key,
             }),
             backup: args.backup,
+            key_type: args.key_type,
+            must_staple: args.must_staple,
         })
     }
 }

@@ -23,7 +23,7 @@ fn liar() -> (Scene, Account) {
 fn honest_keys_and_signatures_are_accepted() {
     for lie in ["honest-es256", "honest-es384", "honest-rs256"] {
         let (_scene, mut stage) = liar();
-        let key = stage.load_key(lie, false).expect(lie).key;
+        let key = stage.load_key(lie, None).expect(lie).key;
         let again = stage.public_key().expect(lie);
         assert_eq!((key.jwk, key.thumbprint), (again.jwk, again.thumbprint));
         stage.sign("e30.e30").expect(lie);
@@ -34,7 +34,7 @@ fn honest_keys_and_signatures_are_accepted() {
 fn thumbprint_not_of_the_jwk_is_refused() {
     let (_scene, mut stage) = liar();
     assert_rejected(
-        stage.load_key("thumbprint", false),
+        stage.load_key("thumbprint", None),
         Stage::Account,
         "read account key",
         "is not the JWK's (base64url SHA-256 of its RFC 7638 text",
@@ -45,7 +45,7 @@ fn thumbprint_not_of_the_jwk_is_refused() {
 fn unknown_alg_is_refused() {
     let (_scene, mut stage) = liar();
     assert_rejected(
-        stage.load_key("alg", false),
+        stage.load_key("alg", None),
         Stage::Account,
         "read account key",
         "unknown alg \"HS256\"",
@@ -56,7 +56,7 @@ fn unknown_alg_is_refused() {
 fn alg_that_is_not_the_jwk_is_refused() {
     let (_scene, mut stage) = liar();
     assert_rejected(
-        stage.load_key("alg-mismatch", false),
+        stage.load_key("alg-mismatch", None),
         Stage::Account,
         "read account key",
         "is not an RFC 7638 ES384 public key: members or curve differ",
@@ -66,7 +66,7 @@ fn alg_that_is_not_the_jwk_is_refused() {
 #[test]
 fn public_key_other_than_the_one_read_is_refused() {
     let (_scene, mut stage) = liar();
-    stage.load_key("public-key", false).expect("load");
+    stage.load_key("public-key", None).expect("load");
     assert_rejected(
         stage.public_key(),
         Stage::Account,
@@ -80,7 +80,7 @@ fn public_key_other_than_the_one_read_is_refused() {
 #[track_caller]
 fn signature_refused(lie: &str, why: &str) {
     let (_scene, mut stage) = liar();
-    stage.load_key(lie, false).expect("load");
+    stage.load_key(lie, None).expect("load");
     assert_rejected(stage.sign("e30.e30"), Stage::Account, "sign", why);
 }
 

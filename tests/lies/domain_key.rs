@@ -12,15 +12,21 @@ use testbed::{test_names, Testbed};
 
 /// A run against pebble with the domain-key liar telling `lie`.
 fn run_lie(lie: &str) -> (Scene, Result<Outcome, Error>) {
+    run_lie_with(lie, &[])
+}
+
+/// [`run_lie`] with more command-line `flags`.
+fn run_lie_with(lie: &str, flags: &[&str]) -> (Scene, Result<Outcome, Error>) {
     let bed = Testbed::start().expect("start pebble (run scripts/setup first)");
     let scene = Scene::new();
     let names = test_names(1);
-    let mut rest = vec![
+    let mut rest: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+    rest.extend([
         "--directory".to_string(),
         bed.directory_url(),
         "--ca-file".into(),
         bed.ca_file().display().to_string(),
-    ];
+    ]);
     rest.extend(names.iter().cloned());
     let key = scene
         .path(&format!("domain/{lie}.pem"))
@@ -84,4 +90,35 @@ fn csr_whose_signature_does_not_verify_is_refused() {
         "bad-signature",
         "the CSR does not check: the CSR's self-signature does not verify with its key",
     );
+}
+
+/// `-O` given, and the stage's CSR does not ask for OCSP must-staple: the
+/// host's step-6 check (through cert-parser's `inspect-csr`) refuses it.
+#[test]
+fn csr_without_must_staple_asked_by_o_is_refused() {
+    let (scene, result) = run_lie_with("must-staple-flipped", &["-O"]);
+    assert_rejected(
+        result,
+        Stage::DomainKey,
+        "make CSR",
+        "the CSR does not ask for OCSP must-staple (RFC 7633) and -O was given",
+    );
+    assert_eq!(scene.entries("certs"), Vec::<String>::new());
+}
+
+/// No `-O`, and the stage's CSR asks for OCSP must-staple anyway: refused.
+#[test]
+fn csr_with_must_staple_not_asked_is_refused() {
+    refused(
+        "must-staple-flipped",
+        "the CSR asks for OCSP must-staple (RFC 7633) and -O was not given",
+    );
+}
+
+/// The control for the two above: with `-O`, the honest CSR asks for
+/// must-staple, passes the check and pebble issues.
+#[test]
+fn honest_csr_with_must_staple_is_accepted() {
+    let (_scene, result) = run_lie_with("honest", &["-O"]);
+    assert_eq!(result.expect("issued"), Outcome::Changed);
 }

@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use bindings::exports::acmebox::stages::account_key_file::{Guest as KeyFile, LoadedKey};
+use bindings::exports::acmebox::stages::account_key_file::{Guest as KeyFile, KeyType, LoadedKey};
 use bindings::exports::acmebox::stages::signer::{AccountKey, Guest as Signer};
 use keys::Key;
 
@@ -32,6 +32,17 @@ const KEY_DIR: &str = "/key";
 static KEY: Mutex<Option<Key>> = Mutex::new(None);
 
 struct Account;
+
+/// The WIT key type as the keys crate names it.
+fn key_type(kind: KeyType) -> keys::KeyType {
+    match kind {
+        KeyType::P256 => keys::KeyType::P256,
+        KeyType::P384 => keys::KeyType::P384,
+        KeyType::Rsa2048 => keys::KeyType::Rsa2048,
+        KeyType::Rsa3072 => keys::KeyType::Rsa3072,
+        KeyType::Rsa4096 => keys::KeyType::Rsa4096,
+    }
+}
 
 /// The public half of `key` as the network stage needs it.
 fn account_key(key: &Key) -> AccountKey {
@@ -53,7 +64,8 @@ fn with_key<T>(f: impl FnOnce(&Key) -> Result<T, String>) -> Result<T, String> {
 }
 
 impl KeyFile for Account {
-    fn load(name: String, create: bool) -> Result<LoadedKey, String> {
+    fn load(name: String, create: bool, kind: KeyType) -> Result<LoadedKey, String> {
+        let create = create.then(|| key_type(kind));
         let loaded =
             keys::load_or_create(Path::new(KEY_DIR), &name, create).map_err(|e| e.to_string())?;
         let public = account_key(&loaded.key);

@@ -7,8 +7,8 @@
 //! parsers up in `std` `HashMap`s, whose `RandomState` would make the
 //! component import `wasi:random/insecure-seed` (see chain.rs); so the
 //! request's structure is walked here with asn1-rs, x509-parser parses the
-//! subject, the key and the algorithm, and only the subjectAltName extension
-//! is decoded.
+//! subject, the key and the algorithm, and only the subjectAltName and TLS
+//! Feature (RFC 7633, OCSP must-staple) extensions are decoded.
 
 use x509_parser::asn1_rs::{Any, BitString, Class, FromDer, Oid, Tag};
 use x509_parser::extensions::{GeneralName, SubjectAlternativeName, X509ExtensionParser};
@@ -27,7 +27,24 @@ pub struct CsrInfo {
     pub names: Vec<String>,
     /// The SubjectPublicKeyInfo, DER, as encoded in the request.
     pub spki: Vec<u8>,
+    /// Whether the request asks for OCSP must-staple: a TLS Feature
+    /// extension (RFC 7633 §4.2.1) listing status_request (5).
+    pub must_staple: bool,
 }
+
+/// What the extensionRequest attribute asks for.
+#[derive(Default)]
+struct Requested {
+    /// The subjectAltName's dNSNames.
+    names: Vec<String>,
+    /// The TLS Feature extension's features, if there is one.
+    tls_features: Option<Vec<u32>>,
+}
+
+/// id-pe-tlsfeature (RFC 7633 §6).
+const OID_TLS_FEATURE: &str = "1.3.6.1.5.5.7.1.24";
+/// status_request (RFC 6066 §8), the feature meaning OCSP must-staple.
+const STATUS_REQUEST: u32 = 5;
 
 /// Parses a DER request, verifies its self-signature with its own key, and
 /// returns its names and key.
@@ -61,7 +78,11 @@ pub fn inspect(der: &[u8]) -> Result<CsrInfo, String> {
         return Err("the CSR's attributes are not a [0] set at its end".to_string());
     }
 
-    let mut names = dns_names(attributes.data)?;
+    let requested = extension_request(attributes.data)?;
+    let must_staple = requested
+        .tls_features
+        .is_some_and(|features| features.contains(&STATUS_REQUEST));
+    let mut names = requested.names;
     for cn in subject.iter_common_name() {
         let cn = cn
             .as_str()
@@ -73,14 +94,17 @@ pub fn inspect(der: &[u8]) -> Result<CsrInfo, String> {
     Ok(CsrInfo {
         names: normalize(&names),
         spki: spki.raw.to_vec(),
+        must_staple,
     })
 }
 
-/// The dNSNames of the subjectAltName in the extensionRequest attribute
-/// (RFC 2985 §5.4.2) among `attributes` (the contents of the `[0]` set);
-/// any other kind of name is an error, as is a second subjectAltName.
-fn dns_names(mut attributes: &[u8]) -> Result<Vec<String>, String> {
+/// The dNSNames of the subjectAltName and the TLS Feature extension's
+/// features in the extensionRequest attribute (RFC 2985 §5.4.2) among
+/// `attributes` (the contents of the `[0]` set); any other kind of name is
+/// an error, as is a second subjectAltName or TLS Feature extension.
+fn extension_request(mut attributes: &[u8]) -> Result<Requested, String> {
     let mut found = None;
+    let mut tls_features = None;
     while !attributes.is_empty() {
         let (rest, attribute) = element(attributes, Tag::Sequence, "attribute")?;
         attributes = rest;
@@ -102,6 +126,13 @@ fn dns_names(mut attributes: &[u8]) -> Result<Vec<String>, String> {
                 .parse(extensions)
                 .map_err(|e| invalid("extension", e))?;
             extensions = rest;
+            if extension.oid.to_id_string() == OID_TLS_FEATURE {
+                if tls_features.is_some() {
+                    return Err("the CSR has two TLS Feature extensions".to_string());
+                }
+                tls_features = Some(features(extension.value)?);
+                continue;
+            }
             if extension.oid != OID_X509_EXT_SUBJECT_ALT_NAME {
                 continue;
             }
@@ -111,7 +142,26 @@ fn dns_names(mut attributes: &[u8]) -> Result<Vec<String>, String> {
             found = Some(san_names(extension.value)?);
         }
     }
-    Ok(found.unwrap_or_default())
+    Ok(Requested {
+        names: found.unwrap_or_default(),
+        tls_features,
+    })
+}
+
+/// The features of a DER TLS Feature value (RFC 7633 §4.1:
+/// `SEQUENCE OF INTEGER`).
+fn features(value: &[u8]) -> Result<Vec<u32>, String> {
+    let (end, mut items) = element(value, Tag::Sequence, "TLS Feature")?;
+    if !end.is_empty() {
+        return Err("the CSR's TLS Feature extension has stray bytes".to_string());
+    }
+    let mut features = Vec::new();
+    while !items.is_empty() {
+        let (rest, feature) = u32::from_der(items).map_err(|e| invalid("TLS Feature", e))?;
+        items = rest;
+        features.push(feature);
+    }
+    Ok(features)
 }
 
 /// The dNSNames of a DER subjectAltName value; any other kind is an error.

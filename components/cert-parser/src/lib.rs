@@ -57,6 +57,7 @@ impl Guest for Component {
         csr::inspect(&der).map(|info| CsrInfo {
             names: info.names,
             spki: info.spki,
+            must_staple: info.must_staple,
         })
     }
 }

@@ -394,6 +394,22 @@ const LEAF_CSR: &[u8] = include_bytes!("../tests/fixtures/leaf.csr.der");
 const CSR_CN_EXTRA: &[u8] = include_bytes!("../tests/fixtures/csr-cn-extra.der");
 const CSR_CN_ONLY: &[u8] = include_bytes!("../tests/fixtures/csr-cn-only.der");
 const CSR_IP: &[u8] = include_bytes!("../tests/fixtures/csr-ip.der");
+const CSR_MUST_STAPLE: &[u8] = include_bytes!("../tests/fixtures/csr-must-staple.der");
+const CSR_TLS_FEATURE_17: &[u8] = include_bytes!("../tests/fixtures/csr-tls-feature-17.der");
+
+#[test]
+fn inspect_csr_reports_must_staple() {
+    let info = inspect_csr(CSR_MUST_STAPLE).expect("inspect_csr");
+    assert!(
+        info.must_staple,
+        "TLS Feature status_request is must-staple"
+    );
+    assert_eq!(info.names, ["a.test"]);
+    let info = inspect_csr(CSR_TLS_FEATURE_17).expect("inspect_csr");
+    assert!(!info.must_staple, "status_request_v2 alone is not");
+    let info = inspect_csr(LEAF_CSR).expect("inspect_csr");
+    assert!(!info.must_staple, "no TLS Feature extension");
+}
 
 #[test]
 fn inspect_csr_gives_names_and_key() {

@@ -15,7 +15,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use bindings::exports::acmebox::stages::csr::{Guest, LoadedKey};
+use bindings::exports::acmebox::stages::csr::{Guest, KeyType, LoadedKey};
 use bindings::exports::acmebox::stages::signer::{AccountKey, Guest as Signer};
 use keys::Key;
 
@@ -35,6 +35,17 @@ const KEY_DIR: &str = "/key";
 static KEY: Mutex<Option<Key>> = Mutex::new(None);
 
 struct DomainKey;
+
+/// The WIT key type as the keys crate names it.
+fn key_type(kind: KeyType) -> keys::KeyType {
+    match kind {
+        KeyType::P256 => keys::KeyType::P256,
+        KeyType::P384 => keys::KeyType::P384,
+        KeyType::Rsa2048 => keys::KeyType::Rsa2048,
+        KeyType::Rsa3072 => keys::KeyType::Rsa3072,
+        KeyType::Rsa4096 => keys::KeyType::Rsa4096,
+    }
+}
 
 /// Minimal checks; the host validates names properly before they get here.
 fn check_names(names: &[String]) -> Result<(), String> {
@@ -58,7 +69,8 @@ fn with_key<T>(f: impl FnOnce(&Key) -> Result<T, String>) -> Result<T, String> {
 }
 
 impl Guest for DomainKey {
-    fn load(name: String, create: bool) -> Result<LoadedKey, String> {
+    fn load(name: String, create: bool, kind: KeyType) -> Result<LoadedKey, String> {
+        let create = create.then(|| key_type(kind));
         let loaded =
             keys::load_or_create(Path::new(KEY_DIR), &name, create).map_err(|e| e.to_string())?;
         let spki = loaded.key.spki_der().map_err(|e| e.to_string())?;
@@ -72,9 +84,9 @@ impl Guest for DomainKey {
         })
     }
 
-    fn make_csr(names: Vec<String>) -> Result<Vec<u8>, String> {
+    fn make_csr(names: Vec<String>, must_staple: bool) -> Result<Vec<u8>, String> {
         check_names(&names)?;
-        with_key(|key| key.csr_der(&names).map_err(|e| e.to_string()))
+        with_key(|key| key.csr_der(&names, must_staple).map_err(|e| e.to_string()))
     }
 }
 

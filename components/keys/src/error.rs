@@ -68,6 +68,11 @@ pub enum KeyError {
     #[error("key generation failed: no usable random number generator")]
     Random,
 
+    /// Generating a key failed other than for randomness, e.g. the RSA
+    /// library's error.
+    #[error("key generation failed: {0}")]
+    Generate(String),
+
     /// Signing failed (randomness or an internal error of the crypto library).
     #[error("signing failed")]
     Sign,

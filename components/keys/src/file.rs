@@ -4,7 +4,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::Path;
 
-use crate::{Key, KeyError};
+use crate::{Key, KeyError, KeyType};
 
 /// A key [`load_or_create`] returned, and whether it made it.
 pub struct Loaded {
@@ -16,13 +16,13 @@ pub struct Loaded {
 }
 
 /// Read the PEM key `dir/name`. When it does not exist and `create` is
-/// true, generate an ECDSA P-256 key and write it there as PKCS#8 PEM, in a
+/// `Some(kind)`, generate a key of that type and write it there as PKCS#8 PEM, in a
 /// file created exclusively (never replacing a file or following a link
 /// that appeared meanwhile) and synced. An existing key file is never
 /// overwritten.
 ///
 /// `name` must be a plain file name: not empty, no '/', not "." or "..".
-pub fn load_or_create(dir: &Path, name: &str, create: bool) -> Result<Loaded, KeyError> {
+pub fn load_or_create(dir: &Path, name: &str, create: Option<KeyType>) -> Result<Loaded, KeyError> {
     check_name(name)?;
     let path = dir.join(name);
     match fs::read(&path) {
@@ -31,12 +31,9 @@ pub fn load_or_create(dir: &Path, name: &str, create: bool) -> Result<Loaded, Ke
             created: false,
         }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if create {
-                let key = create_key(dir, name, &path)?;
-                Ok(Loaded { key, created: true })
-            } else {
-                Err(KeyError::NotFound(name.to_owned()))
-            }
+            let kind = create.ok_or_else(|| KeyError::NotFound(name.to_owned()))?;
+            let key = create_key(dir, name, &path, kind)?;
+            Ok(Loaded { key, created: true })
         }
         Err(source) => Err(io_error("read", name, source)),
     }
@@ -58,8 +55,8 @@ fn io_error(action: &'static str, name: &str, source: io::Error) -> KeyError {
     }
 }
 
-fn create_key(dir: &Path, name: &str, path: &Path) -> Result<Key, KeyError> {
-    let key = Key::generate()?;
+fn create_key(dir: &Path, name: &str, path: &Path, kind: KeyType) -> Result<Key, KeyError> {
+    let key = Key::generate(kind)?;
     // Created exclusively under its final name: never replaces a key that
     // another run created meanwhile (a rename would, silently), and never
     // follows a link planted at the name. WASI offers no rename that refuses

@@ -56,15 +56,7 @@ impl Key {
         Self::from_pkcs8(alg, pkcs8)
     }
 
-    /// Generate a new ECDSA P-256 key.
-    pub fn generate() -> Result<Self, KeyError> {
-        let rng = SystemRandom::new();
-        let doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-            .map_err(|_| KeyError::Random)?;
-        Self::from_pkcs8(Algorithm::Es256, Zeroizing::new(doc.as_ref().to_vec()))
-    }
-
-    fn from_pkcs8(alg: Algorithm, pkcs8: Zeroizing<Vec<u8>>) -> Result<Self, KeyError> {
+    pub(crate) fn from_pkcs8(alg: Algorithm, pkcs8: Zeroizing<Vec<u8>>) -> Result<Self, KeyError> {
         let rejected = |e: ring::error::KeyRejected| KeyError::Rejected(rejection(alg, e));
         let rng = SystemRandom::new();
         let pair = match alg {

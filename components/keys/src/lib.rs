@@ -4,7 +4,8 @@
 //!
 //! A [`Key`] is read from a PEM file (RFC 7468) in one of the formats
 //! `openssl` writes — PKCS#8 (RFC 5958), PKCS#1 (RFC 8017) for RSA, SEC1
-//! (RFC 5915) for EC — or generated as ECDSA P-256. It then signs JWS
+//! (RFC 5915) for EC — or generated as a [`KeyType`]: ECDSA P-256 or P-384,
+//! RSA 2048, 3072 or 4096. It then signs JWS
 //! signing inputs (RFC 7515 §5.1, algorithms of RFC 7518 §3.1), gives its
 //! public JWK (RFC 7517) and thumbprint (RFC 7638), its DER
 //! SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) and certificate requests
@@ -24,13 +25,17 @@
 mod csr;
 mod error;
 mod file;
+mod generate;
 mod jwk;
 mod key;
 mod normalize;
 mod pem_file;
+mod prime;
 
+pub use csr::{MUST_STAPLE_VALUE, TLS_FEATURE_OID};
 pub use error::KeyError;
 pub use file::{load_or_create, Loaded};
+pub use generate::KeyType;
 pub use key::{Algorithm, Key};
 
 /// base64url without padding (RFC 7515 §2), the JOSE encoding.

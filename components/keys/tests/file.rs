@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use keys::{load_or_create, Algorithm, KeyError, Loaded};
+use keys::{load_or_create, Algorithm, KeyError, KeyType, Loaded};
 
 /// A fresh empty directory under the target's tmp dir.
 fn scratch(test: &str) -> PathBuf {
@@ -24,7 +24,7 @@ fn err(result: Result<Loaded, KeyError>) -> KeyError {
 #[test]
 fn creates_once_then_reads() {
     let dir = scratch("create");
-    let created = load_or_create(&dir, "privkey.pem", true).expect("create");
+    let created = load_or_create(&dir, "privkey.pem", Some(KeyType::P256)).expect("create");
     assert!(created.created, "a new key is reported as created");
     let created = created.key;
     assert_eq!(created.algorithm(), Algorithm::Es256);
@@ -49,13 +49,13 @@ fn creates_once_then_reads() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let again = load_or_create(&dir, "privkey.pem", true).expect("read back");
+    let again = load_or_create(&dir, "privkey.pem", Some(KeyType::P256)).expect("read back");
     assert!(
         !again.created,
         "an existing key is reported as read, even with create"
     );
     assert_eq!(again.key.jwk(), created.jwk());
-    let read_only = load_or_create(&dir, "privkey.pem", false).expect("read back");
+    let read_only = load_or_create(&dir, "privkey.pem", None).expect("read back");
     assert!(!read_only.created, "an existing key is reported as read");
     assert_eq!(read_only.key.jwk(), created.jwk());
     let _ = fs::remove_dir_all(&dir);
@@ -64,7 +64,7 @@ fn creates_once_then_reads() {
 #[test]
 fn missing_without_create() {
     let dir = scratch("missing");
-    let e = err(load_or_create(&dir, "privkey.pem", false));
+    let e = err(load_or_create(&dir, "privkey.pem", None));
     assert_eq!(
         e.to_string(),
         r#"key file "privkey.pem" not found (create it with -n/-N)"#
@@ -77,7 +77,7 @@ fn missing_without_create() {
 fn existing_bad_key_is_not_replaced() {
     let dir = scratch("bad");
     fs::write(dir.join("privkey.pem"), "garbage").expect("write");
-    let e = err(load_or_create(&dir, "privkey.pem", true));
+    let e = err(load_or_create(&dir, "privkey.pem", Some(KeyType::P256)));
     assert_eq!(e.to_string(), "not a PEM private key");
     assert_eq!(fs::read(dir.join("privkey.pem")).expect("read"), b"garbage");
     let _ = fs::remove_dir_all(&dir);
@@ -87,7 +87,7 @@ fn existing_bad_key_is_not_replaced() {
 fn rejects_names_that_are_not_plain() {
     let dir = scratch("names");
     for name in ["", ".", "..", "../privkey.pem", "a/b", "/etc/passwd"] {
-        let e = err(load_or_create(&dir, name, true));
+        let e = err(load_or_create(&dir, name, Some(KeyType::P256)));
         assert!(matches!(e, KeyError::InvalidName(_)), "{name:?}: {e}");
     }
     assert!(fs::read_dir(&dir).expect("list").next().is_none());
@@ -103,8 +103,31 @@ fn create_never_follows_a_planted_link() {
     let dir = scratch("planted");
     let target = dir.join("elsewhere.pem");
     std::os::unix::fs::symlink(&target, dir.join("privkey.pem")).expect("symlink");
-    let e = err(load_or_create(&dir, "privkey.pem", true));
+    let e = err(load_or_create(&dir, "privkey.pem", Some(KeyType::P256)));
     assert!(matches!(e, KeyError::Io { .. }), "{e}");
     assert!(!target.exists(), "the key was written through the link");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// `-n`/`-N` with `--key-type`: the file created holds a key of that type;
+/// an existing key of another type is read, never replaced.
+#[test]
+fn creates_the_requested_key_type() {
+    let dir = scratch("types");
+    for (kind, alg) in [
+        (KeyType::P256, Algorithm::Es256),
+        (KeyType::P384, Algorithm::Es384),
+        (KeyType::Rsa2048, Algorithm::Rs256),
+    ] {
+        let name = format!("{kind:?}.pem");
+        let created = load_or_create(&dir, &name, Some(kind)).expect("create");
+        assert!(created.created, "{kind:?}");
+        assert_eq!(created.key.algorithm(), alg, "{kind:?}");
+        let read = load_or_create(&dir, &name, None).expect("read back");
+        assert_eq!(read.key.jwk(), created.key.jwk(), "{kind:?}");
+    }
+    let other = load_or_create(&dir, "P256.pem", Some(KeyType::Rsa2048)).expect("read");
+    assert!(!other.created, "an existing key is kept");
+    assert_eq!(other.key.algorithm(), Algorithm::Es256);
     let _ = fs::remove_dir_all(&dir);
 }

@@ -1,6 +1,6 @@
 //! Reading each supported PEM format, and refusing the others clearly.
 
-use keys::{Algorithm, Key, KeyError};
+use keys::{Algorithm, Key, KeyError, KeyType};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -47,11 +47,14 @@ fn same_key_in_both_encodings_has_same_jwk() {
 
 #[test]
 fn generated_key_is_p256_and_round_trips() {
-    let key = Key::generate().expect("generate");
+    let key = Key::generate(KeyType::P256).expect("generate");
     assert_eq!(key.algorithm(), Algorithm::Es256);
     let again = Key::from_pem(key.to_pkcs8_pem().as_bytes()).expect("re-read");
     assert_eq!(again.jwk(), key.jwk());
-    assert_ne!(Key::generate().expect("generate").jwk(), key.jwk());
+    assert_ne!(
+        Key::generate(KeyType::P256).expect("generate").jwk(),
+        key.jwk()
+    );
 }
 
 fn message(result: Result<Key, KeyError>) -> String {

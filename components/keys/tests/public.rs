@@ -2,7 +2,7 @@
 //! with independent implementations (ring's verifiers, x509-parser).
 
 use base64::Engine as _;
-use keys::{Algorithm, Key};
+use keys::{Algorithm, Key, KeyType};
 use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer as _;
@@ -26,7 +26,10 @@ fn all_keys() -> Vec<(String, Key)> {
             (name.to_string(), key)
         })
         .collect();
-    keys.push(("generated".into(), Key::generate().expect("generate")));
+    for kind in [KeyType::P256, KeyType::P384, KeyType::Rsa2048] {
+        let key = Key::generate(kind).expect("generate");
+        keys.push((format!("generated {kind:?}"), key));
+    }
     keys
 }
 
@@ -102,7 +105,7 @@ fn spki_holds_the_public_key() {
 fn csr_parses_and_verifies() {
     let names = vec!["example.com".to_string(), "www.example.com".to_string()];
     for (name, key) in all_keys() {
-        let der = key.csr_der(&names).expect("csr");
+        let der = key.csr_der(&names, false).expect("csr");
         let (rest, csr) =
             x509_parser::certification_request::X509CertificationRequest::from_der(&der)
                 .expect(&name);
@@ -140,12 +143,12 @@ fn csr_parses_and_verifies() {
 
 #[test]
 fn csr_edge_cases() {
-    let key = Key::generate().expect("generate");
-    assert!(key.csr_der(&[]).is_err());
-    assert!(key.csr_der(&["bücher.example".into()]).is_err());
+    let key = Key::generate(KeyType::P256).expect("generate");
+    assert!(key.csr_der(&[], false).is_err());
+    assert!(key.csr_der(&["bücher.example".into()], false).is_err());
     // A first name too long for a CN is left out of the subject.
     let long = format!("{}.example.com", "a".repeat(60));
-    let der = key.csr_der(&[long]).expect("csr");
+    let der = key.csr_der(&[long], false).expect("csr");
     let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&der)
         .expect("parse");
     assert_eq!(

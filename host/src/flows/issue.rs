@@ -145,7 +145,10 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
         &component(Stage::Account)?,
     )?;
     let loaded = account
-        .load_key(&file_name(&opts.account_key), opts.new_account_key)
+        .load_key(
+            &file_name(&opts.account_key),
+            opts.new_account_key.then_some(opts.key_type),
+        )
         .map_err(|e| e.about(&opts.account_key))?;
     let key = loaded.key;
     log.step(&format!(
@@ -160,7 +163,10 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
         &component(Stage::DomainKey)?,
     )?;
     let loaded = domain
-        .load_key(&file_name(&opts.domain_key), opts.new_domain_key)
+        .load_key(
+            &file_name(&opts.domain_key),
+            opts.new_domain_key.then_some(opts.key_type),
+        )
         .map_err(|e| e.about(&opts.domain_key))?;
     let spki = loaded.spki;
     log.step(&format!(
@@ -252,14 +258,14 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     // instance of its own, reads its names and key back (the host parses no
     // DER), which must be the names asked for and the key read at step 5.
     // 7. Submit it; wait until the order is valid.
-    let csr = domain.make_csr(&opts.names)?;
+    let csr = domain.make_csr(&opts.names, opts.must_staple)?;
     drop(domain);
     let mut parser = cert_parser::load_component(
         &rt,
         grant(&grants, Stage::CertParser),
         &component(Stage::CertParser)?,
     )?;
-    domain_key::check_csr(&mut parser, &csr, &opts.names, &spki)?;
+    domain_key::check_csr(&mut parser, &csr, &opts.names, &spki, opts.must_staple)?;
     drop(parser);
     log.step("6. CSR made and checked");
     let mut order = net.finalize(&order.finalize, &csr, &origin)?;

@@ -94,7 +94,7 @@ pub fn run_from(
             &component(Stage::DomainKey)?,
         )?;
         let loaded = domain
-            .load_key(&issue::file_name(&opts.domain_key), false)
+            .load_key(&issue::file_name(&opts.domain_key), None)
             .map_err(|e| e.about(&opts.domain_key))?;
         if loaded.spki != info.spki {
             return Err(Error::File {
@@ -119,7 +119,10 @@ pub fn run_from(
             &component(Stage::Account)?,
         )?;
         let loaded = account
-            .load_key(&issue::file_name(&opts.account_key), opts.new_account_key)
+            .load_key(
+                &issue::file_name(&opts.account_key),
+                opts.new_account_key.then_some(opts.key_type),
+            )
             .map_err(|e| e.about(&opts.account_key))?;
         log.step(&format!(
             "R3. account key {}: {} {}",

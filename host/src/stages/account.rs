@@ -6,6 +6,7 @@
 use super::{embedded, load_plain, refuse};
 use crate::error::Error;
 use crate::grant::Grant;
+use crate::key_type::KeyType;
 use crate::sandbox::{Runtime, Sandboxed};
 use crate::stage::Stage;
 use crate::validate::{base64url, base64url_len, is_base64url};
@@ -16,6 +17,7 @@ mod bindings {
     wasmtime::component::bindgen!({ world: "account", path: "../wit" });
 }
 
+use bindings::exports::acmebox::stages::account_key_file::KeyType as WitKeyType;
 pub use bindings::exports::acmebox::stages::account_key_file::LoadedKey;
 pub use bindings::exports::acmebox::stages::signer::AccountKey;
 
@@ -45,16 +47,32 @@ pub fn load_component(
 }
 
 impl Account {
-    /// Read (or, with `create`, make) the key file `name` in `/key`: its
-    /// public half, and whether it was created.
-    pub fn load_key(&mut self, name: &str, create: bool) -> Result<LoadedKey, Error> {
+    /// Read the key file `name` in `/key` (or, with `create`, make a key of
+    /// that type there if there is none): its public half, and whether it
+    /// was created. A key the stage says it created must sign with the
+    /// `alg` of the type asked for.
+    pub fn load_key(&mut self, name: &str, create: Option<KeyType>) -> Result<LoadedKey, Error> {
         let step = "read account key";
+        let kind = wit_key_type(create.unwrap_or_default());
         let loaded = self.stage.call(step, |b, s| {
             b.acmebox_stages_account_key_file()
-                .call_load(s, name, create)
+                .call_load(s, name, create.is_some(), kind)
         })?;
-        super::check_created(Stage::Account, step, loaded.created, create)?;
+        super::check_created(Stage::Account, step, loaded.created, create.is_some())?;
         check_key(&loaded.key).map_err(|m| refuse(Stage::Account, step, m))?;
+        if let Some(kind) = create.filter(|_| loaded.created) {
+            if loaded.key.alg != kind.jws_alg() {
+                return Err(refuse(
+                    Stage::Account,
+                    step,
+                    format!(
+                        "created a {} key when a {kind} key ({}) was asked for",
+                        excerpt(&loaded.key.alg),
+                        kind.jws_alg()
+                    ),
+                ));
+            }
+        }
         self.key = Some(loaded.key.clone());
         Ok(loaded)
     }
@@ -98,6 +116,17 @@ impl Account {
             step,
             message: "no account key was read".into(),
         })
+    }
+}
+
+/// The WIT key type for `kind`.
+fn wit_key_type(kind: KeyType) -> WitKeyType {
+    match kind {
+        KeyType::P256 => WitKeyType::P256,
+        KeyType::P384 => WitKeyType::P384,
+        KeyType::Rsa2048 => WitKeyType::Rsa2048,
+        KeyType::Rsa3072 => WitKeyType::Rsa3072,
+        KeyType::Rsa4096 => WitKeyType::Rsa4096,
     }
 }
 

@@ -7,6 +7,7 @@ use super::cert_parser::{same_names, CertParser};
 use super::{embedded, load_plain, refuse};
 use crate::error::Error;
 use crate::grant::Grant;
+use crate::key_type::KeyType;
 use crate::sandbox::{Runtime, Sandboxed};
 use crate::stage::Stage;
 use wasmtime::component::Component;
@@ -15,6 +16,7 @@ mod bindings {
     wasmtime::component::bindgen!({ world: "domain-key", path: "../wit" });
 }
 
+use bindings::exports::acmebox::stages::csr::KeyType as WitKeyType;
 pub use bindings::exports::acmebox::stages::csr::LoadedKey;
 
 /// The domain-key stage in its sandbox.
@@ -38,20 +40,29 @@ pub fn load_component(
 }
 
 impl DomainKey {
-    /// Read (or, with `create`, make) the key file `name` in `/key`: its DER
-    /// SubjectPublicKeyInfo, and whether it was created.
-    pub fn load_key(&mut self, name: &str, create: bool) -> Result<LoadedKey, Error> {
+    /// Read the key file `name` in `/key` (or, with `create`, make a key of
+    /// that type there if there is none): its DER SubjectPublicKeyInfo, and
+    /// whether it was created.
+    pub fn load_key(&mut self, name: &str, create: Option<KeyType>) -> Result<LoadedKey, Error> {
+        let kind = wit_key_type(create.unwrap_or_default());
         let loaded = self.call("read domain key", |b, s| {
-            b.acmebox_stages_csr().call_load(s, name, create)
+            b.acmebox_stages_csr()
+                .call_load(s, name, create.is_some(), kind)
         })?;
-        super::check_created(Stage::DomainKey, "read domain key", loaded.created, create)?;
+        super::check_created(
+            Stage::DomainKey,
+            "read domain key",
+            loaded.created,
+            create.is_some(),
+        )?;
         Ok(loaded)
     }
 
-    /// A DER CSR for `names` (check it with [`check_csr`]).
-    pub fn make_csr(&mut self, names: &[String]) -> Result<Vec<u8>, Error> {
+    /// A DER CSR for `names`, asking for OCSP must-staple when `must_staple`
+    /// (check it with [`check_csr`]).
+    pub fn make_csr(&mut self, names: &[String], must_staple: bool) -> Result<Vec<u8>, Error> {
         self.call("make CSR", |b, s| {
-            b.acmebox_stages_csr().call_make_csr(s, names)
+            b.acmebox_stages_csr().call_make_csr(s, names, must_staple)
         })
     }
 
@@ -125,16 +136,29 @@ impl DomainSigner {
     }
 }
 
+/// The WIT key type for `kind`.
+fn wit_key_type(kind: KeyType) -> WitKeyType {
+    match kind {
+        KeyType::P256 => WitKeyType::P256,
+        KeyType::P384 => WitKeyType::P384,
+        KeyType::Rsa2048 => WitKeyType::Rsa2048,
+        KeyType::Rsa3072 => WitKeyType::Rsa3072,
+        KeyType::Rsa4096 => WitKeyType::Rsa4096,
+    }
+}
+
 /// Check the CSR domain-key made (step 6) before it goes to the CA, without
 /// the host parsing DER: `parser` (an instance of cert-parser of its own)
 /// reads its names and key and verifies its self-signature; the names must
 /// be exactly `names`, the key `spki`, what domain-key returned when it read
-/// the key (step 5), which the new certificate is then checked against.
+/// the key (step 5), which the new certificate is then checked against; and
+/// it must ask for OCSP must-staple exactly when `must_staple` (`-O`).
 pub fn check_csr(
     parser: &mut CertParser,
     csr: &[u8],
     names: &[String],
     spki: &[u8],
+    must_staple: bool,
 ) -> Result<(), Error> {
     let step = "make CSR";
     let info = parser.inspect_csr(csr).map_err(|e| match e {
@@ -161,6 +185,17 @@ pub fn check_csr(
             Stage::DomainKey,
             step,
             "the CSR's public key is not the domain key the stage read (step 5)".into(),
+        ));
+    }
+    if info.must_staple != must_staple {
+        let (has, asked) = match must_staple {
+            true => ("does not ask", "-O was given"),
+            false => ("asks", "-O was not given"),
+        };
+        return Err(refuse(
+            Stage::DomainKey,
+            step,
+            format!("the CSR {has} for OCSP must-staple (RFC 7633) and {asked}"),
         ));
     }
     Ok(())

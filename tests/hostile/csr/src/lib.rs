@@ -14,7 +14,7 @@ struct Component;
 impl Guest for Component {
     fn attack(kind: String, arg: String) -> Result<String, String> {
         match kind.as_str() {
-            "csr" => csr::make_csr(&[arg]).map(|der| format!("{} bytes of CSR", der.len())),
+            "csr" => csr::make_csr(&[arg], false).map(|der| format!("{} bytes of CSR", der.len())),
             _ => Err(format!("unknown attack {kind}")),
         }
     }

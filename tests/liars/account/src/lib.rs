@@ -19,7 +19,7 @@ use base64::Engine as _;
 
 wit_bindgen::generate!({ world: "account", path: "../../../wit" });
 
-use exports::acmebox::stages::account_key_file::{Guest as KeyFile, LoadedKey};
+use exports::acmebox::stages::account_key_file::{Guest as KeyFile, KeyType, LoadedKey};
 use exports::acmebox::stages::signer::{AccountKey, Guest as Signer};
 
 /// The lie chosen by `load`.
@@ -83,7 +83,7 @@ fn loaded(lie: &str) -> AccountKey {
 struct Liar;
 
 impl KeyFile for Liar {
-    fn load(name: String, _create: bool) -> Result<LoadedKey, String> {
+    fn load(name: String, _create: bool, _kind: KeyType) -> Result<LoadedKey, String> {
         if let Ok(mut lie) = LIE.lock() {
             lie.clone_from(&name);
         }
