@@ -83,7 +83,8 @@ impl Signer for Liar {
     fn sign(signing_input: String) -> Result<String, String> {
         let state = STATE.lock().map_err(|_| "poisoned")?;
         let (key, _) = state.as_ref().ok_or("no key loaded")?;
-        key.sign(signing_input.as_bytes()).map_err(|e| e.to_string())
+        key.sign(signing_input.as_bytes())
+            .map_err(|e| e.to_string())
     }
 }
 
