@@ -32,7 +32,7 @@ pub fn load_or_create(dir: &Path, name: &str, create: Option<KeyType>) -> Result
         }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             let kind = create.ok_or_else(|| KeyError::NotFound(name.to_owned()))?;
-            let key = create_key(dir, name, &path, kind)?;
+            let key = create_key(name, &path, kind)?;
             Ok(Loaded { key, created: true })
         }
         Err(source) => Err(io_error("read", name, source)),
@@ -55,7 +55,7 @@ fn io_error(action: &'static str, name: &str, source: io::Error) -> KeyError {
     }
 }
 
-fn create_key(dir: &Path, name: &str, path: &Path, kind: KeyType) -> Result<Key, KeyError> {
+fn create_key(name: &str, path: &Path, kind: KeyType) -> Result<Key, KeyError> {
     let key = Key::generate(kind)?;
     // Created exclusively under its final name: never replaces a key that
     // another run created meanwhile (a rename would, silently), and never
@@ -70,10 +70,8 @@ fn create_key(dir: &Path, name: &str, path: &Path, kind: KeyType) -> Result<Key,
         }
         return Err(io_error("create", name, e));
     }
-    // Make the new entry durable where the platform allows; best effort.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    // The file itself is synced; its directory entry is synced by the host
+    // (host/src/durable.rs), as the stage may open no directory.
     Ok(key)
 }
 

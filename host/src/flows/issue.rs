@@ -150,6 +150,9 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
             opts.new_account_key.then_some(opts.key_type),
         )
         .map_err(|e| e.about(&opts.account_key))?;
+    if loaded.created {
+        crate::durable::sync_parent(&opts.account_key)?;
+    }
     let key = loaded.key;
     log.step(&format!(
         "3. account key {}: {} {}",
@@ -168,6 +171,9 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
             opts.new_domain_key.then_some(opts.key_type),
         )
         .map_err(|e| e.about(&opts.domain_key))?;
+    if loaded.created {
+        crate::durable::sync_parent(&opts.domain_key)?;
+    }
     let spki = loaded.spki;
     log.step(&format!(
         "5. domain key {}",

@@ -124,6 +124,9 @@ pub fn run_from(
                 opts.new_account_key.then_some(opts.key_type),
             )
             .map_err(|e| e.about(&opts.account_key))?;
+        if loaded.created {
+            crate::durable::sync_parent(&opts.account_key)?;
+        }
         log.step(&format!(
             "R3. account key {}: {} {}",
             issue::created_or_read(loaded.created),
