@@ -160,3 +160,34 @@ fn revoke_with_another_domain_key_is_refused_before_the_server() {
     assert_eq!(client.snapshot(), before);
     assert_eq!(status(&bed, &serial)["Status"], "Valid");
 }
+
+/// Every key type revokes too, with either signer: RSA and P-384 keys sign
+/// RS256 and ES384 revocation requests, in the account stage (`kid`) and in
+/// the domain-key stage (`jwk`).
+#[test]
+fn revoke_with_rsa_and_p384_keys_through_both_signers() {
+    let bed = testbed();
+    let names = test_names(1);
+    for (key_type, with_domain_key) in [("rsa2048", true), ("p384", false), ("rsa2048", false)] {
+        let client = Client::new();
+        client
+            .issue(&bed, &["-nN", "--key-type", key_type], &names)
+            .expect_code(0);
+        let serial = serial(&client);
+        let mut flags = vec!["-r", "-v"];
+        if with_domain_key {
+            flags.push("--revoke-with-domain-key");
+        }
+        let run = client.issue(&bed, &flags, &names);
+        run.expect_code(0);
+        let alg = if key_type == "p384" { "ES384" } else { "RS256" };
+        assert!(
+            run.stderr.contains(alg),
+            "{key_type}: the key is not {alg}: {}",
+            run.stderr
+        );
+        let revoked = status(&bed, &serial);
+        assert_eq!(revoked["Status"], "Revoked", "{key_type}: {revoked}");
+        assert_certificates_removed(&client);
+    }
+}
