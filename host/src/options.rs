@@ -128,6 +128,11 @@ pub struct IssueArgs {
     /// Let's Encrypt no longer accepts it (it refuses such orders since 2025).
     #[arg(short = 'O')]
     pub must_staple: bool,
+    /// With several certificates (acme-client.conf's domain blocks), process
+    /// at most this many at once (with -t, one at a time).
+    #[arg(long, value_name = "N", default_value_t = crate::flows::batch::DEFAULT_JOBS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub jobs: u64,
     /// The domain name: the certificate's CN and first SAN.
     pub domain: String,
     /// More names for the certificate's subjectAltName.
@@ -215,6 +220,8 @@ pub struct Options {
     pub revoke: Option<Revocation>,
     /// `-b`.
     pub backup: bool,
+    /// `--jobs`: certificates processed at once in a batch (flows/batch.rs).
+    pub jobs: usize,
 }
 
 /// What `-r` asks for.
@@ -323,6 +330,7 @@ impl Options {
                 with_domain_key: args.revoke_with_domain_key,
             }),
             backup: args.backup,
+            jobs: usize::try_from(args.jobs).unwrap_or(1),
             key_type: args.key_type,
             must_staple: args.must_staple,
         })
