@@ -18,11 +18,17 @@
 //!   through the same ACME server (switching from `-s` to production, or to
 //!   another CA, renews).
 //!
+//! With files configured one by one ([`CertFiles`]: any subset with cert or
+//! fullchain), the same checks on the files there are; see [`check`] for
+//! those skipped. The record's name depends on the layout
+//! ([`CertFiles::record_name`]).
+//!
 //! Otherwise the run renews, and [`Verdict::Renew`] says why in one line.
 //! The host only compares bytes it read with bytes it wrote or a stage
 //! returned; the parsing is cert-parser's, in an instance of its own.
 
-use crate::certdir::{CertDir, Existing};
+use crate::certdir::Existing;
+use crate::certfiles::{name_of, CertFiles, LockedDirs, Role};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::issue::RENEW_BEFORE;
@@ -88,55 +94,87 @@ pub enum Verdict {
     NotListed(Vec<String>),
 }
 
-/// Decide whether the certificate installed in `certdir` may be kept.
-/// Anything in the way is a reason to renew; a file that is not plain (a
-/// link, hard-linked, too large) is also a warning. Errors (exit 1) are a
-/// file that cannot be read, a cert.pem that cert-parser cannot parse (as
-/// acme-client, and left untouched), and cert-parser stopping (a trap, or an
-/// answer the host refuses).
+/// Decide whether the certificate installed as `files` (in the locked
+/// `dirs`) may be kept. Anything in the way is a reason to renew; a file
+/// that is not plain (a link, hard-linked, too large) is also a warning.
+/// Errors (exit 1) are a file that cannot be read, a primary file (cert,
+/// else fullchain) that cert-parser cannot parse (as acme-client, and left
+/// untouched), and cert-parser stopping (a trap, or an answer the host
+/// refuses).
+///
+/// Any subset of the files may be configured ([`CertFiles`]); the checks
+/// that need a file not configured are skipped: without chain, the chain
+/// file's own checks (parses after cert, holds the issuer, as acmebox
+/// writes it, fullchain = cert + chain); without fullchain, fullchain's;
+/// without cert, "cert is one certificate as acmebox writes it" (the leaf
+/// is read from fullchain, which must then be leaf + chain as acmebox writes
+/// it and link). With cert and fullchain but no chain, cert-parser reads
+/// fullchain, and cert must be its leaf. The leaf's names, dates, key and the
+/// record are always checked.
 pub fn check(
     rt: &Runtime,
     grant: &Grant,
     component: &Component,
-    certdir: &CertDir,
+    dirs: &LockedDirs,
+    files: &CertFiles,
     wanted: &Wanted<'_>,
     log: &Log,
 ) -> Result<Verdict, Error> {
-    let cert = match plain(certdir, "cert.pem", log)? {
-        Found::Plain(bytes) => bytes,
-        Found::Absent => return Ok(Verdict::Renew("no cert.pem".into())),
-        Found::NotPlain(why) => return Ok(Verdict::Renew(format!("cert.pem is {why}"))),
+    let read = |role: Role| match files.path(role) {
+        Some(path) => plain(dirs, path, log),
+        None => Ok(Found::NotConfigured),
     };
-    let chain = plain(certdir, "chain.pem", log)?;
-    let fullchain = plain(certdir, "fullchain.pem", log)?;
-    let record = plain(certdir, DIRECTORY_RECORD, log)?;
+    let (primary_role, primary_path) = files.primary();
+    let primary_name = name_of(primary_path);
+    let primary = match read(primary_role)? {
+        Found::Plain(bytes) => bytes,
+        Found::NotPlain(why) => return Ok(Verdict::Renew(format!("{primary_name} is {why}"))),
+        _ => return Ok(Verdict::Renew(format!("no {primary_name}"))),
+    };
+    let chain = read(Role::Chain)?;
+    let fullchain = match primary_role {
+        Role::Fullchain => Found::Plain(primary.clone()),
+        _ => read(Role::Fullchain)?,
+    };
+    let record = plain(dirs, &files.record(), log)?;
 
-    // cert-parser reads cert.pem followed by chain.pem, in an instance of
-    // its own: nothing a crafted file does to it can touch the check of a
-    // downloaded chain. When that does not parse, cert.pem alone, in another:
-    // a cert.pem that does not parse ends the run, as it always has; a
-    // chain.pem that does not parse after it is a reason to renew.
+    // cert-parser reads cert.pem followed by chain.pem (without a chain
+    // file, fullchain), in an instance of its own: nothing a crafted file
+    // does to it can touch the check of a downloaded chain. When that does
+    // not parse, cert.pem alone, in another: a cert.pem that does not parse
+    // ends the run, as it always has; a chain.pem that does not parse after
+    // it is a reason to renew. Without cert, fullchain is the primary file:
+    // it must parse.
+    let inspect =
+        |pem: &[u8]| cert_parser::load_component(rt, grant, component)?.inspect(pem, wanted.now);
+    let both = match (primary_role, &chain, &fullchain) {
+        (Role::Cert, Found::Plain(chain), _) => Some([primary.as_slice(), chain].concat()),
+        (Role::Cert, Found::NotConfigured, Found::Plain(full)) => Some(full.clone()),
+        _ => None,
+    };
     let mut chain_error = None;
-    let info = match &chain {
-        Found::Plain(chain) => {
-            let both = [cert.as_slice(), chain].concat();
-            match cert_parser::load_component(rt, grant, component)?.inspect(&both, wanted.now) {
-                Ok(info) => info,
-                Err(Error::Stage { message, .. }) => {
-                    chain_error = Some(message);
-                    cert_parser::load_component(rt, grant, component)?.inspect(&cert, wanted.now)?
-                }
-                Err(e) => return Err(e),
+    let info = match both {
+        Some(both) => match inspect(&both) {
+            Ok(info) => info,
+            Err(Error::Stage { message, .. }) => {
+                chain_error = Some(message);
+                inspect(&primary)?
             }
-        }
-        _ => cert_parser::load_component(rt, grant, component)?.inspect(&cert, wanted.now)?,
+            Err(e) => return Err(e),
+        },
+        None => inspect(&primary)?,
     };
     log.step(&format!(
-        "0. cert.pem: names {:?}, {} days left",
+        "0. {primary_name}: names {:?}, {} days left",
         info.names,
         info.not_after.saturating_sub(wanted.now) / 86400
     ));
+    let cert = match primary_role {
+        Role::Cert => primary,
+        _ => info.cert_pem.clone().into_bytes(),
+    };
     let installed = Installed {
+        files,
         cert: &cert,
         chain: &chain,
         chain_error: chain_error.as_deref(),
@@ -168,15 +206,17 @@ pub enum Found {
     NotPlain(String),
     /// A plain file's bytes.
     Plain(Vec<u8>),
+    /// No such file is configured ([`CertFiles`]): its checks are skipped.
+    NotConfigured,
 }
 
-/// `name` in the certificate directory, through [`CertDir::read`]; what is
-/// there but not a plain file is warned about (it is replaced by the renewal).
-fn plain(certdir: &CertDir, name: &str, log: &Log) -> Result<Found, Error> {
-    Ok(match certdir.read(name)? {
+/// The file at `path`, through [`CertDir::read`](crate::certdir::CertDir::read);
+/// what is there but not a plain file is warned about (it is replaced by
+/// the renewal).
+fn plain(dirs: &LockedDirs, path: &std::path::Path, log: &Log) -> Result<Found, Error> {
+    Ok(match dirs.read(path)? {
         Existing::Absent => Found::Absent,
         Existing::NotRegular(why) => {
-            let path = certdir.path().join(name);
             log.warn(&format!("{}: {why}: not read, renewing", path.display()));
             Found::NotPlain(why)
         }
@@ -186,20 +226,28 @@ fn plain(certdir: &CertDir, name: &str, log: &Log) -> Result<Found, Error> {
 
 /// The installed files as read, and what cert-parser found in them.
 pub struct Installed<'a> {
-    /// cert.pem's bytes.
+    /// Which files are configured, and their names (for the reasons).
+    pub files: &'a CertFiles,
+    /// cert.pem's bytes (without a cert file: the leaf cert-parser found
+    /// in fullchain, as it returns it).
     pub cert: &'a [u8],
     /// chain.pem.
     pub chain: &'a Found,
-    /// Why cert-parser could not parse cert.pem followed by chain.pem, if it
-    /// could not (then `info` is about cert.pem alone).
+    /// Why cert-parser could not parse cert.pem followed by chain.pem (or
+    /// fullchain.pem), if it could not (then `info` is about cert.pem alone).
     pub chain_error: Option<&'a str>,
     /// fullchain.pem.
     pub fullchain: &'a Found,
-    /// [`DIRECTORY_RECORD`].
+    /// [`DIRECTORY_RECORD`] (or the layout's record, [`CertFiles::record`]).
     pub record: &'a Found,
     /// cert-parser's `inspect` of cert.pem followed by chain.pem (cert.pem
     /// alone when chain.pem is not a plain file or does not parse).
     pub info: &'a ChainInfo,
+}
+
+/// The file name of `role` in `files`, for a reason's text.
+fn label(files: &CertFiles, role: Role) -> String {
+    files.path(role).map(name_of).unwrap_or_default()
 }
 
 /// Every reason to renew `installed` rather than keep it; none means it is
@@ -208,6 +256,13 @@ pub struct Installed<'a> {
 pub fn reasons(installed: &Installed<'_>, wanted: &Wanted<'_>) -> Vec<String> {
     let mut why = Vec::new();
     let info = installed.info;
+    let files = installed.files;
+    let (cert_name, chain_name, full_name) = (
+        label(files, Role::Cert),
+        label(files, Role::Chain),
+        label(files, Role::Fullchain),
+    );
+    let primary = name_of(files.primary().1);
     if !cert_parser::same_names(&info.names, wanted.names) {
         why.push(format!(
             "its names {:?} are not the requested {:?}",
@@ -233,41 +288,71 @@ pub fn reasons(installed: &Installed<'_>, wanted: &Wanted<'_>) -> Vec<String> {
         });
     }
     if info.spki != wanted.spki {
-        why.push("cert.pem is not for the domain key (another public key)".into());
+        why.push(format!(
+            "{primary} is not for the domain key (another public key)"
+        ));
     }
-    if info.cert_pem.as_bytes() != installed.cert {
-        why.push("cert.pem is not one certificate as acmebox writes it".into());
+    if files.cert.is_some() && info.cert_pem.as_bytes() != installed.cert {
+        why.push(format!(
+            "{cert_name} is not one certificate as acmebox writes it"
+        ));
     }
-    if let Found::Plain(chain) = installed.chain {
-        if let Some(error) = installed.chain_error {
-            why.push(format!("chain.pem does not parse after cert.pem ({error})"));
-        } else if !info.chain_linked {
-            why.push("chain.pem does not hold cert.pem's issuer (the chain does not link)".into());
-        } else if info.chain_pem.as_bytes() != chain.as_slice() {
-            why.push("chain.pem is not the chain as acmebox writes it".into());
+    match (installed.chain, installed.fullchain) {
+        (Found::Plain(chain), _) => {
+            if let Some(error) = installed.chain_error {
+                why.push(format!(
+                    "{chain_name} does not parse after {cert_name} ({error})"
+                ));
+            } else if !info.chain_linked {
+                why.push(format!(
+                    "{chain_name} does not hold {cert_name}'s issuer (the chain does not link)"
+                ));
+            } else if info.chain_pem.as_bytes() != chain.as_slice() {
+                why.push(format!(
+                    "{chain_name} is not the chain as acmebox writes it"
+                ));
+            }
         }
+        // No chain file: the chain is fullchain's.
+        (Found::NotConfigured, Found::Plain(full)) => {
+            if let Some(error) = installed.chain_error {
+                why.push(format!("{full_name} does not parse ({error})"));
+            } else if !info.chain_linked {
+                why.push(format!(
+                    "{full_name} does not hold the leaf's issuer (the chain does not link)"
+                ));
+            } else if !is_concatenation(full, info.cert_pem.as_bytes(), info.chain_pem.as_bytes()) {
+                why.push(format!(
+                    "{full_name} is not the full chain as acmebox writes it"
+                ));
+            }
+        }
+        _ => {}
     }
     for (name, found) in [
-        ("chain.pem", installed.chain),
-        ("fullchain.pem", installed.fullchain),
+        (&chain_name, installed.chain),
+        (&full_name, installed.fullchain),
     ] {
         match found {
             Found::Absent => why.push(format!("{name} is missing")),
             Found::NotPlain(what) => why.push(format!("{name} is {what}")),
-            Found::Plain(_) => {}
+            Found::Plain(_) | Found::NotConfigured => {}
         }
     }
     if let (Found::Plain(chain), Found::Plain(fullchain)) = (installed.chain, installed.fullchain) {
         if !is_concatenation(fullchain, installed.cert, chain) {
-            why.push("fullchain.pem is not cert.pem followed by chain.pem".into());
+            why.push(format!(
+                "{full_name} is not {cert_name} followed by {chain_name}"
+            ));
         }
     }
+    let record = files.record_name();
     match installed.record {
-        Found::Absent => why.push(format!("issuer unknown (no {DIRECTORY_RECORD})")),
-        Found::NotPlain(what) => why.push(format!("issuer unknown ({DIRECTORY_RECORD} is {what})")),
+        Found::Absent | Found::NotConfigured => why.push(format!("issuer unknown (no {record})")),
+        Found::NotPlain(what) => why.push(format!("issuer unknown ({record} is {what})")),
         Found::Plain(bytes) if *bytes != directory_record(wanted.directory_url) => {
             why.push(format!(
-                "issued through another ACME directory ({DIRECTORY_RECORD} does not name {})",
+                "issued through another ACME directory ({record} does not name {})",
                 wanted.directory_url
             ))
         }

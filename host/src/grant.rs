@@ -315,21 +315,27 @@ impl Grant {
         self
     }
 
-    /// A fresh staging directory inside `cert_dir`, read-write at `/stage`.
-    fn staging_dir(mut self, cert_dir: &std::path::Path) -> Grant {
+    /// A fresh staging directory inside each certificate directory,
+    /// read-write at `/stage`, with exactly that directory's names. One
+    /// file-writer instance runs per directory, with that one only
+    /// ([`Grant::with_staging_in`]).
+    fn staging_dirs(mut self, files: &crate::certfiles::CertFiles) -> Grant {
         let pattern = format!("{}*", crate::certdir::STAGE_PREFIX);
-        self.directories.push(DirGrant {
-            host: cert_dir.join(pattern),
-            guest: "/stage",
-            write: true,
-            staging: true,
-            names: Names::file_writer(),
-        });
+        for dir in files.dirs() {
+            self.directories.push(DirGrant {
+                host: dir.dir.join(&pattern),
+                guest: "/stage",
+                write: true,
+                staging: true,
+                names: dir.names(),
+            });
+        }
         self
     }
 
     /// This grant with the staging directory created for the run (`dir`) in
-    /// place of its pattern.
+    /// place of its pattern (of every pattern: with one certificate
+    /// directory, the only one; see [`Grant::with_staging_in`]).
     pub fn with_staging(&self, dir: &std::path::Path) -> Grant {
         let mut grant = self.clone();
         for d in grant.directories.iter_mut().filter(|d| d.staging) {
@@ -337,6 +343,17 @@ impl Grant {
             d.staging = false;
         }
         grant
+    }
+
+    /// This grant for the install in certificate directory `certdir`: its
+    /// staging pattern for `certdir` replaced by the directory created
+    /// (`dir`), every other certificate directory's pattern dropped.
+    pub fn with_staging_in(&self, certdir: &std::path::Path, dir: &std::path::Path) -> Grant {
+        let mut grant = self.clone();
+        grant
+            .directories
+            .retain(|d| !d.staging || d.host.parent() == Some(certdir));
+        grant.with_staging(dir)
     }
 
     /// The grant of each stage for this invocation, in the order of docs/DESIGN.md.
@@ -382,7 +399,7 @@ impl Grant {
             Grant::new(Stage::CertParser, &[Cli], 32, 5),
             // Never the certificate directory itself: the domain key may lie
             // under it (acme-client's default layout).
-            Grant::new(Stage::FileWriter, &files, 16, 5).staging_dir(&opts.cert_dir),
+            Grant::new(Stage::FileWriter, &files, 16, 5).staging_dirs(&opts.cert_files),
         ]
     }
 

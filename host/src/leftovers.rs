@@ -22,21 +22,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-/// Token files this run created and has not removed yet.
+/// Token files this run created and has not removed yet, each with its
+/// challenge directory (a batch's jobs may each have their own -C).
 struct Tokens {
-    dir: Option<PathBuf>,
-    names: Vec<String>,
+    files: Vec<(PathBuf, String)>,
 }
 
-static TOKENS: Mutex<Tokens> = Mutex::new(Tokens {
-    dir: None,
-    names: Vec::new(),
-});
+static TOKENS: Mutex<Tokens> = Mutex::new(Tokens { files: Vec::new() });
 
 /// Held for the whole install (see the module documentation).
 static INSTALL: Mutex<()> = Mutex::new(());
 
 /// Whether the install finished: a stop after it has nothing left to undo.
+/// In a batch (flows/batch.rs), whether any job's install finished: the
+/// stop's line then says a new certificate was installed.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 fn tokens() -> MutexGuard<'static, Tokens> {
@@ -45,14 +44,12 @@ fn tokens() -> MutexGuard<'static, Tokens> {
 
 /// Record that this run created token file `token` in `dir`.
 pub fn token_written(dir: &Path, token: &str) {
-    let mut t = tokens();
-    t.dir = Some(dir.to_path_buf());
-    t.names.push(token.to_string());
+    tokens().files.push((dir.to_path_buf(), token.to_string()));
 }
 
 /// Record that token file `token` was removed (by the challenge stage).
 pub fn token_removed(token: &str) {
-    tokens().names.retain(|n| n != token);
+    tokens().files.retain(|(_, n)| n != token);
 }
 
 /// Hold this while installing; see the module documentation.
@@ -79,12 +76,9 @@ pub(crate) fn wait_for_install() {
 /// Remove the recorded token files now; returns how many were removed.
 pub fn remove_tokens() -> usize {
     let mut t = tokens();
-    let Some(dir) = t.dir.clone() else {
-        return 0;
-    };
     let mut removed = 0;
-    t.names
-        .retain(|name| match std::fs::remove_file(dir.join(name)) {
+    t.files
+        .retain(|(dir, name)| match std::fs::remove_file(dir.join(name)) {
             Ok(()) => {
                 removed += 1;
                 false

@@ -20,6 +20,7 @@ impl Log {
     pub fn step(&self, message: &str) {
         if let Ok(mut last) = LAST_STEP.lock() {
             last.clear();
+            PREFIX.with(|p| last.push_str(&p.borrow()));
             last.push_str(message);
         }
         if self.verbose > 0 {
@@ -30,6 +31,30 @@ impl Log {
     /// Something the user should know even without `-v`.
     pub fn warn(&self, message: &str) {
         line(&format!("warning: {message}"));
+    }
+}
+
+thread_local! {
+    /// `HANDLE: ` while this thread runs a batch job beside others
+    /// ([`in_job`]); empty otherwise.
+    static PREFIX: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Until the guard is dropped, every line this thread prints (and the step
+/// it remembers for [`last_step`]) starts with `handle: `: the lines of
+/// concurrent batch jobs (flows/batch.rs) say which certificate they are
+/// about.
+pub fn in_job(handle: &str) -> JobPrefix {
+    PREFIX.with(|p| *p.borrow_mut() = format!("{handle}: "));
+    JobPrefix(std::marker::PhantomData)
+}
+
+/// The guard of [`in_job`] (bound to its thread).
+pub struct JobPrefix(std::marker::PhantomData<*const ()>);
+
+impl Drop for JobPrefix {
+    fn drop(&mut self) {
+        PREFIX.with(|p| p.borrow_mut().clear());
     }
 }
 
@@ -47,7 +72,8 @@ pub fn last_step() -> Option<String> {
 /// cleaned. A closed standard error is ignored (no panic, unlike
 /// `eprintln!`).
 pub fn line(message: &str) {
-    let text = format!("acmebox: {}\n", clean(message));
+    let prefix = PREFIX.with(|p| p.borrow().clone());
+    let text = format!("acmebox: {}\n", clean(&format!("{prefix}{message}")));
     let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
 }
 

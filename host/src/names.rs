@@ -16,9 +16,9 @@ pub enum Name {
     /// `<prefix><one or more ASCII digits><suffix>`, e.g. `cert-<digits>.pem`.
     Numbered {
         /// What comes before the digits.
-        prefix: &'static str,
+        prefix: String,
         /// What comes after them.
-        suffix: &'static str,
+        suffix: String,
     },
     /// An http-01 token (RFC 8555 §8.3): 1 to [`TOKEN_MAX`] characters of
     /// the base64url alphabet, as the challenge stage itself requires.
@@ -33,8 +33,8 @@ impl Name {
         match self {
             Name::Exact(exact) => name == exact,
             Name::Numbered { prefix, suffix } => name
-                .strip_prefix(prefix)
-                .and_then(|rest| rest.strip_suffix(suffix))
+                .strip_prefix(prefix.as_str())
+                .and_then(|rest| rest.strip_suffix(suffix.as_str()))
                 .is_some_and(|digits| {
                     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
                 }),
@@ -63,25 +63,29 @@ impl Name {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Names(Vec<Name>);
 
-/// The certificate files file-writer writes into its staging directory
-/// (the host publishes them).
-const CERT_FILES: [&str; 3] = ["cert.pem", "chain.pem", "fullchain.pem"];
-
-/// The prefixes of their backups, `<prefix><digits>.pem`.
-const BACKUP_PREFIXES: [&str; 3] = ["cert-", "chain-", "fullchain-"];
-
 impl Names {
-    /// file-writer's: cert.pem, chain.pem, fullchain.pem,
-    /// `.acmebox-directory`, and `cert-<digits>.pem`, `chain-<digits>.pem`,
-    /// `fullchain-<digits>.pem`.
+    /// file-writer's with the command line's layout (`-c DIR`): cert.pem,
+    /// chain.pem, fullchain.pem, `.acmebox-directory`, and
+    /// `cert-<digits>.pem`, `chain-<digits>.pem`, `fullchain-<digits>.pem`.
     pub fn file_writer() -> Names {
-        let exact = CERT_FILES
-            .into_iter()
-            .chain([crate::fresh::DIRECTORY_RECORD])
+        Names::file_writer_for(
+            &crate::certfiles::CLI_NAMES,
+            Some(crate::fresh::DIRECTORY_RECORD),
+        )
+    }
+
+    /// file-writer's in one certificate directory: its certificate `files`,
+    /// the directory `record` when it lies there, then each file's backup
+    /// pattern (`<stem>-<digits>.<ext>`, backup.rs).
+    pub fn file_writer_for(files: &[&str], record: Option<&str>) -> Names {
+        let exact = files
+            .iter()
+            .copied()
+            .chain(record)
             .map(|f| Name::Exact(f.to_string()));
-        let backups = BACKUP_PREFIXES.into_iter().map(|prefix| Name::Numbered {
-            prefix,
-            suffix: ".pem",
+        let backups = files.iter().map(|file| {
+            let (prefix, suffix) = crate::backup::pattern(file);
+            Name::Numbered { prefix, suffix }
         });
         Names(exact.chain(backups).collect())
     }

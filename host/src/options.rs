@@ -3,6 +3,7 @@
 //! (`HTTPS_PROXY`, `NO_PROXY`, `SSL_CERT_FILE`: proxy.rs), turned into
 //! validated [`Options`].
 
+use crate::certfiles::CertFiles;
 use crate::error::Error;
 use crate::flows::caller::ChallengeType;
 use crate::key_type::KeyType;
@@ -127,6 +128,11 @@ pub struct IssueArgs {
     /// Let's Encrypt no longer accepts it (it refuses such orders since 2025).
     #[arg(short = 'O')]
     pub must_staple: bool,
+    /// With several certificates (acme-client.conf's domain blocks), process
+    /// at most this many at once (with -t, one at a time).
+    #[arg(long, value_name = "N", default_value_t = crate::flows::batch::DEFAULT_JOBS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub jobs: u64,
     /// The domain name: the certificate's CN and first SAN.
     pub domain: String,
     /// More names for the certificate's subjectAltName.
@@ -186,8 +192,9 @@ pub struct Options {
     pub challenge_type: Option<ChallengeType>,
     /// `-C` (not used with `-t`).
     pub challenge_dir: PathBuf,
-    /// `-c`.
-    pub cert_dir: PathBuf,
+    /// Where the certificate's files go: with `-c DIR`, DIR/cert.pem,
+    /// DIR/chain.pem, DIR/fullchain.pem ([`CertFiles::in_dir`]).
+    pub cert_files: CertFiles,
     /// `-f`.
     pub account_key: PathBuf,
     /// `-k`.
@@ -213,6 +220,8 @@ pub struct Options {
     pub revoke: Option<Revocation>,
     /// `-b`.
     pub backup: bool,
+    /// `--jobs`: certificates processed at once in a batch (flows/batch.rs).
+    pub jobs: usize,
 }
 
 /// What `-r` asks for.
@@ -303,7 +312,7 @@ impl Options {
             verbose: args.verbose,
             challenge_type: args.challenge_type,
             challenge_dir: args.challenge_dir.clone(),
-            cert_dir: paths.cert_dir,
+            cert_files: CertFiles::in_dir(&paths.cert_dir),
             account_key: paths.account_key,
             domain_key: paths.domain_key,
             server: Server {
@@ -321,6 +330,7 @@ impl Options {
                 with_domain_key: args.revoke_with_domain_key,
             }),
             backup: args.backup,
+            jobs: usize::try_from(args.jobs).unwrap_or(1),
             key_type: args.key_type,
             must_staple: args.must_staple,
         })
@@ -388,7 +398,7 @@ mod tests {
     #[test]
     fn default_paths_are_acme_clients() {
         let o = parse(&["example.com"]);
-        assert_eq!(o.cert_dir, PathBuf::from("/etc/ssl/acme"));
+        assert_eq!(o.cert_files, CertFiles::in_dir("/etc/ssl/acme".as_ref()));
         assert_eq!(o.account_key, PathBuf::from("/etc/acme/privkey.pem"));
         assert_eq!(
             o.domain_key,
@@ -400,7 +410,7 @@ mod tests {
     #[test]
     fn multidir_appends_the_domain_to_default_paths_only() {
         let o = parse(&["-m", "-c", "/srv/certs", "Example.COM", "www.example.com"]);
-        assert_eq!(o.cert_dir, PathBuf::from("/srv/certs"));
+        assert_eq!(o.cert_files, CertFiles::in_dir("/srv/certs".as_ref()));
         assert_eq!(
             o.account_key,
             PathBuf::from("/etc/acme/example.com/privkey.pem")
@@ -424,7 +434,10 @@ mod tests {
             ]
         );
         let all = parse(&["-m", "example.com"]);
-        assert_eq!(all.cert_dir, PathBuf::from("/etc/ssl/acme/example.com"));
+        assert_eq!(
+            all.cert_files,
+            CertFiles::in_dir("/etc/ssl/acme/example.com".as_ref())
+        );
         assert_eq!(all.new_dirs[0].mode, 0o755);
     }
 

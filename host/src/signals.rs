@@ -18,11 +18,20 @@ use crate::watchdog::Watchdog;
 #[cfg(unix)]
 const CLEANUP_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Whether the handler runs already: a batch (flows/batch.rs) starts a
+/// runtime per job, and one handler serves them all (the first job's
+/// watchdog names the call under way), so a signal prints one line.
+#[cfg(unix)]
+static HANDLING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Start the thread that handles SIGINT and SIGTERM for the rest of the
-/// process's life.
+/// process's life, once per process.
 #[cfg(unix)]
 pub(crate) fn handle(watchdog: Watchdog) -> std::io::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
+    if HANDLING.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return Ok(());
+    }
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
     std::thread::Builder::new()
         .name("acmebox-signals".into())

@@ -4,7 +4,7 @@
 //! the wire: it moves WIT values between stages and checks them.
 
 use super::caller::{self, Caller, ChallengeType};
-use crate::certdir::CertDir;
+use crate::certfiles::{LockedDirs, Role};
 use crate::error::Error;
 use crate::fresh;
 use crate::grant::Grant;
@@ -116,6 +116,18 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
 /// the embedded ones; tests/liars.rs replaces one stage with a component
 /// that lies, to check the host's refusals on the real sequence.
 pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, Error> {
+    run_in(opts, log, source, None)
+}
+
+/// [`run_from`]; with `dirs`, the certificate directories are already
+/// locked, and their stale files removed, by the caller (a batch:
+/// flows/batch.rs), and this run neither locks nor cleans them.
+pub(crate) fn run_in(
+    opts: &Options,
+    log: &Log,
+    source: &Source,
+    dirs: Option<LockedDirs>,
+) -> Result<Outcome, Error> {
     let Started {
         deadline,
         grants,
@@ -131,9 +143,9 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     // created and before the first request (preflight below).
     let Ready {
         ca_pem,
-        certdir,
+        dirs,
         mut answer,
-    } = preflight(&rt, &grants, opts, log, source)?;
+    } = preflight(&rt, &grants, opts, log, source, dirs)?;
 
     // 2–3. Read (or create) the account key; 5. the domain key. First of
     // all, as acme-client opens both before anything else: a missing or bad
@@ -199,7 +211,8 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
             &rt,
             parser,
             &component(Stage::CertParser)?,
-            &certdir,
+            &dirs,
+            &opts.cert_files,
             &wanted,
             log,
         )? {
@@ -207,7 +220,7 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
             fresh::Verdict::Renew(why) => log.step(&format!("0. renewing: {why}")),
             fresh::Verdict::NotListed(new) => {
                 return Err(Error::File {
-                    path: opts.cert_dir.join("cert.pem").display().to_string(),
+                    path: opts.cert_files.primary().1.display().to_string(),
                     message: format!(
                         "does not list {} (requested): give -e to expand the certificate \
                          to new names",
@@ -319,29 +332,44 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
     deadline.check("install")?;
     drop(hard_deadline);
     let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);
-    let mut files = if opts.backup {
-        crate::backup::files(&certdir, crate::backup::epoch(), log)?
-    } else {
-        Vec::new()
+    let bytes_of = |role: Role| match role {
+        Role::Cert => info.cert_pem.as_bytes().to_vec(),
+        Role::Chain => info.chain_pem.as_bytes().to_vec(),
+        Role::Fullchain => fullchain.as_bytes().to_vec(),
     };
-    if !files.is_empty() {
-        log.step(&format!("11. backing up {} files", files.len()));
+    // Every directory's files (and backups: a backup name taken is an
+    // error here, before anything is changed), then one install per
+    // directory, the record's last (certfiles.rs).
+    let epoch = crate::backup::epoch();
+    let mut plan = Vec::new();
+    for dir in opts.cert_files.install_order() {
+        let certdir = dirs.dir(&dir.dir)?;
+        let mut files = if opts.backup {
+            crate::backup::files(certdir, &dir.file_names(), epoch, log)?
+        } else {
+            Vec::new()
+        };
+        if !files.is_empty() {
+            log.step(&format!("11. backing up {} files", files.len()));
+        }
+        files.extend(
+            dir.files
+                .iter()
+                .map(|(role, name)| (name.clone(), bytes_of(*role))),
+        );
+        if let Some(record) = &dir.record {
+            files.push((record.clone(), fresh::directory_record(&opts.server.url)));
+        }
+        plan.push((certdir, files));
     }
-    files.extend([
-        ("cert.pem".into(), info.cert_pem.into_bytes()),
-        ("chain.pem".into(), info.chain_pem.into_bytes()),
-        ("fullchain.pem".into(), fullchain.into_bytes()),
-        (
-            fresh::DIRECTORY_RECORD.into(),
-            fresh::directory_record(&opts.server.url),
-        ),
-    ]);
     let writer = grant(&grants, Stage::FileWriter);
     let writer_component = component(Stage::FileWriter)?;
     let installing = crate::leftovers::installing();
-    file_writer::install(&rt, writer, &writer_component, &certdir, &files, log)?;
+    for (certdir, files) in &plan {
+        file_writer::install(&rt, writer, &writer_component, certdir, files, log)?;
+        log.step(&format!("11. installed in {}", certdir.path().display()));
+    }
     installing.done();
-    log.step(&format!("11. installed in {}", opts.cert_dir.display()));
     Ok(Outcome::Changed)
 }
 
@@ -456,8 +484,8 @@ struct Ready {
     /// The trust anchors' certificates (`--ca-file`, `--system-roots`,
     /// `SSL_CERT_FILE`), or none for the built-in roots.
     ca_pem: Option<Vec<u8>>,
-    /// The certificate directory, locked for the run.
-    certdir: CertDir,
+    /// The certificate directories, locked for the run.
+    dirs: LockedDirs,
     /// The challenge stage, its directory proven writable; with `-t`, the
     /// caller.
     answer: Answer,
@@ -482,8 +510,9 @@ fn preflight(
     opts: &Options,
     log: &Log,
     source: &Source,
+    dirs: Option<LockedDirs>,
 ) -> Result<Ready, Error> {
-    let (ca_pem, certdir) = trust_and_lock(grants, opts, log)?;
+    let (ca_pem, dirs) = trust_and_lock(grants, opts, log, dirs)?;
     let answer = match opts.challenge_type {
         Some(kind) => {
             log.step(&format!(
@@ -505,7 +534,7 @@ fn preflight(
     };
     Ok(Ready {
         ca_pem,
-        certdir,
+        dirs,
         answer,
     })
 }
@@ -514,21 +543,30 @@ fn preflight(
 /// token file and so skips the challenge probe): the trust anchors
 /// (`--ca-file`, `--system-roots` or `SSL_CERT_FILE`, as the network grant
 /// names them) hold certificates only; the certificate directory opens and
-/// takes the run's lock; stale files of killed runs are removed.
+/// takes the run's lock; stale files of killed runs are removed. Each
+/// directory of the certificate's files (certfiles.rs) is locked, in
+/// sorted order; with `locked`, the caller (a batch) has done both.
 pub(crate) fn trust_and_lock(
     grants: &[Grant],
     opts: &Options,
     log: &Log,
-) -> Result<(Option<Vec<u8>>, CertDir), Error> {
+    locked: Option<LockedDirs>,
+) -> Result<(Option<Vec<u8>>, LockedDirs), Error> {
     let ca_pem = match &grant(grants, Stage::Network).network {
         Some(n) => n.trust.read()?,
         None => None,
     };
-    let certdir = CertDir::lock(&opts.cert_dir)?;
-    for warning in certdir.remove_stale() {
-        log.warn(&warning);
-    }
-    Ok((ca_pem, certdir))
+    let dirs = match locked {
+        Some(dirs) => dirs,
+        None => {
+            let dirs = LockedDirs::lock(&opts.cert_files)?;
+            for warning in dirs.remove_stale() {
+                log.warn(&warning);
+            }
+            dirs
+        }
+    };
+    Ok((ca_pem, dirs))
 }
 
 /// Who makes each challenge answerable before the CA is told to check it.

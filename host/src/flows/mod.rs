@@ -3,9 +3,11 @@
 //! `-r` (with `-b`, `--reason`, `--revoke-with-domain-key`), `components`
 //! is `components export` and `components verify`; `caller` is the line
 //! protocol of `-t` (the caller makes each challenge answerable), used by
-//! `issue`.
+//! `issue`; `batch` runs many certificates (acme-client.conf's domain
+//! blocks) with `issue`, a few at once.
 //! Each flow returns the text for standard output, or an error of one line.
 
+pub mod batch;
 pub mod caller;
 pub mod components;
 pub mod issue;

@@ -10,15 +10,14 @@
 use crate::certdir::Existing;
 use crate::error::Error;
 use crate::flows::issue::{self, grant, Started};
-use crate::fresh;
 use crate::log::Log;
 use crate::options::{Options, Revocation};
 use crate::stage::Stage;
 use crate::stages::signer::Signer;
 use crate::stages::{account, cert_parser, domain_key, file_writer, network, Source};
 
-/// Revoke the certificate in `opts.cert_dir`/cert.pem, with the embedded
-/// stages.
+/// Revoke the certificate in `opts.cert_files` (cert, else fullchain), with
+/// the embedded stages.
 pub fn run(opts: &Options, revocation: &Revocation, log: &Log) -> Result<(), Error> {
     run_from(opts, revocation, log, &Source::embedded())
 }
@@ -40,13 +39,13 @@ pub fn run_from(
 
     // Preflight as for an issuance, without the challenge probe (no token
     // file is written): trust anchors, the lock on -c, stale files removed.
-    let (ca_pem, certdir) = issue::trust_and_lock(&grants, opts, log)?;
+    let (ca_pem, dirs) = issue::trust_and_lock(&grants, opts, log, None)?;
     log.step("preflight: trust anchors and -c checked");
 
     // R1. The host reads cert.pem, as bytes, never through a link. No
     // cert.pem is an error naming it: there is nothing to revoke.
-    let cert_path = certdir.path().join("cert.pem");
-    let cert = match certdir.read("cert.pem")? {
+    let cert_path = opts.cert_files.primary().1.to_path_buf();
+    let cert = match dirs.read(&cert_path)? {
         Existing::Regular(bytes) => bytes,
         Existing::Absent => {
             return Err(Error::File {
@@ -179,30 +178,47 @@ pub fn run_from(
     drop(hard_deadline);
     let installing = crate::leftovers::installing();
     if opts.backup {
-        let backups = crate::backup::files(&certdir, crate::backup::epoch(), log)?;
-        if !backups.is_empty() {
-            let writer = grant(&grants, Stage::FileWriter);
+        let epoch = crate::backup::epoch();
+        let mut plan = Vec::new();
+        for dir in opts.cert_files.install_order() {
+            let certdir = dirs.dir(&dir.dir)?;
+            let backups = crate::backup::files(certdir, &dir.file_names(), epoch, log)?;
+            if !backups.is_empty() {
+                plan.push((certdir, backups));
+            }
+        }
+        let count: usize = plan.iter().map(|(_, b)| b.len()).sum();
+        let writer = grant(&grants, Stage::FileWriter);
+        for (certdir, backups) in &plan {
             file_writer::install(
                 &rt,
                 writer,
                 &component(Stage::FileWriter)?,
-                &certdir,
-                &backups,
+                certdir,
+                backups,
                 log,
             )?;
-            log.step(&format!("R5. {} files backed up", backups.len()));
+        }
+        if count > 0 {
+            log.step(&format!("R5. {count} files backed up"));
         }
     }
 
-    // R6. The host removes cert.pem, chain.pem, fullchain.pem by name
-    // (certdir.rs: a link itself, never what it points to), and the record
-    // of the directory they came through, which no longer describes
-    // anything installed.
-    for name in crate::backup::FILES
+    // R6. The host removes exactly the configured files (with -c: cert.pem,
+    // chain.pem, fullchain.pem) by name (certdir.rs: a link itself, never
+    // what it points to), and the record of the directory they came
+    // through, which no longer describes anything installed.
+    let record = opts.cert_files.record();
+    for path in opts
+        .cert_files
+        .files()
         .into_iter()
-        .chain([fresh::DIRECTORY_RECORD])
+        .map(|(_, p)| p)
+        .chain([record.as_path()])
     {
-        if certdir.remove(name)? {
+        let certdir = dirs.dir(&crate::certfiles::dir_of(path))?;
+        let name = crate::certfiles::name_of(path);
+        if certdir.remove(&name)? {
             log.step(&format!("R6. {name} removed"));
         }
     }

@@ -49,6 +49,7 @@ fn why(edit: impl FnOnce(&mut Files)) -> Vec<String> {
     };
     reasons(
         &Installed {
+            files: &CertFiles::in_dir(std::path::Path::new("/etc/ssl/acme")),
             cert: &files.cert,
             chain: &files.chain,
             chain_error: files.chain_error.as_deref(),

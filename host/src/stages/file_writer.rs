@@ -58,7 +58,11 @@ pub fn install(
     log: &Log,
 ) -> Result<(), Error> {
     let staging = certdir.staging()?;
-    let mut writer = load_component(rt, &grant.with_staging(&staging.path()), component)?;
+    let mut writer = load_component(
+        rt,
+        &grant.with_staging_in(certdir.path(), &staging.path()),
+        component,
+    )?;
     writer.write(files)?;
     // The stage has returned and runs no more; what it left is checked now.
     drop(writer);

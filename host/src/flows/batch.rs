@@ -1,0 +1,274 @@
+//! Many certificates in one run (acme-client.conf's domain blocks): a list
+//! of [`Job`]s, each a full [`Options`] for one certificate and a handle for
+//! the summary, at most `--jobs` at once, each on a thread of its own with
+//! its own stage instances (as [`issue::run_from`] makes them: its own
+//! wasmtime runtime, grants built from its own options, every stage dropped
+//! when it is done). A job that fails does not stop the others.
+//!
+//! Exit status ([`BatchOutcome::exit_code`]): 1 if any certificate failed,
+//! else 0 if any changed, else 2. The summary, one line per certificate on
+//! standard error, cleaned: `acmebox: HANDLE: installed|up to date|failed:
+//! reason`.
+//!
+//! Locks: before any job runs, the batch locks every certificate directory
+//! once, in sorted order (a directory that cannot be locked fails the jobs
+//! using it, and only them), removes stale staging directories once per
+//! directory, and hands each job its directories already locked
+//! ([`LockedDirs::subset`]): jobs sharing a directory never wait on each
+//! other's lock file, and no cleanup ever runs while a job stages there (each
+//! staging directory has a random name of its own). A file configured for
+//! two jobs fails the later one. Installs are serialised by the process-wide
+//! install guard (leftovers.rs), which a signal waits for.
+//!
+//! Process-wide state with concurrent jobs:
+//! - `--timeout` is per job: each job's deadline and hard stop start when
+//!   the job starts. A hard stop ends the process (as for one certificate),
+//!   so the whole batch: jobs not finished are reported by no summary line.
+//! - signals.rs: the handler is installed once per process (the first job's
+//!   runtime names the call under way); leftovers.rs records every job's
+//!   token files with their own challenge directory, and removes all of them.
+//! - log.rs: with more than one job at once, each line (and the last step a
+//!   stop reports) is prefixed with the job's handle ([`crate::log::in_job`]).
+//! - `-t`: when any job uses it, the batch runs one job at a time, in order,
+//!   so the caller's protocol stays strictly one line out, one line in.
+
+use super::issue::{self, Outcome};
+use crate::certdir::CertDir;
+use crate::certfiles::{dir_of, LockedDirs};
+use crate::error::Error;
+use crate::log::{self, Log};
+use crate::options::Options;
+use crate::stages::Source;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// How many certificates run at once unless `--jobs` says otherwise: two.
+/// A job spends most of its time waiting on the CA (validation, polling),
+/// so two overlap that waiting on a 2-core machine while each job's CPU work
+/// (instantiating stages, making keys) still gets a core; and it keeps the
+/// requests to a real CA (Let's Encrypt counts new orders and requests per
+/// second per account) at the pace of about two sequential runs.
+pub const DEFAULT_JOBS: usize = 2;
+
+/// One certificate to process.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// Its name in the summary (acme-client.conf's domain handle).
+    pub handle: String,
+    /// Everything about it, as one command line would give it.
+    pub options: Options,
+}
+
+/// What applies to the batch as a whole.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchFlags {
+    /// `--jobs`: at most this many certificates at once (at least 1).
+    pub jobs: usize,
+    /// `-v` count, for the batch's own lines.
+    pub verbose: u8,
+}
+
+impl Default for BatchFlags {
+    fn default() -> BatchFlags {
+        BatchFlags {
+            jobs: DEFAULT_JOBS,
+            verbose: 0,
+        }
+    }
+}
+
+/// How one certificate ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// A new certificate was installed.
+    Installed,
+    /// The installed one was kept.
+    UpToDate,
+    /// It failed; the error's one line.
+    Failed(String),
+}
+
+/// How a batch ended: each job's handle and outcome, in the jobs' order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// (handle, outcome) per job.
+    pub results: Vec<(String, JobOutcome)>,
+}
+
+impl BatchOutcome {
+    /// 1 if any failed, else 0 if any was installed, else 2.
+    pub fn exit_code(&self) -> i32 {
+        let any = |f: fn(&JobOutcome) -> bool| self.results.iter().any(|(_, o)| f(o));
+        if any(|o| matches!(o, JobOutcome::Failed(_))) {
+            1
+        } else if any(|o| *o == JobOutcome::Installed) {
+            0
+        } else {
+            2
+        }
+    }
+
+    /// The summary, one line per job (`HANDLE: installed`, `HANDLE: up to
+    /// date`, `HANDLE: failed: reason`), not yet cleaned (log.rs's `line`
+    /// cleans what it prints).
+    pub fn summary(&self) -> Vec<String> {
+        self.results
+            .iter()
+            .map(|(handle, outcome)| match outcome {
+                JobOutcome::Installed => format!("{handle}: installed"),
+                JobOutcome::UpToDate => format!("{handle}: up to date"),
+                JobOutcome::Failed(why) => format!("{handle}: failed: {why}"),
+            })
+            .collect()
+    }
+}
+
+/// Run `jobs` with the embedded stages and print the summary on standard
+/// error; see the module documentation.
+pub fn run_many(jobs: Vec<Job>, flags: BatchFlags) -> BatchOutcome {
+    run_many_from(jobs, flags, &Source::embedded())
+}
+
+/// [`run_many`], loading each stage's component from `source` (tests).
+pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> BatchOutcome {
+    let batch_log = Log {
+        verbose: flags.verbose,
+    };
+    let mut failed: Vec<Option<String>> = vec![None; jobs.len()];
+
+    // A file configured for two jobs: the later one fails.
+    let mut owners: Vec<(PathBuf, usize)> = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        for (_, path) in job.options.cert_files.files() {
+            let abs = crate::reach::resolve(path);
+            match owners.iter().find(|(p, _)| *p == abs) {
+                Some((_, first)) => {
+                    failed[i] = Some(format!(
+                        "{}: also configured for {}",
+                        path.display(),
+                        jobs[*first].handle
+                    ))
+                }
+                None => owners.push((abs, i)),
+            }
+        }
+    }
+
+    // -m's directories, then every certificate directory locked once, in
+    // sorted order; stale files removed once per directory.
+    for (i, job) in jobs.iter().enumerate() {
+        if failed[i].is_none() {
+            if let Err(e) = crate::multidir::create(&job.options.new_dirs) {
+                failed[i] = Some(e.to_string());
+            }
+        }
+    }
+    let mut dirs: Vec<PathBuf> = jobs
+        .iter()
+        .zip(&failed)
+        .filter(|(_, f)| f.is_none())
+        .flat_map(|(j, _)| j.options.cert_files.dirs().into_iter().map(|d| d.dir))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut locked = Vec::new();
+    let mut unlockable: Vec<(PathBuf, String)> = Vec::new();
+    for dir in dirs {
+        match CertDir::lock(&dir) {
+            Ok(d) => {
+                for warning in d.remove_stale() {
+                    batch_log.warn(&warning);
+                }
+                locked.push(Arc::new(d));
+            }
+            Err(e) => unlockable.push((dir, e.to_string())),
+        }
+    }
+    let locked = LockedDirs::from_locked(locked);
+    for (i, job) in jobs.iter().enumerate() {
+        if failed[i].is_some() {
+            continue;
+        }
+        if let Some((_, why)) = job.options.cert_files.files().iter().find_map(|(_, p)| {
+            let d = dir_of(p);
+            unlockable.iter().find(|(u, _)| *u == d)
+        }) {
+            failed[i] = Some(why.clone());
+        }
+    }
+
+    // -t: one job at a time, in order.
+    let caller = jobs.iter().any(|j| j.options.challenge_type.is_some());
+    let width = if caller { 1 } else { flags.jobs.max(1) };
+    let width = width.min(jobs.len()).max(1);
+    let prefixed = width > 1;
+
+    let results: Vec<Mutex<Option<JobOutcome>>> =
+        (0..jobs.len()).map(|_| Mutex::new(None)).collect();
+    for (i, why) in failed.iter().enumerate() {
+        if let Some(why) = why {
+            set(&results[i], JobOutcome::Failed(why.clone()));
+        }
+    }
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..width {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(job) = jobs.get(i) else { break };
+                if failed[i].is_some() {
+                    continue;
+                }
+                let outcome = run_job(job, &locked, source, prefixed);
+                set(&results[i], outcome);
+            });
+        }
+    });
+
+    let outcome = BatchOutcome {
+        results: jobs
+            .iter()
+            .zip(results)
+            .map(|(job, result)| {
+                let outcome = result
+                    .into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or_else(|| JobOutcome::Failed("not run".into()));
+                (job.handle.clone(), outcome)
+            })
+            .collect(),
+    };
+    for line in outcome.summary() {
+        log::line(&line);
+    }
+    outcome
+}
+
+fn set(slot: &Mutex<Option<JobOutcome>>, outcome: JobOutcome) {
+    *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+}
+
+/// One job on this thread: its own issuance with its directories already
+/// locked; a panic is that job's failure, not the batch's.
+fn run_job(job: &Job, locked: &LockedDirs, source: &Source, prefixed: bool) -> JobOutcome {
+    let log = Log {
+        verbose: job.options.verbose,
+    };
+    let _prefix = prefixed.then(|| log::in_job(&job.handle));
+    let dirs = locked.subset(&job.options.cert_files);
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        issue::run_in(&job.options, &log, source, Some(dirs))
+    }));
+    match run {
+        Ok(Ok(Outcome::Changed)) => JobOutcome::Installed,
+        Ok(Ok(Outcome::UpToDate)) => JobOutcome::UpToDate,
+        Ok(Err(e)) => JobOutcome::Failed(one_line(&e)),
+        Err(_) => JobOutcome::Failed("internal error (a panic); see the line above".into()),
+    }
+}
+
+/// An error as its one line.
+fn one_line(e: &Error) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
+}
