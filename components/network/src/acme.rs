@@ -120,6 +120,14 @@ impl<T: Transport, S: Signer> Session<T, S> {
         Ok(kid)
     }
 
+    /// Take `kid` as the account URL, as [`Session::account`] would have
+    /// found it (the host found it with another session of the same key).
+    pub fn use_account(&mut self, kid: &str) -> Result<(), String> {
+        self.origin.check(kid, "the host")?;
+        self.kid = Some(kid.to_string());
+        Ok(())
+    }
+
     /// Create an order for dns identifiers (§7.4).
     pub fn new_order(&mut self, names: &[String]) -> Result<Order, String> {
         let identifiers = names

@@ -108,6 +108,10 @@ impl wit::Guest for Component {
         with(|s| s.account())
     }
 
+    fn use_account(kid: String) -> Result<(), String> {
+        with(|s| s.use_account(&kid))
+    }
+
     fn new_order(names: Vec<String>) -> Result<wit::Order, String> {
         with(|s| s.new_order(&names)).map(order)
     }

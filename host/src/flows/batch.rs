@@ -29,16 +29,22 @@
 //!   token files with their own challenge directory, and removes all of them.
 //! - log.rs: with more than one job at once, each line (and the last step a
 //!   stop reports) is prefixed with the job's handle ([`crate::log::in_job`]).
+//! - One account session per authority (session.rs): the account stage is
+//!   loaded, and its key read, once per account key and directory, before
+//!   any job; the jobs' network stages sign through it, and the account URL
+//!   the first job finds is handed to the others (no second newAccount).
 //! - `-t`: when any job uses it, the batch runs one job at a time, in order,
 //!   so the caller's protocol stays strictly one line out, one line in.
 
 use super::issue::{self, Outcome};
+use super::session::{SessionKey, SharedAccount};
 use crate::certdir::CertDir;
 use crate::certfiles::{dir_of, LockedDirs};
 use crate::error::Error;
 use crate::log::{self, Log};
 use crate::options::Options;
 use crate::stages::Source;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -198,6 +204,27 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
         }
     }
 
+    // One account session per account key and directory (session.rs):
+    // loaded before any job; a session that cannot be loaded fails its jobs.
+    let mut sessions: BTreeMap<SessionKey, Result<SharedAccount, String>> = BTreeMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        if failed[i].is_some() {
+            continue;
+        }
+        let key = SessionKey::of(&job.options);
+        if !sessions.contains_key(&key) {
+            let log = Log {
+                verbose: job.options.verbose,
+            };
+            let _prefix = log::in_job(&job.handle);
+            let session = SharedAccount::load(&job.options, source, &log).map_err(|e| one_line(&e));
+            sessions.insert(key.clone(), session);
+        }
+        if let Some(Err(why)) = sessions.get(&key) {
+            failed[i] = Some(why.clone());
+        }
+    }
+
     // -t: one job at a time, in order.
     let caller = jobs.iter().any(|j| j.options.challenge_type.is_some());
     let width = if caller { 1 } else { flags.jobs.max(1) };
@@ -220,7 +247,11 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
                 if failed[i].is_some() {
                     continue;
                 }
-                let outcome = run_job(job, &locked, source, prefixed);
+                let session = match sessions.get(&SessionKey::of(&job.options)) {
+                    Some(Ok(session)) => Some(session),
+                    _ => None,
+                };
+                let outcome = run_job(job, &locked, source, session, prefixed);
                 set(&results[i], outcome);
             });
         }
@@ -251,14 +282,20 @@ fn set(slot: &Mutex<Option<JobOutcome>>, outcome: JobOutcome) {
 
 /// One job on this thread: its own issuance with its directories already
 /// locked; a panic is that job's failure, not the batch's.
-fn run_job(job: &Job, locked: &LockedDirs, source: &Source, prefixed: bool) -> JobOutcome {
+fn run_job(
+    job: &Job,
+    locked: &LockedDirs,
+    source: &Source,
+    session: Option<&SharedAccount>,
+    prefixed: bool,
+) -> JobOutcome {
     let log = Log {
         verbose: job.options.verbose,
     };
     let _prefix = prefixed.then(|| log::in_job(&job.handle));
     let dirs = locked.subset(&job.options.cert_files);
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        issue::run_in(&job.options, &log, source, Some(dirs))
+        issue::run_in(&job.options, &log, source, Some(dirs), session)
     }));
     match run {
         Ok(Ok(Outcome::Changed)) => JobOutcome::Installed,

@@ -4,6 +4,7 @@
 //! the wire: it moves WIT values between stages and checks them.
 
 use super::caller::{self, Caller, ChallengeType};
+use super::session::SharedAccount;
 use crate::certfiles::{LockedDirs, Role};
 use crate::error::Error;
 use crate::fresh;
@@ -14,6 +15,7 @@ use crate::sandbox::Runtime;
 use crate::stage::Stage;
 use crate::stages::challenge::Challenge;
 use crate::stages::network::{Network, Order, Settings};
+use crate::stages::signer::Signer;
 use crate::stages::{account, cert_parser, challenge, domain_key, file_writer, network, Source};
 use crate::validate::{self, Origin};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -116,17 +118,21 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
 /// the embedded ones; tests/liars.rs replaces one stage with a component
 /// that lies, to check the host's refusals on the real sequence.
 pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, Error> {
-    run_in(opts, log, source, None)
+    run_in(opts, log, source, None, None)
 }
 
 /// [`run_from`]; with `dirs`, the certificate directories are already
 /// locked, and their stale files removed, by the caller (a batch:
-/// flows/batch.rs), and this run neither locks nor cleans them.
+/// flows/batch.rs), and this run neither locks nor cleans them. With
+/// `shared`, steps 2–3 were done once for this authority's certificates
+/// (flows/session.rs): its account stage signs, and its account URL is
+/// used once known.
 pub(crate) fn run_in(
     opts: &Options,
     log: &Log,
     source: &Source,
     dirs: Option<LockedDirs>,
+    shared: Option<&SharedAccount>,
 ) -> Result<Outcome, Error> {
     let Started {
         deadline,
@@ -151,27 +157,32 @@ pub(crate) fn run_in(
     // all, as acme-client opens both before anything else: a missing or bad
     // key fails the run even when the certificate is up to date.
     let component = |stage: Stage| source.component(&rt, stage);
-    let mut account = account::load_component(
-        &rt,
-        grant(&grants, Stage::Account),
-        &component(Stage::Account)?,
-    )?;
-    let loaded = account
-        .load_key(
-            &file_name(&opts.account_key),
-            opts.new_account_key.then_some(opts.key_type),
-        )
-        .map_err(|e| e.about(&opts.account_key))?;
-    if loaded.created {
-        crate::durable::sync_parent(&opts.account_key)?;
-    }
-    let key = loaded.key;
-    log.step(&format!(
-        "3. account key {}: {} {}",
-        created_or_read(loaded.created),
-        key.alg,
-        key.thumbprint
-    ));
+    let (signer, key) = match shared {
+        Some(session) => (session.signer(), session.key().clone()),
+        None => {
+            let mut account = account::load_component(
+                &rt,
+                grant(&grants, Stage::Account),
+                &component(Stage::Account)?,
+            )?;
+            let loaded = account
+                .load_key(
+                    &file_name(&opts.account_key),
+                    opts.new_account_key.then_some(opts.key_type),
+                )
+                .map_err(|e| e.about(&opts.account_key))?;
+            if loaded.created {
+                crate::durable::sync_parent(&opts.account_key)?;
+            }
+            log.step(&format!(
+                "3. account key {}: {} {}",
+                created_or_read(loaded.created),
+                loaded.key.alg,
+                loaded.key.thumbprint
+            ));
+            (Signer::from(account), loaded.key)
+        }
+    };
     let mut domain = domain_key::load_component(
         &rt,
         grant(&grants, Stage::DomainKey),
@@ -236,7 +247,7 @@ pub(crate) fn run_in(
     let mut net = network::load_component(
         &rt,
         grant(&grants, Stage::Network),
-        account,
+        signer,
         &component(Stage::Network)?,
     )?;
     let settings = settings(opts, &grants, ca_pem)?;
@@ -244,7 +255,19 @@ pub(crate) fn run_in(
     net.set_trace(opts.verbose >= 2);
     net.open(&settings)?;
     agree(&mut net, opts, log)?;
-    let kid = net.account(&origin)?;
+    let kid = match shared.and_then(SharedAccount::kid) {
+        Some(kid) => {
+            net.use_account(&kid, &origin)?;
+            kid
+        }
+        None => {
+            let kid = net.account(&origin)?;
+            if let Some(session) = shared {
+                session.set_kid(&kid);
+            }
+            kid
+        }
+    };
     log.step(&format!("2. account {kid}"));
 
     // 4. For each name: challenge, response file, wait for the CA.

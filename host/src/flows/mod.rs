@@ -12,3 +12,4 @@ pub mod caller;
 pub mod components;
 pub mod issue;
 pub mod revoke;
+pub mod session;

@@ -207,6 +207,16 @@ impl Network {
         Ok(kid)
     }
 
+    /// Use the account `kid` another network stage of this run found with
+    /// the same account key (flows/batch.rs): no newAccount request.
+    pub fn use_account(&mut self, kid: &str, origin: &Origin) -> Result<(), Error> {
+        let step = "register account";
+        check_url(step, kid, origin)?;
+        self.call(step, |b, s| {
+            b.acmebox_stages_acme().call_use_account(s, kid)
+        })
+    }
+
     /// Create an order for `names`. The order may list at most one
     /// authorization per requested name (RFC 8555 §7.1.3: one per
     /// identifier, fewer when some are already valid), each URL once: a

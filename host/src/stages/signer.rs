@@ -7,11 +7,16 @@
 use super::account::{Account, AccountKey};
 use super::domain_key::DomainSigner;
 use crate::error::Error;
+use std::sync::{Arc, Mutex};
 
 /// The stage that signs for the network stage.
 pub enum Signer {
     /// The account key (`-f`).
     Account(Account),
+    /// The account key's stage, shared by the certificates of one authority
+    /// in a many-certificate run (flows/batch.rs): one stage, one key read,
+    /// each call made under the lock.
+    Shared(Arc<Mutex<Account>>),
     /// The domain key (`-k`), for `--revoke-with-domain-key`.
     DomainKey(DomainSigner),
 }
@@ -33,6 +38,7 @@ impl Signer {
     pub fn public_key(&mut self) -> Result<AccountKey, Error> {
         match self {
             Signer::Account(a) => a.public_key(),
+            Signer::Shared(a) => lock(a)?.public_key(),
             Signer::DomainKey(d) => d.public_key(),
         }
     }
@@ -41,7 +47,17 @@ impl Signer {
     pub fn sign(&mut self, input: &str) -> Result<String, Error> {
         match self {
             Signer::Account(a) => a.sign(input),
+            Signer::Shared(a) => lock(a)?.sign(input),
             Signer::DomainKey(d) => d.sign(input),
         }
     }
+}
+
+/// The shared account stage, for one call. A poisoned lock (a job panicked
+/// inside a call) is an error for the jobs after it, not a second panic.
+fn lock(account: &Mutex<Account>) -> Result<std::sync::MutexGuard<'_, Account>, Error> {
+    account.lock().map_err(|_| Error::Protocol {
+        step: "sign",
+        message: "the shared account stage failed in another certificate's run".into(),
+    })
 }

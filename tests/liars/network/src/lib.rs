@@ -89,6 +89,10 @@ impl Guest for Liar {
         })
     }
 
+    fn use_account(_kid: String) -> Result<(), String> {
+        Ok(())
+    }
+
     fn terms_of_service() -> Result<Option<String>, String> {
         Ok(None)
     }

@@ -1,0 +1,117 @@
+//! One account session per authority in a many-certificate run
+//! (flows/batch.rs): the account stage is loaded, and its key read (or made,
+//! `-n`), once per account key and ACME directory; every certificate's
+//! network stage signs through it ([`Signer::Shared`]); and the account URL
+//! (`kid`) found by the first certificate's newAccount request is handed to
+//! the others' network stages (`use-account`), so newAccount is sent once.
+//!
+//! The stage runs in a runtime of its own, which this value keeps alive:
+//! its calls are bounded by its own deadline, whichever job's thread makes
+//! them, one at a time under the lock.
+
+use crate::error::Error;
+use crate::grant::Grant;
+use crate::log::Log;
+use crate::options::Options;
+use crate::sandbox::Runtime;
+use crate::stage::Stage;
+use crate::stages::account::{self, Account, AccountKey};
+use crate::stages::signer::Signer;
+use crate::stages::Source;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// What makes two certificates share an account session: the same account
+/// key file and the same ACME directory.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionKey {
+    /// `-f` / `account key`.
+    pub account_key: PathBuf,
+    /// The directory URL.
+    pub directory: String,
+}
+
+impl SessionKey {
+    /// The session `opts` belongs to.
+    pub fn of(opts: &Options) -> SessionKey {
+        SessionKey {
+            account_key: opts.account_key.clone(),
+            directory: opts.server.url.clone(),
+        }
+    }
+}
+
+/// A loaded account stage shared by the certificates of one session.
+pub struct SharedAccount {
+    account: Arc<Mutex<Account>>,
+    key: AccountKey,
+    kid: Mutex<Option<String>>,
+    // Dropped last: the stage's store belongs to this runtime's engine.
+    _rt: Runtime,
+}
+
+impl SharedAccount {
+    /// Load the account stage with the grant `opts` gives it, and read (or,
+    /// with `-n`, make) the key: steps 2–3 of the issuance, once.
+    pub fn load(opts: &Options, source: &Source, log: &Log) -> Result<SharedAccount, Error> {
+        let rt = Runtime::new().map_err(|e| Error::Protocol {
+            step: "start",
+            message: format!("cannot start wasmtime: {e:#}"),
+        })?;
+        let grants = Grant::all(opts);
+        // As every run does before a stage is loaded: no key inside another
+        // stage's writable grant (the warnings are the jobs' to print).
+        crate::reach::check(opts, &grants)?;
+        let grant = grants
+            .iter()
+            .find(|g| g.name == Stage::Account)
+            .ok_or_else(|| Error::Protocol {
+                step: "start",
+                message: "no grant for the account stage".into(),
+            })?;
+        let mut account =
+            account::load_component(&rt, grant, &source.component(&rt, Stage::Account)?)?;
+        let name = crate::issue::file_name(&opts.account_key);
+        let loaded = account
+            .load_key(&name, opts.new_account_key.then_some(opts.key_type))
+            .map_err(|e| e.about(&opts.account_key))?;
+        if loaded.created {
+            crate::durable::sync_parent(&opts.account_key)?;
+        }
+        log.step(&format!(
+            "3. account key {} {}: {} {} (shared by this authority's certificates)",
+            opts.account_key.display(),
+            crate::issue::created_or_read(loaded.created),
+            loaded.key.alg,
+            loaded.key.thumbprint
+        ));
+        Ok(SharedAccount {
+            account: Arc::new(Mutex::new(account)),
+            key: loaded.key,
+            kid: Mutex::new(None),
+            _rt: rt,
+        })
+    }
+
+    /// The account key's public half, as read.
+    pub fn key(&self) -> &AccountKey {
+        &self.key
+    }
+
+    /// A signer for one certificate's network stage.
+    pub fn signer(&self) -> Signer {
+        Signer::Shared(Arc::clone(&self.account))
+    }
+
+    /// The account URL, once a network stage has found it.
+    pub fn kid(&self) -> Option<String> {
+        self.kid.lock().ok().and_then(|k| k.clone())
+    }
+
+    /// Record the account URL a network stage found (and the host checked).
+    pub fn set_kid(&self, kid: &str) {
+        if let Ok(mut k) = self.kid.lock() {
+            k.get_or_insert_with(|| kid.to_string());
+        }
+    }
+}
