@@ -33,6 +33,15 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Read the authorities and domains from this acme-client.conf(5) file
+    /// (docs/CONFIG.md); the operands are then domain handles (none: every
+    /// domain), and other flags are refused. Only with --check for now.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// With --config: check the file (and that each handle given names one
+    /// of its domains), print it normalised to standard output, and exit.
+    #[arg(long)]
+    check: bool,
     #[command(flatten)]
     issue: Option<IssueArgs>,
 }
@@ -71,15 +80,39 @@ enum ComponentsCommand {
     Verify,
 }
 
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
-        }
-    };
-    match run(cli) {
+/// `acmebox --config FILE [--check] [handle ...]`: parsed apart from
+/// [`Cli`], whose domain operand is required (its `config` and `check`
+/// document these flags in `--help` and the manual page).
+#[derive(Parser)]
+#[command(name = "acmebox")]
+struct ConfigCli {
+    /// The acme-client.conf(5) file.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Check the file, print it normalised, and exit.
+    #[arg(long)]
+    check: bool,
+    /// Domain handles of the file (none: every domain).
+    handles: Vec<String>,
+}
+
+/// Whether `--config` is among the arguments (before any `--`).
+fn config_given() -> bool {
+    std::env::args_os()
+        .skip(1)
+        .take_while(|arg| arg != "--")
+        .any(|arg| arg == "--config" || arg.to_string_lossy().starts_with("--config="))
+}
+
+/// Print a command-line error; exit 0 for --help and --version, else 1.
+fn usage_error(e: clap::Error) -> ExitCode {
+    let _ = e.print();
+    ExitCode::from(if e.use_stderr() { 1 } else { 0 })
+}
+
+/// The exit status of `result`, its error printed as one line.
+fn exit(result: anyhow::Result<u8>) -> ExitCode {
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             // Messages carry text from stages and the server: cleaned.
@@ -89,7 +122,25 @@ fn main() -> ExitCode {
     }
 }
 
+fn main() -> ExitCode {
+    if config_given() {
+        return match ConfigCli::try_parse() {
+            Ok(cli) => exit(config(&cli.config, cli.check, &cli.handles)),
+            Err(e) => usage_error(e),
+        };
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    exit(run(cli))
+}
+
 fn run(cli: Cli) -> anyhow::Result<u8> {
+    if cli.config.is_some() || cli.check {
+        // Reached only when config_given() missed it (`--check` alone).
+        anyhow::bail!("--check needs --config FILE");
+    }
     match (cli.command, cli.issue) {
         (Some(Command::Grants { json, issue }), _) => grants(&issue, json),
         (Some(Command::Manpage), _) => {
@@ -133,6 +184,22 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         (None, None) => anyhow::bail!("no domain given (see --help)"),
     }
+}
+
+/// `--config FILE`: with `--check`, parse FILE (and its includes), check
+/// that `handles` name its domains, and print it normalised.
+fn config(path: &std::path::Path, check: bool, handles: &[String]) -> anyhow::Result<u8> {
+    let config = acmebox::config::load(path)?;
+    config.select(handles).map_err(anyhow::Error::msg)?;
+    if !check {
+        anyhow::bail!(
+            "--config {}: issuing from a configuration file is not supported yet; \
+             use --check to validate it",
+            path.display()
+        );
+    }
+    print_out(&acmebox::config::print(&config))?;
+    Ok(0)
 }
 
 /// The options of `args` and the host's environment (`HTTPS_PROXY`,
