@@ -97,3 +97,19 @@ fn the_documented_example_prints_back_to_itself() {
     let config = ok(example());
     assert_eq!(ok(&print(&config)), config);
 }
+
+/// The parser is outside input: no prefix of the example, cut at any
+/// character, and no line of it removed, may make it panic.
+#[test]
+fn no_cut_or_dropped_line_of_the_example_panics() {
+    let text = example();
+    for (i, _) in text.char_indices() {
+        let _ = crate::config::parse("cut.conf", &text[..i]);
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    for skip in 0..lines.len() {
+        let mut kept = lines.clone();
+        kept.remove(skip);
+        let _ = crate::config::parse("dropped.conf", &kept.join("\n"));
+    }
+}
