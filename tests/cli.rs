@@ -499,3 +499,125 @@ fn committed_manual_page_is_current() {
         assert!(committed.contains(needle), "{needle} not in the page");
     }
 }
+
+// --config FILE --check (docs/CONFIG.md).
+
+/// `text` written as acme.conf in a new temporary directory.
+fn config_file(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("acme.conf");
+    std::fs::write(&path, text).expect("write config");
+    (dir, path)
+}
+
+const CONFIG: &str = "# pebble
+api = \"https://localhost:14000/dir\"
+authority pebble { api url $api; account key /etc/acme/pebble.pem ecdsa }
+domain Example.com {
+\talternative names { www.example.com,
+\t\tmail.example.com }
+\tdomain key \"/etc/ssl/private/example.com.key\"
+\tdomain certificate /etc/ssl/example.com.crt
+}
+";
+
+#[test]
+fn check_prints_the_configuration_normalised() {
+    let (_dir, path) = config_file(CONFIG);
+    let run = acmebox(&["--config".as_ref(), path.as_os_str(), "--check".as_ref()]);
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout,
+        "authority \"pebble\" {
+\tapi url \"https://localhost:14000/dir\"
+\taccount key \"/etc/acme/pebble.pem\" p384
+}
+
+domain \"Example.com\" {
+\tdomain name \"example.com\"
+\talternative names { \"www.example.com\" \"mail.example.com\" }
+\tdomain key \"/etc/ssl/private/example.com.key\" p256
+\tdomain certificate \"/etc/ssl/example.com.crt\"
+\tsign with \"pebble\"
+\tchallengedir \"/var/www/acme\"
+}
+"
+    );
+}
+
+#[test]
+fn check_error_names_file_line_and_column_and_prints_nothing() {
+    let (_dir, path) = config_file(&CONFIG.replace(
+        "\tdomain certificate",
+        "\tsign with letsencrypt\n\tdomain certificate",
+    ));
+    let run = acmebox(&["--config".as_ref(), path.as_os_str(), "--check".as_ref()]);
+    fails_with(
+        &run,
+        &format!(
+            "{}:8:12: expected the name of an authority in the file (\"pebble\"), \
+             found unknown authority \"letsencrypt\"",
+            path.display()
+        ),
+    );
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn check_error_in_an_included_file_names_that_file() {
+    let (dir, path) = config_file("");
+    let inner = dir.path().join("inner.conf");
+    std::fs::write(&inner, "\n  authority {\n").expect("write");
+    std::fs::write(&path, format!("include \"{}\"\n", inner.display())).expect("write");
+    let run = acmebox(&["--config".as_ref(), path.as_os_str(), "--check".as_ref()]);
+    fails_with(
+        &run,
+        &format!(
+            "{}:2:13: expected the authority's name after `authority`",
+            inner.display()
+        ),
+    );
+}
+
+#[test]
+fn check_refuses_a_handle_the_file_does_not_define() {
+    let (_dir, path) = config_file(CONFIG);
+    let run = acmebox(&[
+        "--config".as_ref(),
+        path.as_os_str(),
+        "--check".as_ref(),
+        "Example.com".as_ref(),
+        "nope".as_ref(),
+    ]);
+    fails_with(
+        &run,
+        "no domain \"nope\" in the configuration (it has: Example.com)",
+    );
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn check_refuses_a_file_over_one_mebibyte_unread() {
+    let (_dir, path) = config_file(&"#".repeat((1 << 20) + 1));
+    let run = acmebox(&["--config".as_ref(), path.as_os_str(), "--check".as_ref()]);
+    fails_with(
+        &run,
+        &format!(
+            "{}: expected a readable configuration file of at most 1048576 bytes",
+            path.display()
+        ),
+    );
+    let missing = path.with_file_name("missing.conf");
+    let run = acmebox(&["--config".as_ref(), missing.as_os_str(), "--check".as_ref()]);
+    fails_with(&run, "missing.conf: expected a readable configuration file");
+}
+
+#[test]
+fn config_without_check_is_refused_until_issuance_is_wired() {
+    let (_dir, path) = config_file(CONFIG);
+    let run = acmebox(&["--config".as_ref(), path.as_os_str()]);
+    fails_with(&run, "not supported yet");
+    let run = acmebox(&["--check", "example.com"]);
+    fails_with(&run, "--config");
+}

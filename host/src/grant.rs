@@ -272,9 +272,9 @@ fn challenge_grant(opts: &Options) -> Grant {
 /// whose prime search takes seconds of CPU in the sandbox
 /// (docs/BENCHMARKS.md) and longer on a loaded machine. --timeout still
 /// bounds the whole run.
-fn key_deadline(create: bool, opts: &Options) -> u64 {
+fn key_deadline(create: bool, kind: crate::key_type::KeyType) -> u64 {
     use crate::key_type::KeyType::{Rsa3072, Rsa4096};
-    if create && matches!(opts.key_type, Rsa3072 | Rsa4096) {
+    if create && matches!(kind, Rsa3072 | Rsa4096) {
         120
     } else {
         20
@@ -366,7 +366,7 @@ impl Grant {
                 Stage::Account,
                 &keys,
                 32,
-                key_deadline(opts.new_account_key, opts),
+                key_deadline(opts.new_account_key, opts.account_key_type),
             )
             .dir(
                 parent_of(&opts.account_key),
@@ -378,7 +378,7 @@ impl Grant {
                 Stage::DomainKey,
                 &keys,
                 32,
-                key_deadline(opts.new_domain_key, opts),
+                key_deadline(opts.new_domain_key, opts.domain_key_type),
             )
             .dir(
                 parent_of(&opts.domain_key),

@@ -9,6 +9,7 @@ pub mod backup;
 pub mod ca_file;
 pub mod certdir;
 pub mod certfiles;
+pub mod config;
 pub mod durable;
 pub mod embedded;
 #[allow(missing_docs)]

@@ -3,11 +3,12 @@
 //! (host/src/flows/revoke.rs). Exit status: 0 certificate changed (or
 //! revoked), 2 up to date, 1 failure (also for usage errors).
 
+use acmebox::flows::batch::{self, BatchFlags};
 use acmebox::flows::components;
 use acmebox::grant::Grant;
 use acmebox::issue::{self, Outcome};
 use acmebox::log::Log;
-use acmebox::options::{IssueArgs, Options};
+use acmebox::options::{IssueArgs, Options, RunFlags};
 use acmebox::proxy::Env;
 use acmebox::sandbox::Runtime;
 use acmebox::{modes, report};
@@ -33,6 +34,17 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Read the authorities and domains from this acme-client.conf(5) file
+    /// (docs/CONFIG.md) and keep every domain's certificate (or those whose
+    /// handles are the operands), --jobs at a time; -F -n -N -v -e -b -O -a
+    /// -t --timeout --proxy --system-roots --jobs apply to each. Also
+    /// `acmebox grants --config FILE [--json] [handle ...]`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// With --config: check the file (and that each handle given names one
+    /// of its domains), print it normalised to standard output, and exit.
+    #[arg(long)]
+    check: bool,
     #[command(flatten)]
     issue: Option<IssueArgs>,
 }
@@ -71,15 +83,60 @@ enum ComponentsCommand {
     Verify,
 }
 
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
-        }
-    };
-    match run(cli) {
+/// `acmebox --config FILE [--check] [handle ...]`: parsed apart from
+/// [`Cli`], whose domain operand is required (its `config` and `check`
+/// document these flags in `--help` and the manual page).
+#[derive(Parser)]
+#[command(name = "acmebox")]
+struct ConfigCli {
+    /// The acme-client.conf(5) file.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Check the file, print it normalised, and exit.
+    #[arg(long)]
+    check: bool,
+    /// The flags that apply to every certificate.
+    #[command(flatten)]
+    run: RunFlags,
+    /// Domain handles of the file (none: every domain).
+    handles: Vec<String>,
+}
+
+/// `acmebox grants --config FILE [--json] [handle ...]`: the grants of every
+/// certificate of the file (or of the handles named).
+#[derive(Parser)]
+#[command(name = "acmebox grants")]
+struct ConfigGrantsCli {
+    /// The acme-client.conf(5) file.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Print a JSON array of certificates, each with its handle and stages.
+    #[arg(long)]
+    json: bool,
+    /// The flags that apply to every certificate.
+    #[command(flatten)]
+    run: RunFlags,
+    /// Domain handles of the file (none: every domain).
+    handles: Vec<String>,
+}
+
+/// Whether `--config` is among the arguments (before any `--`).
+fn config_given() -> bool {
+    std::env::args_os()
+        .skip(1)
+        .take_while(|arg| arg != "--")
+        .any(|arg| arg == "--config" || arg.to_string_lossy().starts_with("--config="))
+}
+
+/// Print a command-line error; exit 0 for --help and --version, else 1.
+fn usage_error(e: clap::Error) -> ExitCode {
+    let _ = e.print();
+    ExitCode::from(if e.use_stderr() { 1 } else { 0 })
+}
+
+/// The exit status of `result`, its error printed as one line.
+fn exit(result: anyhow::Result<u8>) -> ExitCode {
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             // Messages carry text from stages and the server: cleaned.
@@ -89,7 +146,33 @@ fn main() -> ExitCode {
     }
 }
 
+fn main() -> ExitCode {
+    if config_given() {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        if args.get(1).is_some_and(|a| a == "grants") {
+            let rest = std::iter::once(args[0].clone()).chain(args[2..].iter().cloned());
+            return match ConfigGrantsCli::try_parse_from(rest) {
+                Ok(cli) => exit(config_grants(&cli)),
+                Err(e) => usage_error(e),
+            };
+        }
+        return match ConfigCli::try_parse() {
+            Ok(cli) => exit(config(&cli)),
+            Err(e) => usage_error(e),
+        };
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    exit(run(cli))
+}
+
 fn run(cli: Cli) -> anyhow::Result<u8> {
+    if cli.config.is_some() || cli.check {
+        // Reached only when config_given() missed it (`--check` alone).
+        anyhow::bail!("--check needs --config FILE");
+    }
     match (cli.command, cli.issue) {
         (Some(Command::Grants { json, issue }), _) => grants(&issue, json),
         (Some(Command::Manpage), _) => {
@@ -133,6 +216,62 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         (None, None) => anyhow::bail!("no domain given (see --help)"),
     }
+}
+
+/// `--config FILE`: with `--check`, parse FILE (and its includes), check
+/// that the handles name its domains, and print it normalised; without it,
+/// process every selected domain's certificate (flows/batch.rs): exit 0 if
+/// any changed, 2 if none did, 1 if any failed.
+fn config(cli: &ConfigCli) -> anyhow::Result<u8> {
+    let config = acmebox::config::load(&cli.config)?;
+    let domains = config.select(&cli.handles).map_err(anyhow::Error::msg)?;
+    if cli.check {
+        print_out(&acmebox::config::print(&config))?;
+        return Ok(0);
+    }
+    let env = Env::from_process().map_err(acmebox::Error::Usage)?;
+    let jobs = acmebox::config::jobs::jobs(&domains, &cli.run, &env)?;
+    modes::private_umask();
+    let flags = BatchFlags {
+        jobs: usize::try_from(cli.run.jobs).unwrap_or(1),
+        verbose: cli.run.verbose,
+    };
+    let outcome = batch::run_many(jobs, flags);
+    Ok(u8::try_from(outcome.exit_code()).unwrap_or(1))
+}
+
+/// `grants --config FILE`: each selected certificate's grants, under its
+/// handle.
+fn config_grants(cli: &ConfigGrantsCli) -> anyhow::Result<u8> {
+    let config = acmebox::config::load(&cli.config)?;
+    let domains = config.select(&cli.handles).map_err(anyhow::Error::msg)?;
+    let env = Env::from_process().map_err(acmebox::Error::Usage)?;
+    let jobs = acmebox::config::jobs::jobs(&domains, &cli.run, &env)?;
+    let rt = Runtime::new().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let mut refused = false;
+    let mut text = String::new();
+    let mut json = Vec::new();
+    for job in &jobs {
+        let grants = Grant::all(&job.options);
+        let mut reports = report::reports(&rt, &grants).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        refused |= report::attach_warnings(&mut reports, &job.options, &grants);
+        if cli.json {
+            json.push(serde_json::json!({ "handle": job.handle, "stages": reports }));
+        } else {
+            text.push_str(&format!(
+                "domain {}:\n{}\n",
+                job.handle,
+                report::text(&reports)
+            ));
+        }
+    }
+    let out = if cli.json {
+        serde_json::to_string_pretty(&json)? + "\n"
+    } else {
+        text
+    };
+    print_out(&out)?;
+    Ok(if refused { 1 } else { 0 })
 }
 
 /// The options of `args` and the host's environment (`HTTPS_PROXY`,

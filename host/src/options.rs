@@ -19,9 +19,10 @@ pub const LETSENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
 /// Let's Encrypt's staging directory, selected by `-s`.
 pub const LETSENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
 
-/// Flags and operands shared by issuance and `acmebox grants`.
+/// Flags that apply to every certificate of a run: given with the domain on
+/// the command line, or with `--config FILE` to each of its domains.
 #[derive(Args, Debug, Clone)]
-pub struct IssueArgs {
+pub struct RunFlags {
     /// Force updating the certificate even if it has more than 30 days left.
     #[arg(short = 'F')]
     pub force: bool,
@@ -31,34 +32,52 @@ pub struct IssueArgs {
     /// Create the domain key (--key-type, mode 0600) if it does not exist.
     #[arg(short = 'N')]
     pub new_domain_key: bool,
-    /// Log each step to standard error; twice (-vv), also each ACME request
     /// and response (method, URL, status, Replay-Nonce, problem type).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Use Let's Encrypt's staging server.
-    #[arg(short = 's', conflicts_with = "directory")]
-    pub staging: bool,
-    /// Allow expanding the certificate: a requested name it lacks renews it
-    /// as if -F (without -e, such a name is an error); a no-op when there is
     /// no certificate yet.
     #[arg(short = 'e')]
     pub expand: bool,
-    /// Append the domain to every default path not given (-c, -k, -f; not
-    /// -C), creating missing directories (key directories mode 0700).
-    #[arg(short = 'm')]
-    pub multidir: bool,
-    /// The terms of service you agreed to: when the server's directory names
-    /// other terms (or none), stop, printing both [default: agree to the
     /// directory's].
     #[arg(short = 'a', value_name = "agreement")]
     pub agreement: Option<String>,
-    /// Use this challenge type (http-01, dns-01) and let the caller handle
-    /// it: for each name, write "challenge-type dns-domain token.thumbprint"
-    /// to standard output, then wait for the same line on standard input
-    /// before the CA is told to check. -C is ignored. Wildcard names
     /// (*.example.com) need -t dns-01.
     #[arg(short = 't', value_name = "challenge")]
     pub challenge_type: Option<ChallengeType>,
+    /// instead of the built-in web PKI roots.
+    #[arg(long, conflicts_with = "ca_file")]
+    pub system_roots: bool,
+    /// NO_PROXY covers the server's host].
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// may take 30 s, or half of this if that is shorter).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+    /// removing) them.
+    #[arg(short = 'b')]
+    pub backup: bool,
+    /// Let's Encrypt no longer accepts it (it refuses such orders since 2025).
+    #[arg(short = 'O')]
+    pub must_staple: bool,
+    /// at most this many at once (with -t, one at a time).
+    #[arg(long, value_name = "N", default_value_t = crate::flows::batch::DEFAULT_JOBS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub jobs: u64,
+}
+
+/// Flags and operands shared by issuance and `acmebox grants`.
+#[derive(Args, Debug, Clone)]
+pub struct IssueArgs {
+    /// Flags that also apply with `--config`.
+    #[command(flatten)]
+    pub run: RunFlags,
+    /// Use Let's Encrypt's staging server.
+    #[arg(short = 's', conflicts_with = "directory")]
+    pub staging: bool,
+    /// -C), creating missing directories (key directories mode 0700).
+    #[arg(short = 'm')]
+    pub multidir: bool,
     /// Where http-01 token files are written (ignored with -t).
     #[arg(
         short = 'C',
@@ -66,73 +85,34 @@ pub struct IssueArgs {
         default_value = "/var/www/acme"
     )]
     pub challenge_dir: PathBuf,
-    /// Where cert.pem, chain.pem and fullchain.pem are written [default:
     /// /etc/ssl/acme; with -m, /etc/ssl/acme/DOMAIN].
     #[arg(short = 'c', value_name = "certdir")]
     pub cert_dir: Option<PathBuf>,
-    /// The account private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1)
     /// [default: /etc/acme/privkey.pem; with -m, /etc/acme/DOMAIN/privkey.pem].
     #[arg(short = 'f', value_name = "accountkey")]
     pub account_key: Option<PathBuf>,
-    /// The domain private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1)
-    /// [default: /etc/ssl/acme/private/privkey.pem; with -m,
     /// /etc/ssl/acme/private/DOMAIN/privkey.pem].
     #[arg(short = 'k', value_name = "domainkey")]
     pub domain_key: Option<PathBuf>,
     /// ACME directory URL (https) [default: Let's Encrypt production].
     #[arg(long, value_name = "URL")]
     pub directory: Option<String>,
-    /// PEM trust anchors for the ACME server's TLS certificate. They replace
     /// the built-in web PKI roots (a private CA such as pebble's).
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
-    /// Trust the system's CA bundle (the first of /etc/ssl/certs/ca-certificates.crt,
-    /// /etc/pki/tls/certs/ca-bundle.crt, /etc/ssl/cert.pem, /etc/ssl/ca-bundle.pem)
-    /// instead of the built-in web PKI roots.
-    #[arg(long, conflicts_with = "ca_file")]
-    pub system_roots: bool,
-    /// Reach the ACME server through this HTTP CONNECT proxy (http://host:port);
-    /// TLS still runs end to end with the server [default: HTTPS_PROXY unless
-    /// NO_PROXY covers the server's host].
-    #[arg(long, value_name = "URL")]
-    pub proxy: Option<String>,
-    /// Give up on the whole run after this many seconds (each HTTP request
-    /// may take 30 s, or half of this if that is shorter).
-    #[arg(long, value_name = "SECONDS", default_value_t = 300,
-          value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub timeout: u64,
-    /// Revoke the certificate in cert.pem (signed with the account key), then
     /// remove cert.pem, chain.pem and fullchain.pem; nothing is issued.
     #[arg(short = 'r')]
     pub revoke: bool,
-    /// With -r: the RFC 5280 reason, by code or name: 0 unspecified,
-    /// 1 keyCompromise, 3 affiliationChanged, 4 superseded,
     /// 5 cessationOfOperation, 9 privilegeWithdrawn [default: none sent].
     #[arg(long, value_name = "CODE", requires = "revoke",
           value_parser = crate::reason::parse)]
     pub reason: Option<u8>,
-    /// With -r: sign the revocation with the certificate's own key (-k)
     /// instead of the account key; no account is looked up.
     #[arg(long, requires = "revoke")]
     pub revoke_with_domain_key: bool,
-    /// Back up cert.pem, chain.pem and fullchain.pem as cert-EPOCH.pem,
-    /// chain-EPOCH.pem and fullchain-EPOCH.pem before replacing (or with -r
-    /// removing) them.
-    #[arg(short = 'b')]
-    pub backup: bool,
-    /// The type of key -n and -N create (acme-client's is RSA 4096; acmebox
     /// defaults to P-256, see the README). Existing keys are read whatever their type.
     #[arg(long, value_enum, value_name = "TYPE", default_value_t = KeyType::P256)]
     pub key_type: KeyType,
-    /// Ask for OCSP must-staple (RFC 7633) in the certificate request.
-    /// Let's Encrypt no longer accepts it (it refuses such orders since 2025).
-    #[arg(short = 'O')]
-    pub must_staple: bool,
-    /// With several certificates (acme-client.conf's domain blocks), process
-    /// at most this many at once (with -t, one at a time).
-    #[arg(long, value_name = "N", default_value_t = crate::flows::batch::DEFAULT_JOBS as u64,
-          value_parser = clap::value_parser!(u64).range(1..=64))]
-    pub jobs: u64,
     /// The domain name: the certificate's CN and first SAN.
     pub domain: String,
     /// More names for the certificate's subjectAltName.
@@ -212,8 +192,14 @@ pub struct Options {
     pub timeout: Duration,
     /// The certificate's names, lower-cased, `domain` first.
     pub names: Vec<String>,
-    /// `--key-type`: what `-n` and `-N` create.
-    pub key_type: KeyType,
+    /// The account's contact URL, sent when it is registered
+    /// (acme-client.conf's `contact`; none from the command line).
+    pub contact: Option<String>,
+    /// What `-n` creates (`--key-type`, or the configuration's `account
+    /// key FILE TYPE`).
+    pub account_key_type: KeyType,
+    /// What `-N` creates (`--key-type`, or `domain key FILE TYPE`).
+    pub domain_key_type: KeyType,
     /// `-O`: OCSP must-staple in the CSR.
     pub must_staple: bool,
     /// `-r`, with `--reason` and `--revoke-with-domain-key`.
@@ -249,7 +235,7 @@ impl Options {
         let mut names: Vec<String> = Vec::new();
         for name in std::iter::once(&args.domain).chain(&args.altnames) {
             let name = match name.strip_prefix("*.") {
-                Some(_) if args.challenge_type != Some(ChallengeType::Dns01) => {
+                Some(_) if args.run.challenge_type != Some(ChallengeType::Dns01) => {
                     return Err(Error::Usage(format!(
                         "invalid domain name {name:?}: a wildcard name needs -t dns-01 \
                          (a CA validates it only through DNS, RFC 8555 §7.1.3)"
@@ -287,7 +273,7 @@ impl Options {
                 )));
             }
         }
-        if let Some(agreement) = &args.agreement {
+        if let Some(agreement) = &args.run.agreement {
             if agreement.is_empty() || agreement.chars().any(char::is_control) {
                 return Err(Error::Usage(format!(
                     "-a {agreement:?}: not a URL (empty, or a control character)"
@@ -295,22 +281,22 @@ impl Options {
             }
         }
         let proxy =
-            proxy::choose(args.proxy.as_deref(), env, &origin.host).map_err(Error::Usage)?;
+            proxy::choose(args.run.proxy.as_deref(), env, &origin.host).map_err(Error::Usage)?;
         let trust = Trust::choose(
             args.ca_file.as_deref(),
-            args.system_roots,
+            args.run.system_roots,
             env.ssl_cert_file.as_deref(),
         )
         .map_err(Error::Usage)?;
         Ok(Options {
-            force: args.force,
-            new_account_key: args.new_account_key,
-            new_domain_key: args.new_domain_key,
-            expand: args.expand,
-            agreement: args.agreement.clone(),
+            force: args.run.force,
+            new_account_key: args.run.new_account_key,
+            new_domain_key: args.run.new_domain_key,
+            expand: args.run.expand,
+            agreement: args.run.agreement.clone(),
             new_dirs,
-            verbose: args.verbose,
-            challenge_type: args.challenge_type,
+            verbose: args.run.verbose,
+            challenge_type: args.run.challenge_type,
             challenge_dir: args.challenge_dir.clone(),
             cert_files: CertFiles::in_dir(&paths.cert_dir),
             account_key: paths.account_key,
@@ -323,16 +309,18 @@ impl Options {
             ca_file: args.ca_file.clone(),
             trust,
             proxy,
-            timeout: Duration::from_secs(args.timeout),
+            timeout: Duration::from_secs(args.run.timeout),
             names,
             revoke: args.revoke.then_some(Revocation {
                 reason: args.reason,
                 with_domain_key: args.revoke_with_domain_key,
             }),
-            backup: args.backup,
-            jobs: usize::try_from(args.jobs).unwrap_or(1),
-            key_type: args.key_type,
-            must_staple: args.must_staple,
+            backup: args.run.backup,
+            jobs: usize::try_from(args.run.jobs).unwrap_or(1),
+            contact: None,
+            account_key_type: args.key_type,
+            domain_key_type: args.key_type,
+            must_staple: args.run.must_staple,
         })
     }
 }

@@ -71,6 +71,8 @@ pub struct Session<T: Transport, S: Signer> {
     key: Option<PublicKey>,
     /// The account URL, the `kid` of every later request (§7.3).
     kid: Option<String>,
+    /// The contact URLs sent when registering (§7.3).
+    pub contact: Vec<String>,
     /// (finalize URL, order URL) of every order seen, so that `finalize`
     /// can name the order even when the response has no Location header.
     orders: Vec<(String, String)>,
@@ -97,6 +99,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
             nonce: None,
             key: None,
             kid: None,
+            contact: Vec::new(),
             orders: Vec::new(),
         };
         session.nonce = Some(session.fresh_nonce()?);
@@ -112,6 +115,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
     pub fn account(&mut self) -> Result<String, String> {
         let payload = to_json(&types::NewAccount {
             terms_of_service_agreed: true,
+            contact: self.contact.clone(),
         })?;
         let url = self.dir.new_account.clone();
         let reply = self.post("newAccount", &url, &payload, None)?;

@@ -92,7 +92,8 @@ impl wit::Guest for Component {
             false => None,
         };
         let transport = Traced::new(http, report);
-        let session = acme::Session::open(transport, ImportSigner, &settings.directory_url)?;
+        let mut session = acme::Session::open(transport, ImportSigner, &settings.directory_url)?;
+        session.contact = settings.contact;
         let mut guard = SESSION
             .lock()
             .map_err(|_| "session state poisoned".to_string())?;

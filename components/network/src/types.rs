@@ -117,6 +117,8 @@ pub struct Subproblem {
 #[serde(rename_all = "camelCase")]
 pub struct NewAccount {
     pub terms_of_service_agreed: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contact: Vec<String>,
 }
 
 /// The newOrder payload (§7.4).
@@ -306,8 +308,17 @@ mod tests {
     fn payloads() {
         let acct = serde_json::to_string(&NewAccount {
             terms_of_service_agreed: true,
+            contact: Vec::new(),
         });
         assert_eq!(acct.unwrap(), r#"{"termsOfServiceAgreed":true}"#);
+        let acct = serde_json::to_string(&NewAccount {
+            terms_of_service_agreed: true,
+            contact: vec!["mailto:ops@example.com".into()],
+        });
+        assert_eq!(
+            acct.unwrap(),
+            r#"{"termsOfServiceAgreed":true,"contact":["mailto:ops@example.com"]}"#
+        );
         let ids = vec![Identifier {
             kind: "dns".into(),
             value: "a.test".into(),

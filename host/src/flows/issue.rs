@@ -168,7 +168,7 @@ pub(crate) fn run_in(
             let loaded = account
                 .load_key(
                     &file_name(&opts.account_key),
-                    opts.new_account_key.then_some(opts.key_type),
+                    opts.new_account_key.then_some(opts.account_key_type),
                 )
                 .map_err(|e| e.about(&opts.account_key))?;
             if loaded.created {
@@ -191,7 +191,7 @@ pub(crate) fn run_in(
     let loaded = domain
         .load_key(
             &file_name(&opts.domain_key),
-            opts.new_domain_key.then_some(opts.key_type),
+            opts.new_domain_key.then_some(opts.domain_key_type),
         )
         .map_err(|e| e.about(&opts.domain_key))?;
     if loaded.created {
@@ -494,6 +494,7 @@ pub(crate) fn settings(
             max_body_bytes: n.max_body_bytes,
             proxy: n.proxy.proxy().map(|p| p.url()),
             trace: opts.verbose >= 2,
+            contact: opts.contact.iter().cloned().collect(),
         }),
         None => Err(Error::Protocol {
             step: "fetch directory",

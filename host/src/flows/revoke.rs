@@ -120,7 +120,7 @@ pub fn run_from(
         let loaded = account
             .load_key(
                 &issue::file_name(&opts.account_key),
-                opts.new_account_key.then_some(opts.key_type),
+                opts.new_account_key.then_some(opts.account_key_type),
             )
             .map_err(|e| e.about(&opts.account_key))?;
         if loaded.created {

@@ -73,7 +73,7 @@ impl SharedAccount {
             account::load_component(&rt, grant, &source.component(&rt, Stage::Account)?)?;
         let name = crate::issue::file_name(&opts.account_key);
         let loaded = account
-            .load_key(&name, opts.new_account_key.then_some(opts.key_type))
+            .load_key(&name, opts.new_account_key.then_some(opts.account_key_type))
             .map_err(|e| e.about(&opts.account_key))?;
         if loaded.created {
             crate::durable::sync_parent(&opts.account_key)?;

@@ -1,0 +1,55 @@
+//! From a [`Config`](super::Config) to the certificates of a run: each
+//! selected domain becomes one [`Job`] whose [`Options`] are built exactly
+//! as a command line naming the same files would build them (the run's
+//! flags, [`RunFlags`], apply to every domain), then given the domain's own
+//! certificate files, key types and the authority's contact.
+
+use super::Domain;
+use crate::certfiles::CertFiles;
+use crate::error::Error;
+use crate::flows::batch::Job;
+use crate::key_type::KeyType;
+use crate::options::{IssueArgs, Options, RunFlags};
+use crate::proxy::Env;
+
+/// One job per domain of `domains`, in that order; an error names the
+/// domain's handle and what is wrong (a wildcard name without `-t dns-01`,
+/// a proxy setting that does not apply to its server...).
+pub fn jobs(domains: &[&Domain], flags: &RunFlags, env: &Env) -> Result<Vec<Job>, Error> {
+    domains.iter().map(|d| job(d, flags, env)).collect()
+}
+
+fn job(d: &Domain, flags: &RunFlags, env: &Env) -> Result<Job, Error> {
+    let authority = &d.authority;
+    let args = IssueArgs {
+        run: flags.clone(),
+        staging: false,
+        multidir: false,
+        challenge_dir: d.challengedir.clone(),
+        cert_dir: None,
+        account_key: Some(authority.account_key.clone()),
+        domain_key: Some(d.domain_key.clone()),
+        directory: Some(authority.api_url.clone()),
+        ca_file: authority.ca_file.clone(),
+        revoke: false,
+        reason: None,
+        revoke_with_domain_key: false,
+        key_type: KeyType::default(),
+        domain: d.names[0].clone(),
+        altnames: d.names[1..].to_vec(),
+    };
+    let mut options = Options::from_args_env(&args, env)
+        .map_err(|e| Error::Usage(format!("domain {}: {}", d.handle, e.to_string().trim())))?;
+    options.cert_files = CertFiles {
+        cert: d.certificate.clone(),
+        chain: d.chain_certificate.clone(),
+        fullchain: d.full_chain_certificate.clone(),
+    };
+    options.account_key_type = authority.account_key_type;
+    options.domain_key_type = d.domain_key_type;
+    options.contact = authority.contact.clone();
+    Ok(Job {
+        handle: d.handle.clone(),
+        options,
+    })
+}
