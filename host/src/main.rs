@@ -120,6 +120,20 @@ struct ConfigGrantsCli {
     handles: Vec<String>,
 }
 
+/// The command line. clap's derive tells whether the optional, flattened
+/// [`IssueArgs`] were given from its own arguments only, not those of the
+/// [`RunFlags`] flattened into it, and misses them; so with no subcommand
+/// and a domain operand, they are read from the matches directly.
+fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().try_get_matches()?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if cli.command.is_none() && cli.issue.is_none() && matches.contains_id("domain") {
+        cli.issue = Some(IssueArgs::from_arg_matches(&matches)?);
+    }
+    Ok(cli)
+}
+
 /// Whether `--config` is among the arguments (before any `--`).
 fn config_given() -> bool {
     std::env::args_os()
@@ -161,7 +175,7 @@ fn main() -> ExitCode {
             Err(e) => usage_error(e),
         };
     }
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
