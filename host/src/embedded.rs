@@ -4,13 +4,25 @@
 use crate::stage::Stage;
 use sha2::{Digest, Sha256};
 
+/// Bytes starting on a page boundary (and padded to a whole number of
+/// pages), so that a `.cwasm`'s code section can be made executable where it
+/// lies in the binary (code_memory.rs).
+#[repr(C, align(4096))]
+struct PageAligned<B: ?Sized>(B);
+
 macro_rules! artefacts {
-    ($name:literal) => {
+    ($name:literal) => {{
+        static CWASM: &PageAligned<[u8]> = &PageAligned(*include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/",
+            $name,
+            ".cwasm"
+        )));
         (
             include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".wasm")).as_slice(),
-            include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".cwasm")).as_slice(),
+            &CWASM.0,
         )
-    };
+    }};
 }
 
 /// The embedded `.wasm` and precompiled bytes of a stage.
@@ -55,17 +67,31 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Load the precompiled stage into `engine` without running Cranelift.
+/// Load the precompiled stage into `engine` without running Cranelift: in
+/// place, without copying it, when the engine has code_memory.rs's hook
+/// (the [`Runtime`](crate::sandbox::Runtime)'s engine); otherwise, or if
+/// that fails, from a copy.
 pub fn component(
     engine: &wasmtime::Engine,
     stage: Stage,
 ) -> wasmtime::Result<wasmtime::component::Component> {
+    use wasmtime::component::Component;
     let cwasm = cwasm(stage);
+    if crate::code_memory::AVAILABLE && cwasm.as_ptr().addr() % 4096 == 0 {
+        // SAFETY: as below; and the memory lent is a `'static` slice of the
+        // binary's read-only segment, alive for as long as the process and
+        // never written.
+        #[allow(unsafe_code)]
+        let in_place = unsafe { Component::deserialize_raw(engine, std::ptr::NonNull::from(cwasm)) };
+        if let Ok(component) = in_place {
+            return Ok(component);
+        }
+    }
     // SAFETY: these bytes were produced by `Engine::precompile_component` in
     // build.rs, with this wasmtime version and `engine_config()`, and are
     // embedded read-only in this binary; wasmtime checks version and settings.
     #[allow(unsafe_code)]
     unsafe {
-        wasmtime::component::Component::deserialize(engine, cwasm)
+        Component::deserialize(engine, cwasm)
     }
 }

@@ -8,6 +8,7 @@
 pub mod backup;
 pub mod ca_file;
 pub mod certdir;
+pub mod code_memory;
 pub mod durable;
 pub mod embedded;
 #[allow(missing_docs)]

@@ -72,7 +72,11 @@ impl Runtime {
     /// watchdog's thread.
     pub fn new() -> wasmtime::Result<Runtime> {
         let watchdog = Watchdog::start()?;
-        let engine = Engine::new(&crate::engine_config::engine_config())?;
+        let mut config = crate::engine_config::engine_config();
+        // Settings that do not change the compiled code (build.rs does not
+        // see them): the stages' code runs where the binary holds it.
+        crate::code_memory::install(&mut config);
+        let engine = Engine::new(&config)?;
         let weak = engine.weak();
         std::thread::spawn(move || {
             while let Some(engine) = weak.upgrade() {
@@ -167,6 +171,12 @@ impl Runtime {
 /// nothing else (no environment, arguments, stdin; output discarded).
 fn wasi_ctx(grant: &Grant, resolver: Option<&Resolver>) -> Result<WasiCtx, Error> {
     let mut b = WasiCtxBuilder::new();
+    // File operations run on the calling thread instead of a thread pool's:
+    // the call blocks on them either way (acmebox's bindings are
+    // synchronous), and the hand-over cost a context switch each. The
+    // watchdog bounds a call blocked in the host just the same. Set before
+    // the preopens, which take it.
+    b.allow_blocking_current_thread(true);
     for dir in &grant.directories {
         if dir.staging {
             return Err(Error::Grant {
