@@ -95,3 +95,47 @@ pub fn component(
         Component::deserialize(engine, cwasm)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::Runtime;
+    use wasmtime::component::Component;
+
+    #[test]
+    fn each_cwasm_starts_on_a_page_boundary() {
+        for stage in Stage::ALL {
+            assert_eq!(cwasm(stage).as_ptr().addr() % 4096, 0, "{stage}");
+        }
+    }
+
+    #[test]
+    fn stages_run_in_place_not_from_a_copy() {
+        let rt = Runtime::new().expect("runtime");
+        for stage in Stage::ALL {
+            let loaded = component(rt.engine(), stage).expect("loads");
+            let embedded = cwasm(stage).as_ptr_range();
+            let image = loaded.image_range();
+            let (start, end) = (image.start.cast::<u8>(), image.end.cast::<u8>());
+            if crate::code_memory::AVAILABLE {
+                assert!(
+                    embedded.start <= start && end <= embedded.end,
+                    "{stage}: its code image is not the embedded .cwasm"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_run_engine_compiles_nothing() {
+        // The empty component: version 0x0d, layer 1.
+        let empty = b"\0asm\x0d\0\x01\0";
+        let run = Runtime::new().expect("runtime");
+        assert!(
+            Component::new(run.engine(), empty).is_err(),
+            "the run's engine compiled a component"
+        );
+        let tests = Runtime::compiling().expect("runtime");
+        Component::new(tests.engine(), empty).expect("a compiling engine compiles it");
+    }
+}

@@ -69,13 +69,28 @@ pub struct Runtime {
 
 impl Runtime {
     /// An engine with acmebox's settings (see engine_config.rs), and the
-    /// watchdog's thread.
+    /// watchdog's thread. It cannot compile: it only runs the precompiled
+    /// stages (nothing is compiled at start-up, and no compiler is even
+    /// set up).
     pub fn new() -> wasmtime::Result<Runtime> {
+        Runtime::with_compiler(false)
+    }
+
+    /// [`Runtime::new`], but able to compile components from `.wasm`: for
+    /// the tests that load components built from source (tests/hostile,
+    /// tests/liars).
+    pub fn compiling() -> wasmtime::Result<Runtime> {
+        Runtime::with_compiler(true)
+    }
+
+    fn with_compiler(compile: bool) -> wasmtime::Result<Runtime> {
         let watchdog = Watchdog::start()?;
         let mut config = crate::engine_config::engine_config();
         // Settings that do not change the compiled code (build.rs does not
-        // see them): the stages' code runs where the binary holds it.
+        // see them): the stages' code runs where the binary holds it, and
+        // Cranelift is not set up unless asked for.
         crate::code_memory::install(&mut config);
+        config.enable_compiler(compile);
         let engine = Engine::new(&config)?;
         let weak = engine.weak();
         std::thread::spawn(move || {
