@@ -3,6 +3,8 @@
 
 use crate::stage::Stage;
 use sha2::{Digest, Sha256};
+use std::sync::{Mutex, PoisonError};
+use wasmtime::component::Component;
 
 /// Bytes starting on a page boundary (and padded to a whole number of
 /// pages), so that a `.cwasm`'s code section can be made executable where it
@@ -67,24 +69,40 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Load the precompiled stage into `engine` without running Cranelift: in
-/// place, without copying it, when the engine has code_memory.rs's hook
-/// (the [`Runtime`](crate::sandbox::Runtime)'s engine); otherwise, or if
-/// that fails, from a copy.
-pub fn component(
-    engine: &wasmtime::Engine,
-    stage: Stage,
-) -> wasmtime::Result<wasmtime::component::Component> {
-    use wasmtime::component::Component;
+/// The stages loaded in place (see [`component`]), at most one per stage in
+/// the process, each with the engine it was loaded into.
+static IN_PLACE: Mutex<Vec<(Stage, Component)>> = Mutex::new(Vec::new());
+
+/// Load the precompiled stage into `engine` without running Cranelift.
+///
+/// In place, without copying it, when the engine has code_memory.rs's hook
+/// (the [`Runtime`](crate::sandbox::Runtime)'s engine). wasmtime registers
+/// code by its address, so one embedded `.cwasm` can back only one live
+/// component: the first one loaded in place is kept for the whole process
+/// and handed out again (a clone) to every later load into the same engine,
+/// which also spares deserializing it again. A load into another engine,
+/// or a failed in-place load, gets a copy instead.
+pub fn component(engine: &wasmtime::Engine, stage: Stage) -> wasmtime::Result<Component> {
     let cwasm = cwasm(stage);
     if crate::code_memory::AVAILABLE && cwasm.as_ptr().addr() % 4096 == 0 {
-        // SAFETY: as below; and the memory lent is a `'static` slice of the
-        // binary's read-only segment, alive for as long as the process and
-        // never written.
-        #[allow(unsafe_code)]
-        let in_place = unsafe { Component::deserialize_raw(engine, std::ptr::NonNull::from(cwasm)) };
-        if let Ok(component) = in_place {
-            return Ok(component);
+        let mut loaded = IN_PLACE.lock().unwrap_or_else(PoisonError::into_inner);
+        match loaded.iter().find(|(s, _)| *s == stage) {
+            Some((_, kept)) if wasmtime::Engine::same(kept.engine(), engine) => {
+                return Ok(kept.clone());
+            }
+            Some(_) => {}
+            None => {
+                // SAFETY: as below; and the memory lent is a `'static` slice
+                // of the binary's read-only segment, alive for as long as the
+                // process and never written.
+                #[allow(unsafe_code)]
+                let in_place =
+                    unsafe { Component::deserialize_raw(engine, std::ptr::NonNull::from(cwasm)) };
+                if let Ok(component) = in_place {
+                    loaded.push((stage, component.clone()));
+                    return Ok(component);
+                }
+            }
         }
     }
     // SAFETY: these bytes were produced by `Engine::precompile_component` in
@@ -100,7 +118,6 @@ pub fn component(
 mod tests {
     use super::*;
     use crate::sandbox::Runtime;
-    use wasmtime::component::Component;
 
     #[test]
     fn each_cwasm_starts_on_a_page_boundary() {
@@ -113,16 +130,36 @@ mod tests {
     fn stages_run_in_place_not_from_a_copy() {
         let rt = Runtime::new().expect("runtime");
         for stage in Stage::ALL {
-            let loaded = component(rt.engine(), stage).expect("loads");
-            let embedded = cwasm(stage).as_ptr_range();
-            let image = loaded.image_range();
-            let (start, end) = (image.start.cast::<u8>(), image.end.cast::<u8>());
-            if crate::code_memory::AVAILABLE {
-                assert!(
-                    embedded.start <= start && end <= embedded.end,
-                    "{stage}: its code image is not the embedded .cwasm"
-                );
+            component(rt.engine(), stage).expect("loads");
+            if !crate::code_memory::AVAILABLE {
+                continue;
             }
+            // Tests run in parallel: the first engine to load it has it in
+            // place, whichever that was.
+            let loaded = IN_PLACE.lock().expect("lock");
+            let (_, kept) = loaded
+                .iter()
+                .find(|(s, _)| *s == stage)
+                .expect("loaded in place");
+            let image = kept.image_range();
+            let embedded = cwasm(stage).as_ptr_range();
+            assert!(
+                embedded.start <= image.start.cast() && image.end.cast() <= embedded.end,
+                "{stage}: its code image is not the embedded .cwasm"
+            );
+        }
+    }
+
+    #[test]
+    fn a_stage_loads_twice_at_once_and_into_two_engines() {
+        // wasmtime panics if two live components share a code address.
+        let first = Runtime::new().expect("runtime");
+        let second = Runtime::new().expect("runtime");
+        for stage in Stage::ALL {
+            let a = component(first.engine(), stage).expect("loads");
+            let b = component(first.engine(), stage).expect("loads again");
+            let c = component(second.engine(), stage).expect("loads into another engine");
+            drop((a, b, c));
         }
     }
 
