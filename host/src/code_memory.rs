@@ -66,3 +66,27 @@ pub fn install(config: &mut wasmtime::Config) {
     #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
     let _ = config;
 }
+
+/// Drop `bytes` (an embedded `.cwasm`, page-aligned) from the process's
+/// resident memory: its pages stay mapped and are read again from the
+/// binary if used again. A hint only; safe while the code still runs,
+/// since those pages are never written (a private, unmodified mapping of
+/// the executable). Nothing happens where [`AVAILABLE`] is false.
+pub fn release(bytes: &'static [u8]) {
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    if bytes.as_ptr().addr() % rustix::param::page_size() == 0 {
+        use rustix::mm::{madvise, Advice};
+        // SAFETY: `bytes` is static, read-only and never written, so
+        // discarding its pages only means reading them again from the file.
+        #[allow(unsafe_code)]
+        let _ = unsafe {
+            madvise(
+                bytes.as_ptr().cast_mut().cast(),
+                bytes.len(),
+                Advice::LinuxDontNeed,
+            )
+        };
+    }
+    #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+    let _ = bytes;
+}

@@ -69,6 +69,14 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Give back the resident memory of `stage`'s native code once a run is
+/// done with an instance of it ([`Sandboxed`](crate::sandbox::Sandboxed)
+/// does on drop): with the code in place (code_memory.rs) its pages would
+/// otherwise count for the rest of the run. Read again if used again.
+pub fn release(stage: Stage) {
+    crate::code_memory::release(cwasm(stage));
+}
+
 /// The stages loaded in place (see [`component`]), at most one per stage in
 /// the process, each with the engine it was loaded into.
 static IN_PLACE: Mutex<Vec<(Stage, Component)>> = Mutex::new(Vec::new());

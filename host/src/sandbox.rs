@@ -279,6 +279,13 @@ impl<T: Send, B> Sandboxed<T, B> {
     }
 }
 
+impl<T: 'static, B> Drop for Sandboxed<T, B> {
+    /// The stage's native code leaves the resident set (embedded.rs).
+    fn drop(&mut self) {
+        crate::embedded::release(self.grant.name);
+    }
+}
+
 /// Describe a trap: the deadline and memory limit by name, else its cause.
 fn trap(grant: &Grant, step: &'static str, e: wasmtime::Error) -> Error {
     let message = match e.downcast_ref::<Trap>() {
