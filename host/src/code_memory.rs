@@ -74,7 +74,11 @@ pub fn install(config: &mut wasmtime::Config) {
 /// the executable). Nothing happens where [`AVAILABLE`] is false.
 pub fn release(bytes: &'static [u8]) {
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-    if bytes.as_ptr().addr() % rustix::param::page_size() == 0 {
+    if bytes
+        .as_ptr()
+        .addr()
+        .is_multiple_of(rustix::param::page_size())
+    {
         use rustix::mm::{madvise, Advice};
         // SAFETY: `bytes` is static, read-only and never written, so
         // discarding its pages only means reading them again from the file.

@@ -92,7 +92,7 @@ static IN_PLACE: Mutex<Vec<(Stage, Component)>> = Mutex::new(Vec::new());
 /// or a failed in-place load, gets a copy instead.
 pub fn component(engine: &wasmtime::Engine, stage: Stage) -> wasmtime::Result<Component> {
     let cwasm = cwasm(stage);
-    if crate::code_memory::AVAILABLE && cwasm.as_ptr().addr() % 4096 == 0 {
+    if crate::code_memory::AVAILABLE && cwasm.as_ptr().addr().is_multiple_of(4096) {
         let mut loaded = IN_PLACE.lock().unwrap_or_else(PoisonError::into_inner);
         match loaded.iter().find(|(s, _)| *s == stage) {
             Some((_, kept)) if wasmtime::Engine::same(kept.engine(), engine) => {
@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn each_cwasm_starts_on_a_page_boundary() {
         for stage in Stage::ALL {
-            assert_eq!(cwasm(stage).as_ptr().addr() % 4096, 0, "{stage}");
+            assert!(cwasm(stage).as_ptr().addr().is_multiple_of(4096), "{stage}");
         }
     }
 
