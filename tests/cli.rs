@@ -613,11 +613,35 @@ fn check_refuses_a_file_over_one_mebibyte_unread() {
     fails_with(&run, "missing.conf: expected a readable configuration file");
 }
 
+/// Without --check the configuration's certificates are processed; a
+/// missing account key directory fails each (one summary line, exit 1),
+/// and nothing is created. `--check` alone needs `--config`.
 #[test]
-fn config_without_check_is_refused_until_issuance_is_wired() {
-    let (_dir, path) = config_file(CONFIG);
+fn config_run_with_a_missing_key_directory_fails_each_certificate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display();
+    let text = format!(
+        "authority a {{ api url \"https://localhost:9/dir\"; account key {d}/missing/acct.pem }}\n\
+         domain one.example.com {{ domain key {d}/one.key; domain certificate {d}/one.crt }}\n\
+         domain two.example.com {{ domain key {d}/two.key; domain certificate {d}/two.crt }}\n"
+    );
+    let path = dir.path().join("acme.conf");
+    std::fs::write(&path, text).expect("write config");
     let run = acmebox(&["--config".as_ref(), path.as_os_str()]);
-    fails_with(&run, "not supported yet");
+    run.expect_code(1);
+    for handle in ["one.example.com", "two.example.com"] {
+        assert!(
+            run.stderr.contains(&format!("{handle}: failed: account stage")),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(!dir.path().join("missing").exists());
+    assert!(
+        run.stderr.contains(": failed: account stage"),
+        "{}",
+        run.stderr
+    );
     let run = acmebox(&["--check", "example.com"]);
     fails_with(&run, "--config");
 }

@@ -10,6 +10,7 @@ pub mod ca_file;
 pub mod certdir;
 pub mod certfiles;
 pub mod config;
+pub mod code_memory;
 pub mod durable;
 pub mod embedded;
 #[allow(missing_docs)]

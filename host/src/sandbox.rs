@@ -69,10 +69,29 @@ pub struct Runtime {
 
 impl Runtime {
     /// An engine with acmebox's settings (see engine_config.rs), and the
-    /// watchdog's thread.
+    /// watchdog's thread. It cannot compile: it only runs the precompiled
+    /// stages (nothing is compiled at start-up, and no compiler is even
+    /// set up).
     pub fn new() -> wasmtime::Result<Runtime> {
+        Runtime::with_compiler(false)
+    }
+
+    /// [`Runtime::new`], but able to compile components from `.wasm`: for
+    /// the tests that load components built from source (tests/hostile,
+    /// tests/liars).
+    pub fn compiling() -> wasmtime::Result<Runtime> {
+        Runtime::with_compiler(true)
+    }
+
+    fn with_compiler(compile: bool) -> wasmtime::Result<Runtime> {
         let watchdog = Watchdog::start()?;
-        let engine = Engine::new(&crate::engine_config::engine_config())?;
+        let mut config = crate::engine_config::engine_config();
+        // Settings that do not change the compiled code (build.rs does not
+        // see them): the stages' code runs where the binary holds it, and
+        // Cranelift is not set up unless asked for.
+        crate::code_memory::install(&mut config);
+        config.enable_compiler(compile);
+        let engine = Engine::new(&config)?;
         let weak = engine.weak();
         std::thread::spawn(move || {
             while let Some(engine) = weak.upgrade() {
@@ -167,6 +186,12 @@ impl Runtime {
 /// nothing else (no environment, arguments, stdin; output discarded).
 fn wasi_ctx(grant: &Grant, resolver: Option<&Resolver>) -> Result<WasiCtx, Error> {
     let mut b = WasiCtxBuilder::new();
+    // File operations run on the calling thread instead of a thread pool's:
+    // the call blocks on them either way (acmebox's bindings are
+    // synchronous), and the hand-over cost a context switch each. The
+    // watchdog bounds a call blocked in the host just the same. Set before
+    // the preopens, which take it.
+    b.allow_blocking_current_thread(true);
     for dir in &grant.directories {
         if dir.staging {
             return Err(Error::Grant {
@@ -251,6 +276,13 @@ impl<T: Send, B> Sandboxed<T, B> {
             }),
             Err(e) => Err(trap(&self.grant, step, e)),
         }
+    }
+}
+
+impl<T: 'static, B> Drop for Sandboxed<T, B> {
+    /// The stage's native code leaves the resident set (embedded.rs).
+    fn drop(&mut self) {
+        crate::embedded::release(self.grant.name);
     }
 }
 

@@ -46,7 +46,7 @@ pub fn wasm(stage: Stage) -> Vec<u8> {
 /// The one engine of the test binary, with acmebox's settings.
 pub fn runtime() -> &'static Runtime {
     static RT: OnceLock<Runtime> = OnceLock::new();
-    RT.get_or_init(|| Runtime::new().expect("the wasmtime engine starts"))
+    RT.get_or_init(|| Runtime::compiling().expect("the wasmtime engine starts"))
 }
 
 /// The lying component of `stage`, compiled for [`runtime`].

@@ -94,7 +94,7 @@ fn built() -> &'static Path {
 /// thread (components are compiled for it once and shared by all tests).
 pub fn runtime() -> &'static Runtime {
     static RT: OnceLock<Runtime> = OnceLock::new();
-    RT.get_or_init(|| Runtime::new().expect("the wasmtime engine starts"))
+    RT.get_or_init(|| Runtime::compiling().expect("the wasmtime engine starts"))
 }
 
 /// `kind`, compiled for [`runtime`] (once).

@@ -242,6 +242,23 @@ pub(crate) fn run_in(
         }
     }
 
+    // 6. Make the request, and check it before it leaves: cert-parser, in an
+    // instance of its own, reads its names and key back (the host parses no
+    // DER), which must be the names asked for and the key read at step 5.
+    // Made before the CA is contacted (it needs only the names and the key),
+    // so the domain-key and cert-parser stages are done, and their memory
+    // given back (embedded.rs), before the network stage is loaded.
+    let csr = domain.make_csr(&opts.names, opts.must_staple)?;
+    drop(domain);
+    let mut parser = cert_parser::load_component(
+        &rt,
+        grant(&grants, Stage::CertParser),
+        &component(Stage::CertParser)?,
+    )?;
+    domain_key::check_csr(&mut parser, &csr, &opts.names, &spki, opts.must_staple)?;
+    drop(parser);
+    log.step("6. CSR made and checked");
+
     // 1. Access the CA and request its list of resources.
     let origin = origin(opts);
     let mut net = network::load_component(
@@ -296,20 +313,8 @@ pub(crate) fn run_in(
     drop(answer);
     authorized?;
 
-    // 6. Make the request, and check it before it leaves: cert-parser, in an
-    // instance of its own, reads its names and key back (the host parses no
-    // DER), which must be the names asked for and the key read at step 5.
-    // 7. Submit it; wait until the order is valid.
-    let csr = domain.make_csr(&opts.names, opts.must_staple)?;
-    drop(domain);
-    let mut parser = cert_parser::load_component(
-        &rt,
-        grant(&grants, Stage::CertParser),
-        &component(Stage::CertParser)?,
-    )?;
-    domain_key::check_csr(&mut parser, &csr, &opts.names, &spki, opts.must_staple)?;
-    drop(parser);
-    log.step("6. CSR made and checked");
+    // 7. Submit the request (made at step 6 above); wait until the order is
+    // valid.
     let mut order = net.finalize(&order.finalize, &csr, &origin)?;
     log.step("7. order finalized");
     let mut backoff = Backoff::new();

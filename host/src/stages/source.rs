@@ -40,11 +40,23 @@ impl Source {
     pub fn component(&self, rt: &Runtime, stage: Stage) -> Result<Component, Error> {
         match self.replaced.iter().find(|(s, _)| *s == stage) {
             None => embedded(rt, stage),
-            Some((_, wasm)) => Component::new(rt.engine(), wasm).map_err(|e| Error::Trap {
+            Some((_, wasm)) => compile(rt, wasm).map_err(|e| Error::Trap {
                 stage,
                 step: "load",
                 message: format!("replacement component does not compile: {e:#}"),
             }),
         }
+    }
+}
+
+/// Compile `wasm` as build.rs precompiles the stages, then load it into
+/// `rt`'s engine, which cannot compile (see [`Runtime::new`]).
+fn compile(rt: &Runtime, wasm: &[u8]) -> wasmtime::Result<Component> {
+    let cwasm = crate::verify::engine()?.precompile_component(wasm)?;
+    // SAFETY: `cwasm` was just produced by `precompile_component` of this
+    // wasmtime with build.rs's settings; wasmtime checks them again.
+    #[allow(unsafe_code)]
+    unsafe {
+        Component::deserialize(rt.engine(), &cwasm)
     }
 }
