@@ -631,7 +631,8 @@ fn config_run_with_a_missing_key_directory_fails_each_certificate() {
     run.expect_code(1);
     for handle in ["one.example.com", "two.example.com"] {
         assert!(
-            run.stderr.contains(&format!("{handle}: failed: account stage")),
+            run.stderr
+                .contains(&format!("{handle}: failed: account stage")),
             "{}",
             run.stderr
         );

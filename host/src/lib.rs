@@ -9,8 +9,8 @@ pub mod backup;
 pub mod ca_file;
 pub mod certdir;
 pub mod certfiles;
-pub mod config;
 pub mod code_memory;
+pub mod config;
 pub mod durable;
 pub mod embedded;
 #[allow(missing_docs)]
