@@ -106,6 +106,17 @@ impl Runtime {
         Ok(Runtime { engine, watchdog })
     }
 
+    /// A runtime on the same engine as `self` (so the stages' code, loaded
+    /// once per engine in place, is shared, and no copy is made), with a
+    /// watchdog of its own: each certificate of a many-certificate run
+    /// (flows/batch.rs) is bounded by its own deadline.
+    pub fn sharing_engine(&self) -> wasmtime::Result<Runtime> {
+        Ok(Runtime {
+            engine: self.engine.clone(),
+            watchdog: Watchdog::start()?,
+        })
+    }
+
     /// Bound everything from now on to `timeout` of wall-clock time (the
     /// run's `--timeout`), until the returned guard is dropped: past it,
     /// acmebox prints `acmebox: [<stage> stage, <step>: ]stopped: still

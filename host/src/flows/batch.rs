@@ -43,6 +43,7 @@ use crate::certfiles::{dir_of, LockedDirs};
 use crate::error::Error;
 use crate::log::{self, Log};
 use crate::options::Options;
+use crate::sandbox::Runtime;
 use crate::stages::Source;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -206,6 +207,10 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
 
     // One account session per account key and directory (session.rs):
     // loaded before any job; a session that cannot be loaded fails its jobs.
+    // One engine for the whole batch: each stage's code is loaded in place
+    // once per engine (embedded.rs), so a runtime per certificate would copy
+    // every stage's code for each (docs/BENCHMARKS.md, scale scenario).
+    let base = Runtime::new().map_err(|e| format!("cannot start wasmtime: {e:#}"));
     let mut sessions: BTreeMap<SessionKey, Result<SharedAccount, String>> = BTreeMap::new();
     for (i, job) in jobs.iter().enumerate() {
         if failed[i].is_some() {
@@ -217,7 +222,12 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
                 verbose: job.options.verbose,
             };
             let _prefix = log::in_job(&job.handle);
-            let session = SharedAccount::load(&job.options, source, &log).map_err(|e| one_line(&e));
+            let session = match &base {
+                Ok(base) => {
+                    SharedAccount::load(&job.options, source, &log, base).map_err(|e| one_line(&e))
+                }
+                Err(e) => Err(e.clone()),
+            };
             sessions.insert(key.clone(), session);
         }
         if let Some(Err(why)) = sessions.get(&key) {

@@ -139,7 +139,7 @@ pub(crate) fn run_in(
         grants,
         rt,
         hard_deadline,
-    } = start(opts, log)?;
+    } = start(opts, log, shared.map(SharedAccount::runtime))?;
     let now = unix_now();
     // -m: the directories it put into default paths, created if missing.
     for made in crate::multidir::create(&opts.new_dirs)? {
@@ -272,18 +272,15 @@ pub(crate) fn run_in(
     net.set_trace(opts.verbose >= 2);
     net.open(&settings)?;
     agree(&mut net, opts, log)?;
-    let kid = match shared.and_then(SharedAccount::kid) {
-        Some(kid) => {
-            net.use_account(&kid, &origin)?;
-            kid
-        }
-        None => {
-            let kid = net.account(&origin)?;
-            if let Some(session) = shared {
-                session.set_kid(&kid);
+    let kid = match shared {
+        Some(session) => {
+            let (kid, found_now) = session.kid_or_find(|| net.account(&origin))?;
+            if !found_now {
+                net.use_account(&kid, &origin)?;
             }
             kid
         }
+        None => net.account(&origin)?,
     };
     log.step(&format!("2. account {kid}"));
 
@@ -441,10 +438,16 @@ pub(crate) struct Started {
 /// Start a run (issuance or revocation): the grants, wasmtime, the run's
 /// bounds and signal handling; then refuse a key inside another stage's
 /// writable grant and warn about what a stage can only read.
-pub(crate) fn start(opts: &Options, log: &Log) -> Result<Started, Error> {
+/// With `engine`, the run's runtime shares its engine (a batch's
+/// certificates: flows/batch.rs), with a watchdog of its own.
+pub(crate) fn start(opts: &Options, log: &Log, engine: Option<&Runtime>) -> Result<Started, Error> {
     let deadline = Deadline(Instant::now() + opts.timeout, opts.timeout);
     let grants = Grant::all(opts);
-    let rt = Runtime::new().map_err(|e| Error::Protocol {
+    let rt = match engine {
+        Some(base) => base.sharing_engine(),
+        None => Runtime::new(),
+    }
+    .map_err(|e| Error::Protocol {
         step: "start",
         message: format!("cannot start wasmtime: {e:#}"),
     })?;

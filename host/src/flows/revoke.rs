@@ -34,7 +34,7 @@ pub fn run_from(
         grants,
         rt,
         hard_deadline,
-    } = issue::start(opts, log)?;
+    } = issue::start(opts, log, None)?;
     let component = |stage: Stage| source.component(&rt, stage);
 
     // Preflight as for an issuance, without the challenge probe (no token

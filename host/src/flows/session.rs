@@ -47,14 +47,22 @@ pub struct SharedAccount {
     key: AccountKey,
     kid: Mutex<Option<String>>,
     // Dropped last: the stage's store belongs to this runtime's engine.
-    _rt: Runtime,
+    rt: Runtime,
 }
 
 impl SharedAccount {
     /// Load the account stage with the grant `opts` gives it, and read (or,
     /// with `-n`, make) the key: steps 2–3 of the issuance, once.
-    pub fn load(opts: &Options, source: &Source, log: &Log) -> Result<SharedAccount, Error> {
-        let rt = Runtime::new().map_err(|e| Error::Protocol {
+    /// Its runtime shares `base`'s engine: the stages' code is loaded once
+    /// per engine, so every certificate of the batch runs on `base`'s
+    /// (runtime), without copying it.
+    pub fn load(
+        opts: &Options,
+        source: &Source,
+        log: &Log,
+        base: &Runtime,
+    ) -> Result<SharedAccount, Error> {
+        let rt = base.sharing_engine().map_err(|e| Error::Protocol {
             step: "start",
             message: format!("cannot start wasmtime: {e:#}"),
         })?;
@@ -89,8 +97,14 @@ impl SharedAccount {
             account: Arc::new(Mutex::new(account)),
             key: loaded.key,
             kid: Mutex::new(None),
-            _rt: rt,
+            rt,
         })
+    }
+
+    /// The runtime whose engine the certificates of this session share
+    /// ([`Runtime::sharing_engine`]: each gets a watchdog of its own).
+    pub fn runtime(&self) -> &Runtime {
+        &self.rt
     }
 
     /// The account key's public half, as read.
@@ -103,15 +117,25 @@ impl SharedAccount {
         Signer::Shared(Arc::clone(&self.account))
     }
 
-    /// The account URL, once a network stage has found it.
-    pub fn kid(&self) -> Option<String> {
-        self.kid.lock().ok().and_then(|k| k.clone())
-    }
-
-    /// Record the account URL a network stage found (and the host checked).
-    pub fn set_kid(&self, kid: &str) {
-        if let Ok(mut k) = self.kid.lock() {
-            k.get_or_insert_with(|| kid.to_string());
+    /// The account URL: the one found earlier, or the one `find` finds
+    /// now (a network stage's newAccount), recorded for the others. The
+    /// first certificate to ask finds it while the others wait, so
+    /// newAccount is sent once (they sign only after it, so the account
+    /// stage's lock is never held by one waiting here). `true` when found
+    /// now.
+    pub fn kid_or_find(
+        &self,
+        find: impl FnOnce() -> Result<String, Error>,
+    ) -> Result<(String, bool), Error> {
+        let mut kid = self.kid.lock().map_err(|_| Error::Protocol {
+            step: "register account",
+            message: "another certificate's run failed while finding the account".into(),
+        })?;
+        if let Some(kid) = kid.as_ref() {
+            return Ok((kid.clone(), false));
         }
+        let found = find()?;
+        *kid = Some(found.clone());
+        Ok((found, true))
     }
 }
