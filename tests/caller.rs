@@ -243,3 +243,67 @@ fn grants_with_t_gives_the_challenge_stage_no_directory() {
     assert_eq!(grants(&["-t", "dns-01"]), 0);
     assert_eq!(grants(&["-t", "http-01"]), 0);
 }
+
+/// With a configuration of several certificates, -t runs them one at a
+/// time, in the file's order: one line out, one line in, and no job's log
+/// interleaved with another's (lines carry no handle prefix, which only
+/// concurrent jobs get), even with --jobs 4.
+#[test]
+fn several_certificates_of_a_configuration_take_turns_with_t() {
+    let bed = testbed();
+    let client = Client::new();
+    let names = test_names(3);
+    let dir = client.certs.display().to_string();
+    let keys = client.keys.display().to_string();
+    let mut text = format!(
+        "authority pebble {{\n api url \"{}\"\n account key \"{}\"\n ca file \"{}\"\n}}\n",
+        bed.directory_url(),
+        client.account_key().display(),
+        bed.ca_file().display()
+    );
+    for (i, name) in names.iter().enumerate() {
+        text.push_str(&format!(
+            "domain d{i} {{\n domain name {name}\n domain key \"{keys}/domain/d{i}.pem\"\n \
+             domain certificate \"{dir}/d{i}.crt\"\n}}\n"
+        ));
+    }
+    let conf = client.keys.join("acme.conf");
+    std::fs::write(&conf, text).expect("config");
+    let args: Vec<String> = [
+        "--config",
+        &conf.display().to_string(),
+        "-t",
+        "dns-01",
+        "-n",
+        "-N",
+        "-v",
+        "--jobs",
+        "4",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let driven = drive(&bed, &args, |_, _| Reply::Same);
+    driven.run.expect_code(0);
+    let domains: Vec<&str> = driven.lines.iter().map(|l| l.domain.as_str()).collect();
+    assert_eq!(
+        domains,
+        names.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let directory_steps: Vec<&str> = driven
+        .run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("1. directory"))
+        .collect();
+    assert_eq!(directory_steps.len(), 3, "{}", driven.run.stderr);
+    assert!(
+        directory_steps
+            .iter()
+            .all(|l| l.starts_with("acmebox: 1. directory")),
+        "a job's log prefixed, so jobs ran at once: {directory_steps:?}"
+    );
+    for i in 0..3 {
+        assert!(client.certs.join(format!("d{i}.crt")).exists());
+    }
+}

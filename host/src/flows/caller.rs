@@ -12,6 +12,7 @@
 use crate::error::Error;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 /// The challenge type the caller handles (`-t`).
@@ -67,14 +68,29 @@ enum Incoming {
 /// The caller's side of the run: where lines are written and read.
 pub struct Caller {
     input: Option<Box<dyn Read + Send>>,
-    lines: Option<Receiver<Incoming>>,
+    lines: Option<Lines>,
     output: Box<dyn Write + Send>,
 }
+
+/// The lines a reader thread has read, one ahead at most.
+type Lines = Arc<Mutex<Receiver<Incoming>>>;
+
+/// Standard input's lines, read by one thread for the whole process: every
+/// certificate of a many-certificate run with -t (one at a time,
+/// flows/batch.rs) reads from it in turn. A reader per certificate would
+/// leave the finished one's thread blocked on standard input, where it
+/// would take the next certificate's line.
+static STDIN_LINES: OnceLock<Lines> = OnceLock::new();
 
 impl Caller {
     /// The process's standard input and output.
     pub fn stdio() -> Caller {
-        Caller::new(std::io::stdin(), std::io::stdout())
+        let lines = STDIN_LINES.get_or_init(|| spawn_reader(Box::new(std::io::stdin())));
+        Caller {
+            input: None,
+            lines: Some(Arc::clone(lines)),
+            output: Box::new(std::io::stdout()),
+        }
     }
 
     /// Lines written to `output`, read back from `input`.
@@ -96,7 +112,11 @@ impl Caller {
             .map_err(|e| fail(format!("cannot write {line:?} to standard output: {e}")))?;
         let lines = self.reader();
         let timeout = until.saturating_duration_since(Instant::now());
-        let got = match lines.recv_timeout(timeout) {
+        let received = match lines.lock() {
+            Ok(lines) => lines.recv_timeout(timeout),
+            Err(_) => Err(RecvTimeoutError::Disconnected),
+        };
+        let got = match received {
             Ok(Incoming::Line(got)) if got == line.as_bytes() => return Ok(()),
             Ok(Incoming::Line(got)) => format!("{:?}", excerpt(&got)),
             Ok(Incoming::TooLong(got)) => format!(
@@ -115,24 +135,29 @@ impl Caller {
     /// The lines of the input, read by a thread started on first use: a
     /// blocking read cannot otherwise be bounded by the run's deadline. The
     /// channel holds one line, so the thread reads ahead by one line at most.
-    fn reader(&mut self) -> &Receiver<Incoming> {
+    fn reader(&mut self) -> Lines {
         let input = &mut self.input;
-        self.lines.get_or_insert_with(|| {
-            let input = input.take().unwrap_or_else(|| Box::new(std::io::empty()));
-            let (send, lines) = mpsc::sync_channel(1);
-            std::thread::spawn(move || {
-                let mut input = BufReader::new(input);
-                loop {
-                    let incoming = read_line(&mut input);
-                    let last = !matches!(incoming, Incoming::Line(_));
-                    if send.send(incoming).is_err() || last {
-                        break;
-                    }
-                }
-            });
-            lines
-        })
+        let lines = self.lines.get_or_insert_with(|| {
+            spawn_reader(input.take().unwrap_or_else(|| Box::new(std::io::empty())))
+        });
+        Arc::clone(lines)
     }
+}
+
+/// A thread reading `input`'s lines into a channel of one.
+fn spawn_reader(input: Box<dyn Read + Send>) -> Lines {
+    let (send, lines) = mpsc::sync_channel(1);
+    std::thread::spawn(move || {
+        let mut input = BufReader::new(input);
+        loop {
+            let incoming = read_line(&mut input);
+            let last = !matches!(incoming, Incoming::Line(_));
+            if send.send(incoming).is_err() || last {
+                break;
+            }
+        }
+    });
+    Arc::new(Mutex::new(lines))
 }
 
 /// One line of at most [`MAX_LINE`] bytes from `input`.
