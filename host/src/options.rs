@@ -18,6 +18,10 @@ use std::time::Duration;
 pub const LETSENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
 /// Let's Encrypt's staging directory, selected by `-s`.
 pub const LETSENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
+/// `--timeout`'s default, in seconds: lacme's. Long enough for a CA's
+/// validation and a few retries (flows/retry.rs), short enough that a cron
+/// run against a CA having a bad day ends with a line rather than hanging.
+pub const DEFAULT_TIMEOUT: u64 = 120;
 
 /// Flags that apply to every certificate of a run: given with the domain on
 /// the command line, or with `--config FILE` to each of its domains.
@@ -50,8 +54,10 @@ pub struct RunFlags {
     /// NO_PROXY covers the server's host].
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
-    /// may take 30 s, or half of this if that is shorter).
-    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+    /// Give up on the whole run after this many seconds, as lacme does
+    /// (each HTTP request may take 30 s, or half of this if that is
+    /// shorter; retries and polls never wait past it).
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
     /// removing) them.
