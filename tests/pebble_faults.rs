@@ -35,7 +35,8 @@ fn half_of_all_nonces_rejected_still_issues() {
     run.expect_code(0);
     assert_installed(&bed, &client, &names);
     assert!(
-        run.stderr.contains("problem urn:ietf:params:acme:error:badNonce"),
+        run.stderr
+            .contains("problem urn:ietf:params:acme:error:badNonce"),
         "pebble rejected no nonce: {}",
         run.stderr
     );

@@ -143,7 +143,10 @@ fn the_hard_stop_removes_the_token_file() {
     let took = start.elapsed();
     let mut stderr = String::new();
     use std::io::Read;
-    let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut stderr));
+    let _ = child
+        .stderr
+        .take()
+        .map(|mut e| e.read_to_string(&mut stderr));
     assert_eq!(status.code(), Some(1), "{stderr}");
     let line = "acmebox: network stage, answer challenge: stopped: still running after \
                 --timeout 3 s; 1 token file removed; no certificate file was changed";

@@ -176,7 +176,10 @@ fn bad_nonce_gives_up() {
             .borrow_mut()
             .push_back(reply(400, "nx", None, bad));
     }
-    let err = s.respond("https://ca.test:14000/chall/1").unwrap_err().message;
+    let err = s
+        .respond("https://ca.test:14000/chall/1")
+        .unwrap_err()
+        .message;
     assert_eq!(err, "challenge: urn:ietf:params:acme:error:badNonce: stale");
 }
 
@@ -206,7 +209,11 @@ fn problems_and_network_errors() {
     assert_eq!(err.retry, Retry::Transient);
     let err = s.new_order(&names).unwrap_err();
     assert_eq!(err.message, format!("newOrder: {refused}"));
-    assert_eq!(err.retry, Retry::Transient, "the transport's verdict is kept");
+    assert_eq!(
+        err.retry,
+        Retry::Transient,
+        "the transport's verdict is kept"
+    );
 }
 
 /// 429 and 503 with Retry-After ask the host to come back; 429 without it
@@ -248,7 +255,10 @@ fn the_directory_can_ask_to_come_back() {
     (script.replies.borrow_mut()).push_back(reply_after(503, "", "12", "<html>"));
     let err = Session::open(&script, FakeSigner, DIR).err().unwrap();
     assert_eq!(err.retry, Retry::After(12));
-    assert_eq!(err.message, format!("directory: HTTP status 503 from {DIR}"));
+    assert_eq!(
+        err.message,
+        format!("directory: HTTP status 503 from {DIR}")
+    );
 }
 
 /// Polling (§7.4, §8.2): an order's and an authorization's Retry-After
@@ -257,7 +267,8 @@ fn the_directory_can_ask_to_come_back() {
 fn polled_objects_carry_retry_after() {
     let script = Script::default();
     let mut s = opened(&script);
-    let authz = r#"{"status":"pending","identifier":{"type":"dns","value":"a.test"},"challenges":[]}"#;
+    let authz =
+        r#"{"status":"pending","identifier":{"type":"dns","value":"a.test"},"challenges":[]}"#;
     script.replies.borrow_mut().extend([
         reply_after(200, "n3", "3", ORDER),
         reply_after(200, "n4", "7", authz),
@@ -265,7 +276,9 @@ fn polled_objects_carry_retry_after() {
     ]);
     let order = s.get_order("https://ca.test:14000/o/1").unwrap();
     assert_eq!(order.retry_after, Some(3));
-    let a = s.get_authorization("https://ca.test:14000/authz/1").unwrap();
+    let a = s
+        .get_authorization("https://ca.test:14000/authz/1")
+        .unwrap();
     assert_eq!(a.retry_after, Some(7));
     let order = s.get_order("https://ca.test:14000/o/1").unwrap();
     assert_eq!(order.retry_after, None);
@@ -292,7 +305,10 @@ fn origin_rule() {
         .replies
         .borrow_mut()
         .push_back(directory("https://evil.test/new-order"));
-    let err = Session::open(&script, FakeSigner, DIR).err().unwrap().message;
+    let err = Session::open(&script, FakeSigner, DIR)
+        .err()
+        .unwrap()
+        .message;
     assert!(err.contains("evil.test") && err.contains("https://ca.test:14000"));
     assert!(Session::open(&script, FakeSigner, "http://ca.test/dir").is_err());
     assert_eq!(
@@ -398,7 +414,10 @@ fn finalize_and_download() {
         .replies
         .borrow_mut()
         .push_back(reply(200, "n7", None, &valid));
-    let err = s.finalize("https://ca.test:14000/fin/2", &[0]).unwrap_err().message;
+    let err = s
+        .finalize("https://ca.test:14000/fin/2", &[0])
+        .unwrap_err()
+        .message;
     assert!(err.contains("order is unknown"), "{err}");
 }
 

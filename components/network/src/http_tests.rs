@@ -129,7 +129,9 @@ fn a_proxy_refusal_names_the_proxy_and_its_status() {
     let (proxy_port, _) = connect_proxy(Some("403 Forbidden"));
     let proxy = format!("http://127.0.0.1:{proxy_port}");
     let http = http("https://localhost:14000", Some(&proxy), None, only_loopback);
-    let err = get(&http, "https://localhost:14000/dir").unwrap_err().message;
+    let err = get(&http, "https://localhost:14000/dir")
+        .unwrap_err()
+        .message;
     let want = format!(
         "the proxy 127.0.0.1 port {proxy_port} refused the tunnel to localhost port 14000: \
          it answered 403 Forbidden"

@@ -239,10 +239,21 @@ mod tests {
     #[test]
     fn connection_faults_are_transient_and_others_not() {
         use io::ErrorKind::*;
-        for kind in [ConnectionRefused, ConnectionReset, ConnectionAborted, TimedOut] {
+        for kind in [
+            ConnectionRefused,
+            ConnectionReset,
+            ConnectionAborted,
+            TimedOut,
+        ] {
             assert_eq!(of_io(kind), Retry::Transient, "{kind:?}");
         }
-        for kind in [PermissionDenied, InvalidData, NotFound, UnexpectedEof, Other] {
+        for kind in [
+            PermissionDenied,
+            InvalidData,
+            NotFound,
+            UnexpectedEof,
+            Other,
+        ] {
             assert_eq!(of_io(kind), Retry::Never, "{kind:?}");
         }
     }

@@ -211,7 +211,10 @@ pub(crate) mod fake {
         }
 
         fn elapsed(&self) -> Duration {
-            self.slept.lock().map(|s| s.iter().sum()).unwrap_or_default()
+            self.slept
+                .lock()
+                .map(|s| s.iter().sum())
+                .unwrap_or_default()
         }
 
         pub(crate) fn sleeps(&self) -> Vec<Duration> {

@@ -129,11 +129,11 @@ fn next(retry: Retry, made: &Made, deadline: &Deadline) -> Next {
                     RETRY_AFTER_CAP.as_secs()
                 )))
             } else if wait >= remaining {
-                Next::Stop(Some(format!("{when}, after --timeout {timeout} s runs out")))
-            } else if made.after >= AFTER_RETRIES {
                 Next::Stop(Some(format!(
-                    "{when}, after {AFTER_RETRIES} waits already"
+                    "{when}, after --timeout {timeout} s runs out"
                 )))
+            } else if made.after >= AFTER_RETRIES {
+                Next::Stop(Some(format!("{when}, after {AFTER_RETRIES} waits already")))
             } else {
                 Next::Again {
                     wait,

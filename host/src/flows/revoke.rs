@@ -161,7 +161,9 @@ pub fn run_from(
         log.step(&format!("R4. account {kid}"));
     }
     deadline.check("revoke certificate")?;
-    retry(&deadline, log, || net.revoke(&info.leaf_der, revocation.reason))?;
+    retry(&deadline, log, || {
+        net.revoke(&info.leaf_der, revocation.reason)
+    })?;
     drop(net);
     log.step(&format!(
         "R4. certificate serial {} revoked{}",
