@@ -661,7 +661,10 @@ fn option_help_texts_are_not_cut_off() {
         if !(line.starts_with("  -") || line.starts_with("      --")) || flag.is_empty() {
             continue;
         }
-        let help = lines[i + 1..].iter().map(|l| l.trim()).find(|l| !l.is_empty());
+        let help = lines[i + 1..]
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| !l.is_empty());
         let first = help.and_then(|h| h.chars().next()).unwrap_or(' ');
         assert!(
             first.is_uppercase() || first == '-',

@@ -122,7 +122,7 @@ impl Deadline {
     ) -> Result<(), Error> {
         let pause = match polled.retry_after {
             Some(secs) if secs > 0 => Duration::from_secs(secs).min(RETRY_AFTER_CAP),
-            _ => backoff.next(),
+            _ => backoff.next_pause(),
         };
         if self.wait_within(pause) {
             return Ok(());
@@ -173,7 +173,7 @@ impl Backoff {
 
     /// The pause to make now; the next one is twice as long, up to the
     /// maximum.
-    pub fn next(&mut self) -> Duration {
+    pub fn next_pause(&mut self) -> Duration {
         let pause = self.0;
         self.0 = (pause * 2).min(Backoff::MAX);
         pause
