@@ -69,7 +69,7 @@ fn no_retry_waits_past_the_deadline() {
     let err = result.expect_err("newOrder never succeeds");
     assert!(
         err.starts_with("network stage, new order: newOrder: HTTP status 503 from the liar; ")
-            && err.contains("--timeout 3 s runs out before the next try"),
+            && err.contains("--timeout 3 s leaves no time for another try"),
         "{err}"
     );
     assert!(took < Duration::from_secs(3), "took {took:?}");

@@ -15,8 +15,12 @@
 //!   s");
 //! - `never`: the error as it is.
 //!
-//! No wait ends past the deadline: the run gives up at once instead, naming
-//! the step. Each retry is one `-v` line: the step and cause, the wait, and
+//! A retry is made only when its wait and then one whole request (the
+//! request timeout, grant.rs `request_timeout`) fit before the deadline:
+//! otherwise the run gives up at once, with the failure's own cause and a
+//! note saying why it did not try again. A retry that the deadline would cut
+//! short would end in the watchdog's hard stop, whose line cannot name the
+//! cause. Each retry is one `-v` line: the step and cause, the wait, and
 //! the try it leads to. A stage that lies about `retry` gains nothing: every
 //! count and wait is bounded here.
 
@@ -101,6 +105,9 @@ struct Made {
 fn next(retry: Retry, made: &Made, deadline: &Deadline) -> Next {
     let remaining = deadline.remaining();
     let timeout = deadline.timeout_secs();
+    // The time one more request may take: a retry must leave room for it.
+    let request = crate::grant::request_timeout(Duration::from_secs(timeout));
+    let fits = |wait: Duration| wait + request < remaining;
     match retry {
         Retry::Never => Next::Stop(None),
         Retry::Transient => {
@@ -108,10 +115,12 @@ fn next(retry: Retry, made: &Made, deadline: &Deadline) -> Next {
             let Some(&wait) = TRANSIENT_WAITS.get(made.transient as usize) else {
                 return Next::Stop(Some(format!("gave up after {tries} tries")));
             };
-            if wait >= remaining {
+            if !fits(wait) {
                 return Next::Stop(Some(format!(
-                    "gave up: --timeout {timeout} s runs out before the next try (in {} s)",
-                    wait.as_secs()
+                    "gave up: --timeout {timeout} s leaves no time for another try \
+                     (in {} s, and a request may take {} s)",
+                    wait.as_secs(),
+                    request.as_secs_f64()
                 )));
             }
             Next::Again {
@@ -128,7 +137,7 @@ fn next(retry: Retry, made: &Made, deadline: &Deadline) -> Next {
                     "{when}, later than the {} s acmebox waits",
                     RETRY_AFTER_CAP.as_secs()
                 )))
-            } else if wait >= remaining {
+            } else if !fits(wait) {
                 Next::Stop(Some(format!(
                     "{when}, after --timeout {timeout} s runs out"
                 )))

@@ -75,14 +75,15 @@ fn transient_faults_are_retried_three_times_with_backoff() {
 }
 
 #[test]
-fn no_wait_reaches_the_deadline() {
-    // 3 s: the 1 s wait fits, the 2 s one would end at the deadline.
+fn no_retry_is_made_that_the_deadline_would_cut_short() {
+    // 3 s: a request may take 1.5 s. The 1 s wait and a request fit; the
+    // 2 s wait after it and a request would end past the deadline.
     let (clock, d) = deadline(3);
     let (result, calls) = run(&d, &[Retry::Transient; 4]);
     assert_eq!(
         result.unwrap_err(),
-        "network stage, new order: newOrder: the cause; gave up: --timeout 3 s runs out \
-         before the next try (in 2 s)"
+        "network stage, new order: newOrder: the cause; gave up: --timeout 3 s leaves no \
+         time for another try (in 2 s, and a request may take 1.5 s)"
     );
     assert_eq!(calls, 2);
     assert_eq!(secs(&clock), [1]);
