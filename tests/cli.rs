@@ -646,3 +646,31 @@ fn config_run_with_a_missing_key_directory_fails_each_certificate() {
     let run = acmebox(&["--check", "example.com"]);
     fails_with(&run, "--config");
 }
+
+/// Every option's help in `--help` is a whole sentence: it starts with a capital letter or a
+/// flag, never mid-sentence. A merge once kept only the last line of most multi-line doc
+/// comments of host/src/options.rs, and `--help` and the manual page printed fragments.
+#[test]
+fn option_help_texts_are_not_cut_off() {
+    let run = acmebox(&["--help"]);
+    run.expect_code(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let mut checked = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let flag = line.trim_start();
+        if !(line.starts_with("  -") || line.starts_with("      --")) || flag.is_empty() {
+            continue;
+        }
+        let help = lines[i + 1..]
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| !l.is_empty());
+        let first = help.and_then(|h| h.chars().next()).unwrap_or(' ');
+        assert!(
+            first.is_uppercase() || first == '-',
+            "the help of {flag} starts mid-sentence: {help:?}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 25, "only {checked} options found in --help");
+}

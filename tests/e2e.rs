@@ -1,11 +1,13 @@
 //! End to end: real certificates from pebble (tests/testbed) through the six
-//! sandboxed stages, checked with openssl against pebble's root.
+//! sandboxed stages, checked with openssl against pebble's root. A CA's bad
+//! days (rejected nonces, failed validation, a server down) are in
+//! tests/pebble_faults.rs.
 
 mod common;
 
 use common::{assert_installed, cert_serial, expires_within, openssl, Client};
 use std::time::Duration;
-use testbed::{test_names, unused_port, Testbed, Tripwire};
+use testbed::{test_names, Testbed, Tripwire};
 
 /// One day, in seconds.
 const DAY: u64 = 24 * 3600;
@@ -71,87 +73,6 @@ fn different_names_are_not_up_to_date() {
     client.issue(&bed, &["-nN"], &names[..1]).expect_code(0);
     client.issue(&bed, &["-e"], &names).expect_code(0);
     assert_installed(&bed, &client, &names);
-}
-
-#[test]
-fn unreachable_server_fails_and_leaves_files_untouched() {
-    let bed = testbed();
-    let client = Client::new();
-    let names = test_names(1);
-    client.issue(&bed, &["-nN"], &names).expect_code(0);
-    let before = client.snapshot();
-    // Two keys, three certificate files and the directory record.
-    assert_eq!(before.len(), 6, "{before:?}");
-
-    let port = unused_port().expect("free port");
-    let nowhere = format!("https://localhost:{port}/dir");
-    let run = client.issue_at(&bed, &nowhere, &["-F"], &names);
-    run.expect_code(1);
-    assert!(
-        run.stderr.contains("network stage") && run.stderr.contains(&port.to_string()),
-        "message should name the stage and the server: {}",
-        run.stderr
-    );
-    // What happened, in words, with host and port; no WASI error number
-    // dressed as the host's ("Socket not connected (os error 53)").
-    let refused = format!("connection refused by localhost port {port}");
-    assert!(run.stderr.contains(&refused), "{}", run.stderr);
-    assert!(!run.stderr.contains("os error"), "{}", run.stderr);
-    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
-    assert_eq!(client.snapshot(), before, "files changed");
-}
-
-/// A token file is written, and then removed although validation fails. The
-/// write is observed, not assumed: `-v` reports it and the kernel (inotify on
-/// the `-C` directory) saw the file created and written, then removed.
-#[cfg(target_os = "linux")]
-#[test]
-fn token_files_are_removed_when_validation_fails() {
-    use common::watch::{Change, DirWatch};
-    let bed = testbed();
-    let client = Client::new();
-    let names = test_names(1);
-    // Tokens go to a directory pebble's http-01 server does not serve, so
-    // validation fails; the token file must still be removed.
-    let elsewhere = tempfile::tempdir().expect("temp dir");
-    let mut args = vec!["-v".to_string(), "-nN".to_string()];
-    args.extend(client.args(&bed, &bed.directory_url()));
-    let c = args.iter().position(|a| a == "-C").expect("-C") + 1;
-    args[c] = elsewhere.path().display().to_string();
-    args.extend(names.iter().cloned());
-    let watch = DirWatch::start(elsewhere.path());
-    let run = common::acmebox(&args);
-    run.expect_code(1);
-    assert!(run.stderr.contains("invalid"), "{}", run.stderr);
-    let reported = format!("acmebox: 4.2 token for {} written", names[0]);
-    assert!(run.stderr.contains(&reported), "{}", run.stderr);
-
-    // The start-up probe (acmebox-probe-*) comes and goes too; the token is
-    // the other name.
-    let changes = watch.changes();
-    let tokens: Vec<&String> = (changes.iter())
-        .filter_map(|c| match c {
-            Change::Created(name) if !name.starts_with("acmebox-probe-") => Some(name),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(tokens.len(), 1, "one token file created: {changes:?}");
-    let token = tokens[0].clone();
-    let at = |change: Change| changes.iter().position(|c| *c == change);
-    let created = at(Change::Created(token.clone())).expect("created");
-    let written = at(Change::Written(token.clone()));
-    let removed = at(Change::Removed(token.clone()));
-    assert!(
-        written.is_some_and(|w| w > created),
-        "token {token} never written: {changes:?}"
-    );
-    assert!(
-        removed.is_some_and(|r| Some(r) > written),
-        "token {token} not removed after it was written: {changes:?}"
-    );
-    let left: Vec<_> = std::fs::read_dir(elsewhere.path()).expect("dir").collect();
-    assert!(left.is_empty(), "token files left behind: {left:?}");
-    assert!(common::snapshot(&client.certs).is_empty());
 }
 
 /// The modes of acme-client(1), on the files the real binary makes: keys it

@@ -236,8 +236,8 @@ fn problem_document_is_one_line() {
 }
 
 /// `--timeout` running out between steps, while the run polls an authorization the CA keeps
-/// pending: exit 1 soon after it, one line naming the step and `--timeout`, and the token file
-/// (written: the challenge was answered) removed.
+/// pending: exit 1 soon after it, one line naming the step, the authorization's URL, its last
+/// status and `--timeout`, and the token file (written: the challenge was answered) removed.
 #[test]
 fn timeout_between_steps_names_the_step_and_removes_the_token() {
     let scene = Scene::new(Script::default());
@@ -245,7 +245,11 @@ fn timeout_between_steps_names_the_step_and_removes_the_token() {
     let run = scene.run(&["--timeout", "3"]);
     let took = started.elapsed();
     run.expect_code(1);
-    assert_one_line_with(&run, "authorization: gave up: --timeout 3 s runs out");
+    let url = format!("{}/authz/0", scene.ca.origin());
+    let want = format!(
+        "authorization: gave up: authorization {url} is still pending and --timeout 3 s runs out"
+    );
+    assert_one_line_with(&run, &want);
     assert!(took < Duration::from_secs(5), "the run took {took:?}");
     assert_eq!(scene.ca.count("POST", "/chall/"), 1, "challenge answered");
     let left = scene.challenge_files();

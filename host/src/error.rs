@@ -92,6 +92,56 @@ pub enum Error {
 }
 
 impl Error {
+    /// The same error with `note` after its message (`cause; note`): what
+    /// the retry policy made of it (flows/retry.rs). Variants without a
+    /// message are returned as they are.
+    pub fn noted(self, note: &str) -> Error {
+        let add = |message: String| format!("{message}; {note}");
+        match self {
+            Error::Usage(message) => Error::Usage(add(message)),
+            Error::Grant { stage, message } => Error::Grant {
+                stage,
+                message: add(message),
+            },
+            Error::Stage {
+                stage,
+                step,
+                message,
+            } => Error::Stage {
+                stage,
+                step,
+                message: add(message),
+            },
+            Error::Trap {
+                stage,
+                step,
+                message,
+            } => Error::Trap {
+                stage,
+                step,
+                message: add(message),
+            },
+            Error::Protocol { step, message } => Error::Protocol {
+                step,
+                message: add(message),
+            },
+            Error::Rejected {
+                stage,
+                step,
+                message,
+            } => Error::Rejected {
+                stage,
+                step,
+                message: add(message),
+            },
+            Error::File { path, message } => Error::File {
+                path,
+                message: add(message),
+            },
+            other => other,
+        }
+    }
+
     /// Name the file a stage was working on in its message, e.g. the key
     /// file the account stage could not read (or whose key the host refused).
     pub fn about(self, path: &std::path::Path) -> Error {

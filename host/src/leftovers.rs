@@ -42,9 +42,14 @@ fn tokens() -> MutexGuard<'static, Tokens> {
     TOKENS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Record that this run created token file `token` in `dir`.
+/// Record that this run created token file `token` in `dir`. Only a
+/// base64url token (validate.rs, as the challenge stage's grant allows) is
+/// recorded: the registry never holds a name that could reach outside
+/// `dir`.
 pub fn token_written(dir: &Path, token: &str) {
-    tokens().files.push((dir.to_path_buf(), token.to_string()));
+    if crate::validate::token(token).is_ok() {
+        tokens().files.push((dir.to_path_buf(), token.to_string()));
+    }
 }
 
 /// Record that token file `token` was removed (by the challenge stage).
@@ -74,6 +79,10 @@ pub(crate) fn wait_for_install() {
 }
 
 /// Remove the recorded token files now; returns how many were removed.
+/// Each is unlinked by its name in its challenge directory, as the
+/// challenge stage's own cleanup does: a symbolic link planted under that
+/// name is removed itself, never followed; nothing read from the network
+/// is parsed (the names were recorded when the files were written).
 pub fn remove_tokens() -> usize {
     let mut t = tokens();
     let mut removed = 0;
@@ -117,4 +126,58 @@ pub(crate) fn summary(removed: Option<usize>) -> String {
         "no certificate file was changed"
     };
     format!("{files}; {certs}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0";
+    const OTHER: &str = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
+
+    /// One test: the registry is the process's.
+    #[test]
+    fn recorded_tokens_are_removed_by_name_and_counted() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let outside = tempfile::tempdir().expect("temp dir");
+        let target = outside.path().join("keep.pem");
+        std::fs::write(&target, b"not a token").expect("write");
+        std::fs::write(dir.path().join(TOKEN), b"a.b").expect("write");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&target, dir.path().join(OTHER)).expect("symlink");
+        #[cfg(not(unix))]
+        std::fs::write(dir.path().join(OTHER), b"a.b").expect("write");
+        std::fs::write(dir.path().join("unrecorded"), b"x").expect("write");
+        token_written(dir.path(), TOKEN);
+        token_written(dir.path(), OTHER);
+        // Names that are not tokens are never recorded.
+        token_written(dir.path(), "../keep.pem");
+        token_written(outside.path(), "keep.pem");
+
+        let removed = remove_tokens();
+        assert_eq!(removed, 2);
+        assert!(!dir.path().join(TOKEN).exists());
+        assert!(
+            std::fs::symlink_metadata(dir.path().join(OTHER)).is_err(),
+            "the link itself is removed"
+        );
+        assert_eq!(std::fs::read(&target).expect("kept"), b"not a token");
+        assert!(dir.path().join("unrecorded").exists());
+        assert_eq!(remove_tokens(), 0, "nothing recorded is left");
+
+        // Removed by the challenge stage: no longer recorded.
+        std::fs::write(dir.path().join(TOKEN), b"a.b").expect("write");
+        token_written(dir.path(), TOKEN);
+        token_removed(TOKEN);
+        assert_eq!(remove_tokens_within(Duration::from_secs(5)), Some(0));
+        assert!(dir.path().join(TOKEN).exists());
+    }
+
+    #[test]
+    fn the_summary_says_how_many() {
+        assert!(summary(Some(0)).starts_with("no token file was left; "));
+        assert!(summary(Some(1)).starts_with("1 token file removed; "));
+        assert!(summary(Some(3)).starts_with("3 token files removed; "));
+        assert!(summary(None).starts_with("token files may be left"));
+    }
 }

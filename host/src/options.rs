@@ -18,6 +18,10 @@ use std::time::Duration;
 pub const LETSENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
 /// Let's Encrypt's staging directory, selected by `-s`.
 pub const LETSENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
+/// `--timeout`'s default, in seconds: lacme's. Long enough for a CA's
+/// validation and a few retries (flows/retry.rs), short enough that a cron
+/// run against a CA having a bad day ends with a line rather than hanging.
+pub const DEFAULT_TIMEOUT: u64 = 120;
 
 /// Flags that apply to every certificate of a run: given with the domain on
 /// the command line, or with `--config FILE` to each of its domains.
@@ -32,34 +36,53 @@ pub struct RunFlags {
     /// Create the domain key (--key-type, mode 0600) if it does not exist.
     #[arg(short = 'N')]
     pub new_domain_key: bool,
+    /// Log each step to standard error; twice (-vv), also each ACME request
     /// and response (method, URL, status, Replay-Nonce, problem type).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Allow expanding the certificate: a requested name it lacks renews it
+    /// as if -F (without -e, such a name is an error); a no-op when there is
     /// no certificate yet.
     #[arg(short = 'e')]
     pub expand: bool,
+    /// The terms of service you agreed to: when the server's directory names
+    /// other terms (or none), stop, printing both [default: agree to the
     /// directory's].
     #[arg(short = 'a', value_name = "agreement")]
     pub agreement: Option<String>,
+    /// Use this challenge type (http-01, dns-01) and let the caller handle
+    /// it: for each name, write "challenge-type dns-domain token.thumbprint"
+    /// to standard output, then wait for the same line on standard input
+    /// before the CA is told to check. -C is ignored. Wildcard names
     /// (*.example.com) need -t dns-01.
     #[arg(short = 't', value_name = "challenge")]
     pub challenge_type: Option<ChallengeType>,
+    /// Trust the system's CA bundle (the first of /etc/ssl/certs/ca-certificates.crt,
+    /// /etc/pki/tls/certs/ca-bundle.crt, /etc/ssl/cert.pem, /etc/ssl/ca-bundle.pem)
     /// instead of the built-in web PKI roots.
     #[arg(long, conflicts_with = "ca_file")]
     pub system_roots: bool,
+    /// Reach the ACME server through this HTTP CONNECT proxy (http://host:port);
+    /// TLS still runs end to end with the server [default: HTTPS_PROXY unless
     /// NO_PROXY covers the server's host].
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
-    /// may take 30 s, or half of this if that is shorter).
-    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+    /// Give up on the whole run after this many seconds, as lacme does
+    /// (each HTTP request may take 30 s, or half of this if that is
+    /// shorter; retries and polls never wait past it).
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
+    /// Back up cert.pem, chain.pem and fullchain.pem as cert-EPOCH.pem,
+    /// chain-EPOCH.pem and fullchain-EPOCH.pem before replacing (or with -r
     /// removing) them.
     #[arg(short = 'b')]
     pub backup: bool,
+    /// Ask for OCSP must-staple (RFC 7633) in the certificate request.
     /// Let's Encrypt no longer accepts it (it refuses such orders since 2025).
     #[arg(short = 'O')]
     pub must_staple: bool,
+    /// With several certificates (acme-client.conf's domain blocks), process
     /// at most this many at once (with -t, one at a time).
     #[arg(long, value_name = "N", default_value_t = crate::flows::batch::DEFAULT_JOBS as u64,
           value_parser = clap::value_parser!(u64).range(1..=64))]
@@ -75,6 +98,7 @@ pub struct IssueArgs {
     /// Use Let's Encrypt's staging server.
     #[arg(short = 's', conflicts_with = "directory")]
     pub staging: bool,
+    /// Append the domain to every default path not given (-c, -k, -f; not
     /// -C), creating missing directories (key directories mode 0700).
     #[arg(short = 'm')]
     pub multidir: bool,
@@ -85,31 +109,41 @@ pub struct IssueArgs {
         default_value = "/var/www/acme"
     )]
     pub challenge_dir: PathBuf,
+    /// Where cert.pem, chain.pem and fullchain.pem are written [default:
     /// /etc/ssl/acme; with -m, /etc/ssl/acme/DOMAIN].
     #[arg(short = 'c', value_name = "certdir")]
     pub cert_dir: Option<PathBuf>,
+    /// The account private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1)
     /// [default: /etc/acme/privkey.pem; with -m, /etc/acme/DOMAIN/privkey.pem].
     #[arg(short = 'f', value_name = "accountkey")]
     pub account_key: Option<PathBuf>,
+    /// The domain private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1)
+    /// [default: /etc/ssl/acme/private/privkey.pem; with -m,
     /// /etc/ssl/acme/private/DOMAIN/privkey.pem].
     #[arg(short = 'k', value_name = "domainkey")]
     pub domain_key: Option<PathBuf>,
     /// ACME directory URL (https) [default: Let's Encrypt production].
     #[arg(long, value_name = "URL")]
     pub directory: Option<String>,
+    /// PEM trust anchors for the ACME server's TLS certificate. They replace
     /// the built-in web PKI roots (a private CA such as pebble's).
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+    /// Revoke the certificate in cert.pem (signed with the account key), then
     /// remove cert.pem, chain.pem and fullchain.pem; nothing is issued.
     #[arg(short = 'r')]
     pub revoke: bool,
+    /// With -r: the RFC 5280 reason, by code or name: 0 unspecified,
+    /// 1 keyCompromise, 3 affiliationChanged, 4 superseded,
     /// 5 cessationOfOperation, 9 privilegeWithdrawn [default: none sent].
     #[arg(long, value_name = "CODE", requires = "revoke",
           value_parser = crate::reason::parse)]
     pub reason: Option<u8>,
+    /// With -r: sign the revocation with the certificate's own key (-k)
     /// instead of the account key; no account is looked up.
     #[arg(long, requires = "revoke")]
     pub revoke_with_domain_key: bool,
+    /// The type of key -n and -N create (acme-client's is RSA 4096; acmebox
     /// defaults to P-256, see the README). Existing keys are read whatever their type.
     #[arg(long, value_enum, value_name = "TYPE", default_value_t = KeyType::P256)]
     pub key_type: KeyType,

@@ -35,9 +35,16 @@
 //! (cancelling the host call) at the deadline: a larger change to the host and
 //! every stage's bindings, kept for later.
 //!
-//! What a hard stop means: the host's cleanup does not run, as after a crash.
-//! Token files the challenge stage wrote may be left in the challenge directory
-//! (each holds only a key authorization, which the CA publishes anyway). Keys
+//! What a hard stop means: the sequence's own cleanup does not run, as after
+//! a crash, but the token files the challenge stage wrote are removed first:
+//! the host recorded each one's name and challenge directory when it was
+//! written (leftovers.rs), and unlinks them by name (a link is removed, never
+//! followed; nothing from the network is parsed), waiting for that at most
+//! [`WRITE_WAIT`] (a hung file system must not keep the process alive). The
+//! line says how many were removed (`...; 1 token file removed; no
+//! certificate file was changed`); on a hung file system, that token files may
+//! be left (each holds only a key authorization, which the CA publishes
+//! anyway). Keys
 //! and certificates are never half-written: the key stages write a temporary
 //! file in the same directory and rename it over the target, and file-writer
 //! writes into a staging directory from which the host renames each checked,

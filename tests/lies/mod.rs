@@ -9,6 +9,7 @@ pub mod challenge;
 pub mod domain_key;
 pub mod file_writer;
 pub mod network;
+pub mod retries;
 
 use acmebox::grant::Grant;
 use acmebox::log::Log;

@@ -7,10 +7,16 @@ use serde::de::DeserializeOwned;
 use crate::http::{Method, Reply, Request, Transport};
 use crate::jws::{self, KeyRef};
 use crate::origin::Origin;
+use crate::retry::{self, Failure};
 use crate::types::{self, Directory, Identifier, Problem, BAD_NONCE};
 
-/// How often a request rejected with badNonce is sent again (§6.5).
-const BAD_NONCE_RETRIES: usize = 3;
+/// How often a request rejected with badNonce is sent again (§6.5), each
+/// time with the nonce that came with the rejection. A CA rejecting half of
+/// all nonces (pebble's PEBBLE_WFE_NONCEREJECT=50) then fails a request once
+/// in 2^16, an issuance of about ten requests once in 6500; one rejecting
+/// every nonce costs 16 requests per call, and the host does not retry it
+/// again (flows/retry.rs: a 400 is `never`).
+const BAD_NONCE_RETRIES: usize = 15;
 /// Accept header for the certificate download (§7.4.2).
 const PEM_CHAIN: &str = "application/pem-certificate-chain";
 
@@ -37,6 +43,9 @@ pub struct Order {
     pub finalize: String,
     pub certificate: Option<String>,
     pub error: Option<String>,
+    /// The response's Retry-After in seconds from now (§7.4: when to poll
+    /// a processing order again).
+    pub retry_after: Option<u64>,
 }
 
 /// A challenge as returned to the host.
@@ -59,6 +68,9 @@ pub struct Authorization {
     pub status: String,
     pub challenges: Vec<Challenge>,
     pub error: Option<String>,
+    /// The response's Retry-After in seconds from now (§8.2: when to poll
+    /// a pending authorization again).
+    pub retry_after: Option<u64>,
 }
 
 /// One ACME session with one server.
@@ -80,7 +92,7 @@ pub struct Session<T: Transport, S: Signer> {
 
 impl<T: Transport, S: Signer> Session<T, S> {
     /// Fetch the directory (§7.1.1) and a first nonce (§7.2).
-    pub fn open(transport: T, signer: S, directory_url: &str) -> Result<Self, String> {
+    pub fn open(transport: T, signer: S, directory_url: &str) -> Result<Self, Failure> {
         let origin = Origin::parse(directory_url)?;
         let reply = fetch(&transport, "directory", Method::Get, directory_url)?;
         expect_ok("directory", directory_url, &reply)?;
@@ -112,7 +124,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
     }
 
     /// Find or create the account (§7.3, §7.3.1), agreeing to the terms.
-    pub fn account(&mut self) -> Result<String, String> {
+    pub fn account(&mut self) -> Result<String, Failure> {
         let payload = to_json(&types::NewAccount {
             terms_of_service_agreed: true,
             contact: self.contact.clone(),
@@ -126,14 +138,14 @@ impl<T: Transport, S: Signer> Session<T, S> {
 
     /// Take `kid` as the account URL, as [`Session::account`] would have
     /// found it (the host found it with another session of the same key).
-    pub fn use_account(&mut self, kid: &str) -> Result<(), String> {
+    pub fn use_account(&mut self, kid: &str) -> Result<(), Failure> {
         self.origin.check(kid, "the host")?;
         self.kid = Some(kid.to_string());
         Ok(())
     }
 
     /// Create an order for dns identifiers (§7.4).
-    pub fn new_order(&mut self, names: &[String]) -> Result<Order, String> {
+    pub fn new_order(&mut self, names: &[String]) -> Result<Order, Failure> {
         let identifiers = names
             .iter()
             .map(|n| Identifier {
@@ -145,26 +157,26 @@ impl<T: Transport, S: Signer> Session<T, S> {
         let url = self.dir.new_order.clone();
         let reply = self.post("newOrder", &url, &payload, None)?;
         let order_url = self.location("newOrder", &reply)?;
-        self.order(order_url, "newOrder", &reply.body)
+        self.order(order_url, "newOrder", &reply)
     }
 
     /// POST-as-GET an order (§7.4, §6.3).
-    pub fn get_order(&mut self, url: &str) -> Result<Order, String> {
+    pub fn get_order(&mut self, url: &str) -> Result<Order, Failure> {
         self.origin.check(url, "the host")?;
         let reply = self.post("order", url, "", None)?;
-        self.order(url.to_string(), "order", &reply.body)
+        self.order(url.to_string(), "order", &reply)
     }
 
     /// POST-as-GET an authorization (§7.5).
-    pub fn get_authorization(&mut self, url: &str) -> Result<Authorization, String> {
+    pub fn get_authorization(&mut self, url: &str) -> Result<Authorization, Failure> {
         self.origin.check(url, "the host")?;
         let reply = self.post("authorization", url, "", None)?;
         let authz: types::Authorization = parse("authorization", &reply.body)?;
         if authz.identifier.kind != "dns" {
-            return Err(format!(
+            return Err(Failure::from(format!(
                 "authorization: identifier type {:?} is not dns",
                 types::clean(&authz.identifier.kind)
-            ));
+            )));
         }
         for c in &authz.challenges {
             self.origin.check(&c.url, "the server")?;
@@ -176,6 +188,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
             wildcard: authz.wildcard,
             status: authz.status,
             error: error.map(|e| e.to_string()),
+            retry_after: retry_after(&reply),
             challenges: (authz.challenges.into_iter())
                 .map(|c| Challenge {
                     kind: c.kind,
@@ -188,7 +201,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
     }
 
     /// Tell the server the challenge is ready (§7.5.1): POST `{}`.
-    pub fn respond(&mut self, url: &str) -> Result<(), String> {
+    pub fn respond(&mut self, url: &str) -> Result<(), Failure> {
         self.origin.check(url, "the host")?;
         self.post("challenge", url, "{}", None).map(drop)
     }
@@ -196,7 +209,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
     /// Submit the CSR (§7.4). The order URL returned is the response's
     /// Location when present, else the URL of the order whose `finalize` is
     /// `url` as seen earlier in this session.
-    pub fn finalize(&mut self, url: &str, csr_der: &[u8]) -> Result<Order, String> {
+    pub fn finalize(&mut self, url: &str, csr_der: &[u8]) -> Result<Order, Failure> {
         self.origin.check(url, "the host")?;
         let payload = to_json(&types::Finalize {
             csr: jws::b64(csr_der),
@@ -207,15 +220,13 @@ impl<T: Transport, S: Signer> Session<T, S> {
             None => (self.orders.iter())
                 .find(|(f, _)| f == url)
                 .map(|(_, o)| o.clone())
-                .ok_or_else(|| {
-                    "finalize: the response has no Location and the order is unknown".to_string()
-                })?,
+                .ok_or("finalize: the response has no Location and the order is unknown")?,
         };
-        self.order(order_url, "finalize", &reply.body)
+        self.order(order_url, "finalize", &reply)
     }
 
     /// Download the certificate chain (§7.4.2), returned unparsed.
-    pub fn download(&mut self, url: &str) -> Result<Vec<u8>, String> {
+    pub fn download(&mut self, url: &str) -> Result<Vec<u8>, Failure> {
         self.origin.check(url, "the host")?;
         Ok(self.post("certificate", url, "", Some(PEM_CHAIN))?.body)
     }
@@ -224,7 +235,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
     /// any, to the directory's revokeCert. Signed with the account's `kid`
     /// after [`Session::account`], else with the signer's `jwk` (the
     /// certificate's own key). The server's problem is the error.
-    pub fn revoke(&mut self, der: &[u8], reason: Option<u8>) -> Result<(), String> {
+    pub fn revoke(&mut self, der: &[u8], reason: Option<u8>) -> Result<(), Failure> {
         let url = (self.dir.revoke_cert.clone())
             .ok_or("revokeCert: the server's directory has no revokeCert")?;
         let payload = to_json(&types::Revoke {
@@ -235,8 +246,8 @@ impl<T: Transport, S: Signer> Session<T, S> {
     }
 
     /// Parse and check an order object, remembering its finalize URL.
-    fn order(&mut self, url: String, what: &str, body: &[u8]) -> Result<Order, String> {
-        let o: types::Order = parse(what, body)?;
+    fn order(&mut self, url: String, what: &str, reply: &Reply) -> Result<Order, Failure> {
+        let o: types::Order = parse(what, &reply.body)?;
         for u in o.authorizations.iter().chain([&o.finalize]) {
             self.origin.check(u, "the server")?;
         }
@@ -257,6 +268,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
             finalize: o.finalize,
             certificate: o.certificate,
             error: o.error.map(|e| e.to_string()),
+            retry_after: retry_after(reply),
         })
     }
 
@@ -268,22 +280,23 @@ impl<T: Transport, S: Signer> Session<T, S> {
     }
 
     /// HEAD newNonce (§7.2) for a fresh nonce.
-    fn fresh_nonce(&mut self) -> Result<String, String> {
+    fn fresh_nonce(&mut self) -> Result<String, Failure> {
         let url = self.dir.new_nonce.clone();
         let reply = fetch(&self.transport, "newNonce", Method::Head, &url)?;
         expect_ok("newNonce", &url, &reply)?;
-        take_nonce(&reply).ok_or_else(|| "newNonce: the response has no Replay-Nonce".into())
+        Ok(take_nonce(&reply).ok_or("newNonce: the response has no Replay-Nonce")?)
     }
 
     /// Send a signed POST (§6.2) and return a 2xx reply; a badNonce problem
-    /// is retried with the nonce that came with it (§6.5).
+    /// is retried with the nonce that came with it (§6.5). Any other error
+    /// says whether the host may retry (retry.rs).
     fn post(
         &mut self,
         what: &str,
         url: &str,
         payload: &str,
         accept: Option<&str>,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, Failure> {
         let key = match &self.key {
             Some(key) => key.clone(),
             None => self.key.insert(self.signer.public_key()?).clone(),
@@ -296,7 +309,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
             _ if url == self.dir.new_account => KeyRef::Jwk(&key.jwk),
             Some(kid) => KeyRef::Kid(kid),
             None if self.dir.revoke_cert.as_deref() == Some(url) => KeyRef::Jwk(&key.jwk),
-            None => return Err(format!("{what}: no account yet (call account first)")),
+            None => return Err(format!("{what}: no account yet (call account first)").into()),
         };
         let mut attempt = 0;
         loop {
@@ -312,16 +325,14 @@ impl<T: Transport, S: Signer> Session<T, S> {
                 body: &body,
                 accept,
             };
-            let reply = (self.transport.send(&req)).map_err(|e| format!("{what}: {e}"))?;
+            let reply = (self.transport.send(&req)).map_err(|e| e.during(what))?;
             self.nonce = take_nonce(&reply);
             if (200..300).contains(&reply.status) {
                 return Ok(reply);
             }
-            let problem = Problem::parse(&reply.body);
-            match problem {
+            match Problem::parse(&reply.body) {
                 Some(p) if p.kind == BAD_NONCE && attempt < BAD_NONCE_RETRIES => attempt += 1,
-                Some(p) => return Err(format!("{what}: {p}")),
-                None => return Err(status_error(what, url, reply.status)),
+                _ => return Err(refusal(what, url, &reply)),
             }
         }
     }
@@ -333,29 +344,42 @@ fn fetch<T: Transport>(
     what: &str,
     method: Method,
     url: &str,
-) -> Result<Reply, String> {
+) -> Result<Reply, Failure> {
     let req = Request {
         method,
         url,
         body: "",
         accept: None,
     };
-    transport.send(&req).map_err(|e| format!("{what}: {e}"))
+    transport.send(&req).map_err(|e| e.during(what))
 }
 
-/// An error for a non-2xx reply, with the problem document when there is one.
-fn expect_ok(what: &str, url: &str, reply: &Reply) -> Result<(), String> {
+/// An error for a non-2xx reply.
+fn expect_ok(what: &str, url: &str, reply: &Reply) -> Result<(), Failure> {
     if (200..300).contains(&reply.status) {
         return Ok(());
     }
-    match Problem::parse(&reply.body) {
-        Some(p) => Err(format!("{what}: {p}")),
-        None => Err(status_error(what, url, reply.status)),
-    }
+    Err(refusal(what, url, reply))
 }
 
-fn status_error(what: &str, url: &str, status: u16) -> String {
-    format!("{what}: HTTP status {status} from {url}")
+/// A non-2xx reply as one line (the problem document rendered, §6.7, else
+/// the status), and whether the host may retry: by its status and
+/// Retry-After (retry.rs).
+fn refusal(what: &str, url: &str, reply: &Reply) -> Failure {
+    let message = match Problem::parse(&reply.body) {
+        Some(p) => format!("{what}: {p}"),
+        None => format!("{what}: HTTP status {} from {url}", reply.status),
+    };
+    let retry_after = reply.retry_after.as_deref();
+    let retry = retry::of_status(reply.status, retry_after, retry::unix_now());
+    Failure::new(message, retry)
+}
+
+/// A 2xx reply's Retry-After, in seconds from now (§7.4, §8.2); `None`
+/// when absent or not a valid value.
+fn retry_after(reply: &Reply) -> Option<u64> {
+    let value = reply.retry_after.as_deref()?;
+    retry::seconds_after(value, retry::unix_now())
 }
 
 /// The reply's Replay-Nonce when it is valid base64url (§6.5.1).

@@ -8,6 +8,7 @@ use base64::Engine;
 use serde_json::Value;
 
 use super::*;
+use crate::retry::Retry;
 
 const DIR: &str = "https://ca.test:14000/dir";
 
@@ -17,12 +18,12 @@ type Sent = (Method, String, String, Option<String>);
 /// Replies in order; records every request.
 #[derive(Default)]
 struct Script {
-    replies: RefCell<VecDeque<Result<Reply, String>>>,
+    replies: RefCell<VecDeque<Result<Reply, Failure>>>,
     sent: RefCell<Vec<Sent>>,
 }
 
 impl Transport for &Script {
-    fn send(&self, req: &Request<'_>) -> Result<Reply, String> {
+    fn send(&self, req: &Request<'_>) -> Result<Reply, Failure> {
         let accept = req.accept.map(str::to_string);
         let entry = (
             req.method,
@@ -49,16 +50,24 @@ impl Signer for FakeSigner {
     }
 }
 
-fn reply(status: u16, nonce: &str, location: Option<&str>, body: &str) -> Result<Reply, String> {
+fn reply(status: u16, nonce: &str, location: Option<&str>, body: &str) -> Result<Reply, Failure> {
     Ok(Reply {
         status,
         location: location.map(str::to_string),
         nonce: Some(nonce.to_string()).filter(|n| !n.is_empty()),
+        retry_after: None,
         body: body.as_bytes().to_vec(),
     })
 }
 
-fn directory(extra: &str) -> Result<Reply, String> {
+/// [`reply`] with a Retry-After header.
+fn reply_after(status: u16, nonce: &str, retry_after: &str, body: &str) -> Result<Reply, Failure> {
+    let mut r = reply(status, nonce, None, body)?;
+    r.retry_after = Some(retry_after.to_string());
+    Ok(r)
+}
+
+fn directory(extra: &str) -> Result<Reply, Failure> {
     let body = format!(
         r#"{{"newNonce":"https://ca.test:14000/nonce","newAccount":"https://ca.test:14000/acct",
             "revokeCert":"https://ca.test:14000/revoke","newOrder":"{}","meta":{{"termsOfService":"https://tos.test/"}}}}"#,
@@ -167,7 +176,10 @@ fn bad_nonce_gives_up() {
             .borrow_mut()
             .push_back(reply(400, "nx", None, bad));
     }
-    let err = s.respond("https://ca.test:14000/chall/1").unwrap_err();
+    let err = s
+        .respond("https://ca.test:14000/chall/1")
+        .unwrap_err()
+        .message;
     assert_eq!(err, "challenge: urn:ietf:params:acme:error:badNonce: stale");
 }
 
@@ -176,24 +188,114 @@ fn problems_and_network_errors() {
     let script = Script::default();
     let mut s = opened(&script);
     let rejected = r#"{"type":"urn:ietf:params:acme:error:rejectedIdentifier","detail":"no"}"#;
+    let refused = "POST https://ca.test:14000/order: connection refused";
     script.replies.borrow_mut().extend([
         reply(400, "n3", None, rejected),
         reply(500, "n4", None, "<html>"),
-        Err("POST https://ca.test:14000/order: connection refused".into()),
+        Err(Failure::new(refused.into(), Retry::Transient)),
     ]);
     let names = ["x.test".to_string()];
     let err = s.new_order(&names).unwrap_err();
     assert_eq!(
-        err,
+        err.message,
         "newOrder: urn:ietf:params:acme:error:rejectedIdentifier: no"
     );
+    assert_eq!(err.retry, Retry::Never);
     let err = s.new_order(&names).unwrap_err();
     assert_eq!(
-        err,
+        err.message,
         "newOrder: HTTP status 500 from https://ca.test:14000/order"
     );
+    assert_eq!(err.retry, Retry::Transient);
     let err = s.new_order(&names).unwrap_err();
-    assert!(err.contains("connection refused") && err.contains("ca.test:14000/order"));
+    assert_eq!(err.message, format!("newOrder: {refused}"));
+    assert_eq!(
+        err.retry,
+        Retry::Transient,
+        "the transport's verdict is kept"
+    );
+}
+
+/// 429 and 503 with Retry-After ask the host to come back; 429 without it
+/// does not; 503 without it and other 5xx may pass; other 4xx never.
+#[test]
+fn statuses_say_whether_to_retry() {
+    let script = Script::default();
+    let mut s = opened(&script);
+    let limited = r#"{"type":"urn:ietf:params:acme:error:rateLimited","detail":"too many"}"#;
+    script.replies.borrow_mut().extend([
+        reply_after(429, "n3", "30", limited),
+        reply(429, "n4", None, limited),
+        reply_after(503, "n5", "Thu, 01 Jan 1970 00:00:10 GMT", ""),
+        reply(503, "n6", None, ""),
+        reply(502, "n7", None, ""),
+        reply_after(403, "n8", "30", ""),
+        reply_after(503, "n9", "soon", ""),
+    ]);
+    let names = ["x.test".to_string()];
+    let mut next = || s.new_order(&names).unwrap_err();
+    let first = next();
+    assert_eq!(first.retry, Retry::After(30));
+    assert_eq!(
+        first.message,
+        "newOrder: urn:ietf:params:acme:error:rateLimited: too many"
+    );
+    assert_eq!(next().retry, Retry::Never, "429 without Retry-After");
+    assert_eq!(next().retry, Retry::After(0), "a date in the past");
+    assert_eq!(next().retry, Retry::Transient, "503 without Retry-After");
+    assert_eq!(next().retry, Retry::Transient, "502");
+    assert_eq!(next().retry, Retry::Never, "403");
+    assert_eq!(next().retry, Retry::Transient, "503 with garbage");
+}
+
+/// An unsigned request (the directory) is classified the same way.
+#[test]
+fn the_directory_can_ask_to_come_back() {
+    let script = Script::default();
+    (script.replies.borrow_mut()).push_back(reply_after(503, "", "12", "<html>"));
+    let err = Session::open(&script, FakeSigner, DIR).err().unwrap();
+    assert_eq!(err.retry, Retry::After(12));
+    assert_eq!(
+        err.message,
+        format!("directory: HTTP status 503 from {DIR}")
+    );
+}
+
+/// Polling (§7.4, §8.2): an order's and an authorization's Retry-After
+/// come back in seconds.
+#[test]
+fn polled_objects_carry_retry_after() {
+    let script = Script::default();
+    let mut s = opened(&script);
+    let authz =
+        r#"{"status":"pending","identifier":{"type":"dns","value":"a.test"},"challenges":[]}"#;
+    script.replies.borrow_mut().extend([
+        reply_after(200, "n3", "3", ORDER),
+        reply_after(200, "n4", "7", authz),
+        reply_after(200, "n5", "garbage", ORDER),
+    ]);
+    let order = s.get_order("https://ca.test:14000/o/1").unwrap();
+    assert_eq!(order.retry_after, Some(3));
+    let a = s
+        .get_authorization("https://ca.test:14000/authz/1")
+        .unwrap();
+    assert_eq!(a.retry_after, Some(7));
+    let order = s.get_order("https://ca.test:14000/o/1").unwrap();
+    assert_eq!(order.retry_after, None);
+}
+
+/// badNonce is retried inside the stage; when it persists, the host is
+/// told not to retry (its own retries would only repeat the stage's).
+#[test]
+fn persistent_bad_nonce_is_not_retried_by_the_host() {
+    let script = Script::default();
+    let mut s = opened(&script);
+    let bad = r#"{"type":"urn:ietf:params:acme:error:badNonce","detail":"stale"}"#;
+    for _ in 0..=BAD_NONCE_RETRIES {
+        (script.replies.borrow_mut()).push_back(reply(400, "nx", None, bad));
+    }
+    let err = s.respond("https://ca.test:14000/chall/1").unwrap_err();
+    assert_eq!(err.retry, Retry::Never);
 }
 
 #[test]
@@ -203,7 +305,10 @@ fn origin_rule() {
         .replies
         .borrow_mut()
         .push_back(directory("https://evil.test/new-order"));
-    let err = Session::open(&script, FakeSigner, DIR).err().unwrap();
+    let err = Session::open(&script, FakeSigner, DIR)
+        .err()
+        .unwrap()
+        .message;
     assert!(err.contains("evil.test") && err.contains("https://ca.test:14000"));
     assert!(Session::open(&script, FakeSigner, "http://ca.test/dir").is_err());
     assert_eq!(
@@ -230,7 +335,7 @@ fn origin_rule() {
         reply(201, "n3", Some("https://ca.test:14000/o/1"), &evil_authz),
         reply(201, "n4", off, ORDER),
     ]);
-    let err = s.new_order(&["a.test".into()]).unwrap_err();
+    let err = s.new_order(&["a.test".into()]).unwrap_err().message;
     assert!(err.contains(r#""https://evil.test/a" from the server"#));
     assert!(s.new_order(&["a.test".into()]).is_err());
 }
@@ -309,7 +414,10 @@ fn finalize_and_download() {
         .replies
         .borrow_mut()
         .push_back(reply(200, "n7", None, &valid));
-    let err = s.finalize("https://ca.test:14000/fin/2", &[0]).unwrap_err();
+    let err = s
+        .finalize("https://ca.test:14000/fin/2", &[0])
+        .unwrap_err()
+        .message;
     assert!(err.contains("order is unknown"), "{err}");
 }
 
@@ -358,7 +466,7 @@ fn revoke_reports_the_servers_problem() {
         .replies
         .borrow_mut()
         .push_back(reply(400, "n3", None, problem));
-    let err = s.revoke(&[0x30], None).unwrap_err();
+    let err = s.revoke(&[0x30], None).unwrap_err().message;
     assert_eq!(
         err,
         "revokeCert: urn:ietf:params:acme:error:alreadyRevoked: Certificate already revoked"
@@ -375,6 +483,6 @@ fn revoke_needs_revoke_cert_in_the_directory() {
         .borrow_mut()
         .extend([reply(200, "", None, body), reply(200, "n1", None, "")]);
     let mut s = Session::open(&script, FakeSigner, DIR).unwrap();
-    let err = s.revoke(&[0x30], None).unwrap_err();
+    let err = s.revoke(&[0x30], None).unwrap_err().message;
     assert!(err.contains("no revokeCert"), "{err}");
 }

@@ -20,6 +20,7 @@ use ureq::{Agent, Proxy};
 use crate::coalesce::CoalesceConnector;
 use crate::neterr;
 use crate::origin::Origin;
+use crate::retry::{self, Failure, Retry};
 use crate::tcp::TcpConnector;
 
 /// The imported `resolver.resolve`: textual IP addresses for a host name.
@@ -55,14 +56,18 @@ pub struct Reply {
     pub location: Option<String>,
     /// The Replay-Nonce header (§6.5.1).
     pub nonce: Option<String>,
+    /// The Retry-After header as sent (RFC 9110 §10.2.3; RFC 8555 §6.6,
+    /// §7.4, §8.2), parsed by retry.rs.
+    pub retry_after: Option<String>,
     pub body: Vec<u8>,
 }
 
 /// Sends requests; the ACME logic is written against this so it can be
 /// tested without a network.
 pub trait Transport {
-    /// Send `req`; errors name the URL and the cause.
-    fn send(&self, req: &Request<'_>) -> Result<Reply, String>;
+    /// Send `req`; errors name the URL and the cause, and say whether the
+    /// request is worth repeating (retry.rs).
+    fn send(&self, req: &Request<'_>) -> Result<Reply, Failure>;
 }
 
 /// How the transport reaches the server.
@@ -159,8 +164,20 @@ impl Http {
         }
     }
 
+    /// `err` in words, naming the server (and proxy) it concerns, and
+    /// whether it may pass (retry.rs): a timeout, or a connection refused,
+    /// reset or aborted.
+    fn describe(&self, err: ureq::Error) -> (String, Retry) {
+        let retry = match &err {
+            ureq::Error::Timeout(_) => Retry::Transient,
+            ureq::Error::Io(e) => retry::of_io(e.kind()),
+            _ => Retry::Never,
+        };
+        (self.words(err), retry)
+    }
+
     /// `err` in words, naming the server (and proxy) it concerns.
-    fn describe(&self, err: ureq::Error) -> String {
+    fn words(&self, err: ureq::Error) -> String {
         let tls = |e: &rustls::Error| neterr::tls(e, &self.server);
         match err {
             ureq::Error::Timeout(_) => format!(
@@ -206,11 +223,12 @@ impl Http {
 }
 
 impl Transport for Http {
-    fn send(&self, req: &Request<'_>) -> Result<Reply, String> {
-        let fail = |cause: String| {
+    fn send(&self, req: &Request<'_>) -> Result<Reply, Failure> {
+        let fail = |(cause, retry): (String, Retry)| {
             let method = format!("{:?}", req.method).to_uppercase();
-            format!("{method} {}: {cause}", req.url)
+            Failure::new(format!("{method} {}: {cause}", req.url), retry)
         };
+        let never = |cause: String| fail((cause, Retry::Never));
         let mut resp = self.call(req).map_err(|e| fail(self.describe(e)))?;
         let header = |name: &str| {
             let value = resp.headers().get(name)?;
@@ -220,10 +238,11 @@ impl Transport for Http {
             status: resp.status().as_u16(),
             location: header("location"),
             nonce: header("replay-nonce"),
+            retry_after: header("retry-after"),
             body: Vec::new(),
         };
         if (300..400).contains(&reply.status) {
-            return Err(fail(redirect(reply.status, reply.location.as_deref())));
+            return Err(never(redirect(reply.status, reply.location.as_deref())));
         }
         if req.method != Method::Head {
             // ureq's limit refuses a body of exactly `limit` bytes: allow one more.
@@ -231,7 +250,7 @@ impl Transport for Http {
             let body = resp.body_mut().with_config().limit(limit).read_to_vec();
             reply.body = body.map_err(|e| fail(self.describe(e)))?;
             if reply.body.len() as u64 > u64::from(self.max_body) {
-                return Err(fail(self.too_large()));
+                return Err(never(self.too_large()));
             }
         }
         Ok(reply)

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use super::*;
+use crate::retry::{Failure, Retry};
 use crate::testing::{identity, read_request, tls_server_config};
 
 /// An HTTPS server for `localhost` answering every request with `reply`.
@@ -89,7 +90,7 @@ fn http(origin: &str, proxy: Option<&str>, ca_pem: Option<&[u8]>, resolve: Resol
     Http::new(&origin, &opts, resolve).unwrap()
 }
 
-fn get(http: &Http, url: &str) -> Result<Reply, String> {
+fn get(http: &Http, url: &str) -> Result<Reply, Failure> {
     http.send(&Request {
         method: Method::Get,
         url,
@@ -128,7 +129,9 @@ fn a_proxy_refusal_names_the_proxy_and_its_status() {
     let (proxy_port, _) = connect_proxy(Some("403 Forbidden"));
     let proxy = format!("http://127.0.0.1:{proxy_port}");
     let http = http("https://localhost:14000", Some(&proxy), None, only_loopback);
-    let err = get(&http, "https://localhost:14000/dir").unwrap_err();
+    let err = get(&http, "https://localhost:14000/dir")
+        .unwrap_err()
+        .message;
     let want = format!(
         "the proxy 127.0.0.1 port {proxy_port} refused the tunnel to localhost port 14000: \
          it answered 403 Forbidden"
@@ -145,7 +148,9 @@ fn a_refused_connection_says_so_without_an_os_error() {
         .port();
     let origin = format!("https://localhost:{port}");
     let http = http(&origin, None, None, |_| Ok(vec!["127.0.0.1".into()]));
-    let err = get(&http, &format!("{origin}/dir")).unwrap_err();
+    let failed = get(&http, &format!("{origin}/dir")).unwrap_err();
+    assert_eq!(failed.retry, Retry::Transient, "a refused connect may pass");
+    let err = failed.message;
     assert!(
         err.contains(&format!(
             "connection refused by localhost port {port} (127.0.0.1)"
@@ -157,9 +162,23 @@ fn a_refused_connection_says_so_without_an_os_error() {
     // An unreachable proxy is named as the proxy.
     let proxy = format!("http://127.0.0.1:{port}");
     let http = self::http("https://localhost:1", Some(&proxy), None, only_loopback);
-    let err = get(&http, "https://localhost:1/dir").unwrap_err();
+    let err = get(&http, "https://localhost:1/dir").unwrap_err().message;
     let want = format!("connection refused by the proxy 127.0.0.1 port {port}");
     assert!(err.ends_with(&want), "{err}");
+}
+
+#[test]
+fn retry_after_comes_back_as_sent() {
+    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: Sun, 06 Nov 1994 08:49:37 GMT\r\ncontent-length: 0\r\n\r\n";
+    let server = tls_server(BUSY);
+    let origin = format!("https://localhost:{server}");
+    let http = http(&origin, None, None, |_| Ok(vec!["127.0.0.1".into()]));
+    let reply = get(&http, &format!("{origin}/dir")).unwrap();
+    assert_eq!(reply.status, 503);
+    assert_eq!(
+        reply.retry_after.as_deref(),
+        Some("Sun, 06 Nov 1994 08:49:37 GMT")
+    );
 }
 
 #[test]
@@ -169,7 +188,7 @@ fn redirects_are_refused() {
     let server = tls_server(FOUND);
     let origin = format!("https://localhost:{server}");
     let http = http(&origin, None, None, |_| Ok(vec!["127.0.0.1".into()]));
-    let err = get(&http, &format!("{origin}/dir")).unwrap_err();
+    let err = get(&http, &format!("{origin}/dir")).unwrap_err().message;
     assert!(
         err.contains("the server answered 302, a redirect to https://elsewhere.test/dir; redirects are not followed"),
         "{err}"
@@ -190,7 +209,9 @@ fn an_unknown_issuer_suggests_ca_file() {
     let http = http(&origin, None, Some(pem.as_bytes()), |_| {
         Ok(vec!["127.0.0.1".into()])
     });
-    let err = get(&http, &format!("{origin}/dir")).unwrap_err();
+    let failed = get(&http, &format!("{origin}/dir")).unwrap_err();
+    assert_eq!(failed.retry, Retry::Never, "a TLS failure does not pass");
+    let err = failed.message;
     let want = format!("TLS failure with localhost port {server}: ");
     assert!(
         err.contains(&want) && err.contains("UnknownIssuer"),
@@ -205,7 +226,7 @@ fn a_certificate_for_another_name_is_named() {
     // The certificate is for `localhost`; the URL names 127.0.0.1.
     let origin = format!("https://127.0.0.1:{server}");
     let http = http(&origin, None, None, |_| Ok(vec!["127.0.0.1".into()]));
-    let err = get(&http, &format!("{origin}/dir")).unwrap_err();
+    let err = get(&http, &format!("{origin}/dir")).unwrap_err().message;
     let want = format!(
         "TLS failure with 127.0.0.1 port {server}: its certificate is not valid for that name \
          (it names localhost)"

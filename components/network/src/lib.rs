@@ -28,6 +28,7 @@ mod http;
 mod jws;
 mod neterr;
 mod origin;
+mod retry;
 mod tcp;
 #[cfg(test)]
 mod testing;
@@ -38,6 +39,7 @@ use std::sync::Mutex;
 
 use bindings::acmebox::stages::{resolver, signer};
 use bindings::exports::acmebox::stages::acme as wit;
+use retry::{Failure, Retry};
 use trace::Traced;
 
 /// The exported component.
@@ -66,62 +68,55 @@ type Session = acme::Session<Traced<http::Http>, ImportSigner>;
 /// The session opened by `open`.
 static SESSION: Mutex<Option<Session>> = Mutex::new(None);
 
-/// Run `f` on the open session.
-fn with<R>(f: impl FnOnce(&mut Session) -> Result<R, String>) -> Result<R, String> {
+/// Run `f` on the open session; its failure as the WIT's.
+fn with<R>(f: impl FnOnce(&mut Session) -> Result<R, Failure>) -> Result<R, wit::Failure> {
     let mut guard = SESSION
         .lock()
-        .map_err(|_| "session state poisoned".to_string())?;
+        .map_err(|_| failure("session state poisoned".into()))?;
     match guard.as_mut() {
-        Some(session) => f(session),
-        None => Err("the ACME session is not open".into()),
+        Some(session) => f(session).map_err(failure),
+        None => Err(failure("the ACME session is not open".into())),
+    }
+}
+
+/// A failure as wit/network.wit's `failure`.
+fn failure(f: Failure) -> wit::Failure {
+    wit::Failure {
+        message: f.message,
+        retry: match f.retry {
+            Retry::Never => wit::Retry::Never,
+            Retry::Transient => wit::Retry::Transient,
+            Retry::After(seconds) => wit::Retry::After(seconds),
+        },
     }
 }
 
 impl wit::Guest for Component {
-    fn open(settings: wit::Settings) -> Result<(), String> {
-        let origin = origin::Origin::parse(&settings.directory_url)?;
-        let opts = http::Options {
-            ca_pem: settings.ca_pem.as_deref(),
-            timeout_ms: settings.request_timeout_ms,
-            max_body: settings.max_body_bytes,
-            proxy: settings.proxy.as_deref(),
-        };
-        let http = http::Http::new(&origin, &opts, resolver::resolve)?;
-        let report: Option<trace::ReportFn> = match settings.trace {
-            true => Some(bindings::acmebox::stages::trace::exchange),
-            false => None,
-        };
-        let transport = Traced::new(http, report);
-        let mut session = acme::Session::open(transport, ImportSigner, &settings.directory_url)?;
-        session.contact = settings.contact;
-        let mut guard = SESSION
-            .lock()
-            .map_err(|_| "session state poisoned".to_string())?;
-        *guard = Some(session);
-        Ok(())
+    fn open(settings: wit::Settings) -> Result<(), wit::Failure> {
+        open(settings).map_err(failure)
     }
 
-    fn terms_of_service() -> Result<Option<String>, String> {
+    fn terms_of_service() -> Result<Option<String>, wit::Failure> {
         with(|s| Ok(s.terms_of_service()))
     }
 
-    fn account() -> Result<String, String> {
+    fn account() -> Result<String, wit::Failure> {
         with(|s| s.account())
     }
 
-    fn use_account(kid: String) -> Result<(), String> {
+    fn use_account(kid: String) -> Result<(), wit::Failure> {
         with(|s| s.use_account(&kid))
     }
 
-    fn new_order(names: Vec<String>) -> Result<wit::Order, String> {
+    fn new_order(names: Vec<String>) -> Result<wit::Order, wit::Failure> {
         with(|s| s.new_order(&names)).map(order)
     }
 
-    fn get_order(url: String) -> Result<wit::Order, String> {
+    fn get_order(url: String) -> Result<wit::Order, wit::Failure> {
         with(|s| s.get_order(&url)).map(order)
     }
 
-    fn get_authorization(url: String) -> Result<wit::Authorization, String> {
+    fn get_authorization(url: String) -> Result<wit::Authorization, wit::Failure> {
         let a = with(|s| s.get_authorization(&url))?;
         Ok(wit::Authorization {
             url: a.url,
@@ -129,6 +124,7 @@ impl wit::Guest for Component {
             wildcard: a.wildcard,
             status: a.status,
             error: a.error,
+            retry_after: a.retry_after,
             challenges: (a.challenges.into_iter())
                 .map(|c| wit::Challenge {
                     type_: c.kind,
@@ -140,21 +136,46 @@ impl wit::Guest for Component {
         })
     }
 
-    fn respond(challenge_url: String) -> Result<(), String> {
+    fn respond(challenge_url: String) -> Result<(), wit::Failure> {
         with(|s| s.respond(&challenge_url))
     }
 
-    fn finalize(finalize_url: String, csr: Vec<u8>) -> Result<wit::Order, String> {
+    fn finalize(finalize_url: String, csr: Vec<u8>) -> Result<wit::Order, wit::Failure> {
         with(|s| s.finalize(&finalize_url, &csr)).map(order)
     }
 
-    fn download(certificate_url: String) -> Result<Vec<u8>, String> {
+    fn download(certificate_url: String) -> Result<Vec<u8>, wit::Failure> {
         with(|s| s.download(&certificate_url))
     }
 
-    fn revoke(certificate_der: Vec<u8>, reason: Option<u8>) -> Result<(), String> {
+    fn revoke(certificate_der: Vec<u8>, reason: Option<u8>) -> Result<(), wit::Failure> {
         with(|s| s.revoke(&certificate_der, reason))
     }
+}
+
+/// `open`: a new session with the server, replacing any earlier one (the
+/// host calls it again to retry a failed open).
+fn open(settings: wit::Settings) -> Result<(), Failure> {
+    let origin = origin::Origin::parse(&settings.directory_url)?;
+    let opts = http::Options {
+        ca_pem: settings.ca_pem.as_deref(),
+        timeout_ms: settings.request_timeout_ms,
+        max_body: settings.max_body_bytes,
+        proxy: settings.proxy.as_deref(),
+    };
+    let http = http::Http::new(&origin, &opts, resolver::resolve)?;
+    let report: Option<trace::ReportFn> = match settings.trace {
+        true => Some(bindings::acmebox::stages::trace::exchange),
+        false => None,
+    };
+    let transport = Traced::new(http, report);
+    let mut session = acme::Session::open(transport, ImportSigner, &settings.directory_url)?;
+    session.contact = settings.contact;
+    let mut guard = SESSION
+        .lock()
+        .map_err(|_| "session state poisoned".to_string())?;
+    *guard = Some(session);
+    Ok(())
 }
 
 fn order(o: acme::Order) -> wit::Order {
@@ -165,5 +186,6 @@ fn order(o: acme::Order) -> wit::Order {
         finalize: o.finalize,
         certificate: o.certificate,
         error: o.error,
+        retry_after: o.retry_after,
     }
 }

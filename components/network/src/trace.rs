@@ -5,6 +5,7 @@
 //! other than the presence of the nonce.
 
 use crate::http::{Method, Reply, Request, Transport};
+use crate::retry::Failure;
 use crate::types::Problem;
 
 /// The imported `trace.exchange`.
@@ -24,7 +25,7 @@ impl<T> Traced<T> {
 }
 
 impl<T: Transport> Transport for Traced<T> {
-    fn send(&self, req: &Request<'_>) -> Result<Reply, String> {
+    fn send(&self, req: &Request<'_>) -> Result<Reply, Failure> {
         let result = self.inner.send(req);
         if let Some(report) = self.report {
             report(&line(req, &result));
@@ -34,14 +35,14 @@ impl<T: Transport> Transport for Traced<T> {
 }
 
 /// The line for one exchange.
-pub fn line(req: &Request<'_>, result: &Result<Reply, String>) -> String {
+pub fn line(req: &Request<'_>, result: &Result<Reply, Failure>) -> String {
     let method = match req.method {
         Method::Get => "GET",
         Method::Head => "HEAD",
         Method::Post => "POST",
     };
     match result {
-        Err(e) => format!("{method} {} -> failed: {e}", req.url),
+        Err(e) => format!("{method} {} -> failed: {}", req.url, e.message),
         Ok(reply) => {
             let nonce = if reply.nonce.is_some() { "yes" } else { "no" };
             let mut line = format!(

@@ -4,6 +4,8 @@
 //! the wire: it moves WIT values between stages and checks them.
 
 use super::caller::{self, Caller, ChallengeType};
+use super::deadline::{Backoff, Deadline, Polled};
+use super::retry::retry;
 use super::session::SharedAccount;
 use crate::certfiles::{LockedDirs, Role};
 use crate::error::Error;
@@ -18,7 +20,7 @@ use crate::stages::network::{Network, Order, Settings};
 use crate::stages::signer::Signer;
 use crate::stages::{account, cert_parser, challenge, domain_key, file_writer, network, Source};
 use crate::validate::{self, Origin};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A certificate with more time left than this is not renewed without -F.
 pub const RENEW_BEFORE: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -36,43 +38,6 @@ pub enum Outcome {
     /// fullchain.pem, and came through the configured ACME directory
     /// (fresh.rs); the server was not contacted.
     UpToDate,
-}
-
-/// The overall deadline of a run (`--timeout`).
-pub(crate) struct Deadline(Instant, Duration);
-
-impl Deadline {
-    /// An error naming `step` when the run is past --timeout.
-    pub(crate) fn check(&self, step: &'static str) -> Result<(), Error> {
-        if Instant::now() < self.0 {
-            Ok(())
-        } else {
-            Err(Error::Protocol {
-                step,
-                message: format!("gave up after --timeout {} s", self.1.as_secs()),
-            })
-        }
-    }
-
-    /// Sleep `backoff`'s next pause before polling again at `step`, unless
-    /// the run is past --timeout or the pause would take it there: then give
-    /// up now, naming the step. Sleeping into the deadline would leave the
-    /// run to the watchdog's hard stop, whose line cannot name the step.
-    fn pause(&self, step: &'static str, backoff: &mut Backoff) -> Result<(), Error> {
-        self.check(step)?;
-        let pause = backoff.next();
-        if Instant::now() + pause >= self.0 {
-            return Err(Error::Protocol {
-                step,
-                message: format!(
-                    "gave up: --timeout {} s runs out before the next poll",
-                    self.1.as_secs()
-                ),
-            });
-        }
-        std::thread::sleep(pause);
-        Ok(())
-    }
 }
 
 /// `stage`'s grant among `grants`.
@@ -270,22 +235,25 @@ pub(crate) fn run_in(
     let settings = settings(opts, &grants, ca_pem)?;
     log.step(&format!("1. directory {}", opts.server.url));
     net.set_trace(opts.verbose >= 2);
-    net.open(&settings)?;
+    // Every network call below goes through the one retry policy
+    // (retry.rs), within --timeout.
+    retry(&deadline, log, || net.open(&settings))?;
     agree(&mut net, opts, log)?;
     let kid = match shared {
         Some(session) => {
-            let (kid, found_now) = session.kid_or_find(|| net.account(&origin))?;
+            let (kid, found_now) =
+                session.kid_or_find(|| retry(&deadline, log, || net.account(&origin)))?;
             if !found_now {
                 net.use_account(&kid, &origin)?;
             }
             kid
         }
-        None => net.account(&origin)?,
+        None => retry(&deadline, log, || net.account(&origin))?,
     };
     log.step(&format!("2. account {kid}"));
 
     // 4. For each name: challenge, response file, wait for the CA.
-    let order = net.new_order(&opts.names, &origin)?;
+    let order = retry(&deadline, log, || net.new_order(&opts.names, &origin))?;
     log.step(&format!("4. order {}", order.url));
     let mut written = Vec::new();
     let authorized = authorize(
@@ -312,7 +280,9 @@ pub(crate) fn run_in(
 
     // 7. Submit the request (made at step 6 above); wait until the order is
     // valid.
-    let mut order = net.finalize(&order.finalize, &csr, &origin)?;
+    let mut order = retry(&deadline, log, || {
+        net.finalize(&order.finalize, &csr, &origin)
+    })?;
     log.step("7. order finalized");
     let mut backoff = Backoff::new();
     let cert_url = loop {
@@ -321,13 +291,19 @@ pub(crate) fn run_in(
             ("invalid", _) => return Err(order_failed(&order)),
             _ => {}
         }
-        deadline.pause("poll order", &mut backoff)?;
-        order = net.get_order(&order.url, &origin)?;
+        let polled = Polled {
+            kind: "order",
+            url: &order.url,
+            status: &order.status,
+            retry_after: order.retry_after,
+        };
+        deadline.poll_pause("poll order", &polled, &mut backoff)?;
+        order = retry(&deadline, log, || net.get_order(&order.url, &origin))?;
     };
 
     // 8. Download the certificate; 9–10. its chain comes with it (RFC 8555
     // §7.4.2): check key, names and links.
-    let pem = net.download(&cert_url, &origin)?;
+    let pem = retry(&deadline, log, || net.download(&cert_url, &origin))?;
     drop(net);
     log.step(&format!("8. downloaded {cert_url}"));
     // A CA's clock may run a little ahead of ours (pebble does not backdate
@@ -441,7 +417,7 @@ pub(crate) struct Started {
 /// With `engine`, the run's runtime shares its engine (a batch's
 /// certificates: flows/batch.rs), with a watchdog of its own.
 pub(crate) fn start(opts: &Options, log: &Log, engine: Option<&Runtime>) -> Result<Started, Error> {
-    let deadline = Deadline(Instant::now() + opts.timeout, opts.timeout);
+    let deadline = Deadline::new(opts.timeout);
     let grants = Grant::all(opts);
     let rt = match engine {
         Some(base) => base.sharing_engine(),
@@ -633,7 +609,9 @@ fn authorize(
     let mut requested = std::collections::BTreeSet::new();
     for url in &order.authorizations {
         deadline.check("fetch authorization")?;
-        let authz = net.get_authorization(url, &opts.names, origin)?;
+        let authz = retry(deadline, log, || {
+            net.get_authorization(url, &opts.names, origin)
+        })?;
         let name = network::requested_name(&authz);
         if !requested.insert(name.clone()) {
             return Err(Error::Rejected {
@@ -674,20 +652,22 @@ fn authorize(
                     &authz.identifier.to_ascii_lowercase(),
                     &key_authorization,
                 );
-                caller.confirm(&line, deadline.0)?;
+                caller.confirm(&line, deadline.end())?;
                 log.step(&format!(
                     "4.2 {} for {name} confirmed by the caller",
                     kind.as_str()
                 ));
             }
         }
-        net.respond(&ch.url, origin)?;
+        retry(deadline, log, || net.respond(&ch.url, origin))?;
         waiting.push(url.clone());
     }
     for url in waiting {
         let mut backoff = Backoff::new();
         loop {
-            let authz = net.get_authorization(&url, &opts.names, origin)?;
+            let authz = retry(deadline, log, || {
+                net.get_authorization(&url, &opts.names, origin)
+            })?;
             match authz.status.as_str() {
                 "valid" => {
                     log.step(&format!(
@@ -708,32 +688,16 @@ fn authorize(
                     })
                 }
             }
-            deadline.pause("authorization", &mut backoff)?;
+            let polled = Polled {
+                kind: "authorization",
+                url: &url,
+                status: &authz.status,
+                retry_after: authz.retry_after,
+            };
+            deadline.poll_pause("authorization", &polled, &mut backoff)?;
         }
     }
     Ok(())
-}
-
-/// Pauses between polls of an authorization or order (RFC 8555 §7.5.1,
-/// §7.4): short at first, as a CA often finishes within milliseconds, then
-/// doubling up to [`Backoff::MAX`] so a slow CA is not hammered.
-struct Backoff(Duration);
-
-impl Backoff {
-    const FIRST: Duration = Duration::from_millis(50);
-    const MAX: Duration = Duration::from_secs(2);
-
-    fn new() -> Backoff {
-        Backoff(Backoff::FIRST)
-    }
-
-    /// The pause to make now; the next one is twice as long, up to the
-    /// maximum.
-    fn next(&mut self) -> Duration {
-        let pause = self.0;
-        self.0 = (pause * 2).min(Backoff::MAX);
-        pause
-    }
 }
 
 fn order_failed(order: &Order) -> Error {

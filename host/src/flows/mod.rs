@@ -4,12 +4,16 @@
 //! is `components export` and `components verify`; `caller` is the line
 //! protocol of `-t` (the caller makes each challenge answerable), used by
 //! `issue`; `batch` runs many certificates (acme-client.conf's domain
-//! blocks) with `issue`, a few at once.
+//! blocks) with `issue`, a few at once. `deadline` is the run's --timeout
+//! and every wait before it (polls, retries); `retry` is the one retry
+//! policy of every network call.
 //! Each flow returns the text for standard output, or an error of one line.
 
 pub mod batch;
 pub mod caller;
 pub mod components;
+pub mod deadline;
 pub mod issue;
+pub mod retry;
 pub mod revoke;
 pub mod session;

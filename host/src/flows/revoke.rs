@@ -10,6 +10,7 @@
 use crate::certdir::Existing;
 use crate::error::Error;
 use crate::flows::issue::{self, grant, Started};
+use crate::flows::retry::retry;
 use crate::log::Log;
 use crate::options::{Options, Revocation};
 use crate::stage::Stage;
@@ -150,16 +151,19 @@ pub fn run_from(
     let settings = issue::settings(opts, &grants, ca_pem)?;
     log.step(&format!("R4. directory {}", opts.server.url));
     net.set_trace(opts.verbose >= 2);
-    net.open(&settings)?;
+    // Every network call goes through the one retry policy (retry.rs).
+    retry(&deadline, log, || net.open(&settings))?;
     if with_account {
         // The account request agrees to the terms: -a is checked as for an
         // issuance.
         issue::agree(&mut net, opts, log)?;
-        let kid = net.account(&origin)?;
+        let kid = retry(&deadline, log, || net.account(&origin))?;
         log.step(&format!("R4. account {kid}"));
     }
     deadline.check("revoke certificate")?;
-    net.revoke(&info.leaf_der, revocation.reason)?;
+    retry(&deadline, log, || {
+        net.revoke(&info.leaf_der, revocation.reason)
+    })?;
     drop(net);
     log.step(&format!(
         "R4. certificate serial {} revoked{}",

@@ -6,6 +6,7 @@
 
 use super::{embedded, refuse};
 use crate::error::Error;
+use crate::flows::retry::{Failed, Retry};
 use crate::grant::Grant;
 use crate::sandbox::{Runtime, Sandboxed, StageState};
 use crate::stage::Stage;
@@ -19,6 +20,7 @@ mod bindings {
 }
 
 use bindings::acmebox::stages::{resolver, signer, trace};
+use bindings::exports::acmebox::stages::acme as wit;
 pub use bindings::exports::acmebox::stages::acme::{Authorization, Order, Settings};
 
 /// Host-side state of the network stage: the stage it signs with, and
@@ -179,6 +181,30 @@ pub fn requested_name(authz: &Authorization) -> String {
 }
 
 impl Network {
+    /// A call into the stage whose failure carries the stage's `retry`
+    /// verdict (flows/retry.rs acts on it); a trap is never retried.
+    fn net_call<R>(
+        &mut self,
+        step: &'static str,
+        f: impl FnOnce(
+            &bindings::Network,
+            &mut wasmtime::Store<StageState<NetHost>>,
+        ) -> wasmtime::Result<Result<R, wit::Failure>>,
+    ) -> Result<R, Failed> {
+        let mut retry = Retry::Never;
+        let result = self.call(step, |b, s| {
+            Ok(f(b, s)?.map_err(|failure| {
+                retry = match failure.retry {
+                    wit::Retry::Never => Retry::Never,
+                    wit::Retry::Transient => Retry::Transient,
+                    wit::Retry::After(secs) => Retry::After(secs),
+                };
+                failure.message
+            }))
+        });
+        result.map_err(|error| Failed { error, retry })
+    }
+
     /// Print the stage's `trace` lines from now on (`-vv`; wit/network.wit
     /// `trace`): lines from a stage that was not asked are dropped.
     pub fn set_trace(&mut self, on: bool) {
@@ -186,33 +212,33 @@ impl Network {
     }
 
     /// Fetch the directory and a nonce.
-    pub fn open(&mut self, settings: &Settings) -> Result<(), Error> {
-        self.call("fetch directory", |b, s| {
+    pub fn open(&mut self, settings: &Settings) -> Result<(), Failed> {
+        self.net_call("fetch directory", |b, s| {
             b.acmebox_stages_acme().call_open(s, settings)
         })
     }
 
     /// The directory's terms of service URL, if it names one.
-    pub fn terms_of_service(&mut self) -> Result<Option<String>, Error> {
-        self.call("fetch directory", |b, s| {
+    pub fn terms_of_service(&mut self) -> Result<Option<String>, Failed> {
+        self.net_call("fetch directory", |b, s| {
             b.acmebox_stages_acme().call_terms_of_service(s)
         })
     }
 
     /// Find or register the account; returns its URL.
-    pub fn account(&mut self, origin: &Origin) -> Result<String, Error> {
+    pub fn account(&mut self, origin: &Origin) -> Result<String, Failed> {
         let step = "register account";
-        let kid = self.call(step, |b, s| b.acmebox_stages_acme().call_account(s))?;
+        let kid = self.net_call(step, |b, s| b.acmebox_stages_acme().call_account(s))?;
         check_url(step, &kid, origin)?;
         Ok(kid)
     }
 
     /// Use the account `kid` another network stage of this run found with
     /// the same account key (flows/batch.rs): no newAccount request.
-    pub fn use_account(&mut self, kid: &str, origin: &Origin) -> Result<(), Error> {
+    pub fn use_account(&mut self, kid: &str, origin: &Origin) -> Result<(), Failed> {
         let step = "register account";
         check_url(step, kid, origin)?;
-        self.call(step, |b, s| {
+        self.net_call(step, |b, s| {
             b.acmebox_stages_acme().call_use_account(s, kid)
         })
     }
@@ -222,14 +248,14 @@ impl Network {
     /// identifier, fewer when some are already valid), each URL once: a
     /// server or stage asking for more would have the challenge stage write
     /// that many token files.
-    pub fn new_order(&mut self, names: &[String], origin: &Origin) -> Result<Order, Error> {
+    pub fn new_order(&mut self, names: &[String], origin: &Origin) -> Result<Order, Failed> {
         let step = "new order";
-        let order = self.call(step, |b, s| {
+        let order = self.net_call(step, |b, s| {
             b.acmebox_stages_acme().call_new_order(s, names)
         })?;
         check_order(step, &order, origin)?;
         if order.authorizations.len() > names.len() {
-            return Err(refuse(
+            return Err(Failed::from(refuse(
                 Stage::Network,
                 step,
                 format!(
@@ -237,24 +263,24 @@ impl Network {
                     order.authorizations.len(),
                     names.len()
                 ),
-            ));
+            )));
         }
         let mut seen = std::collections::BTreeSet::new();
         if let Some(url) = order.authorizations.iter().find(|u| !seen.insert(*u)) {
-            return Err(refuse(
+            return Err(Failed::from(refuse(
                 Stage::Network,
                 step,
                 format!("the order lists authorization {url} twice"),
-            ));
+            )));
         }
         Ok(order)
     }
 
     /// Fetch an order.
-    pub fn get_order(&mut self, url: &str, origin: &Origin) -> Result<Order, Error> {
+    pub fn get_order(&mut self, url: &str, origin: &Origin) -> Result<Order, Failed> {
         let step = "poll order";
         check_url(step, url, origin)?;
-        let order = self.call(step, |b, s| b.acmebox_stages_acme().call_get_order(s, url))?;
+        let order = self.net_call(step, |b, s| b.acmebox_stages_acme().call_get_order(s, url))?;
         check_order(step, &order, origin)?;
         Ok(order)
     }
@@ -266,10 +292,10 @@ impl Network {
         url: &str,
         names: &[String],
         origin: &Origin,
-    ) -> Result<Authorization, Error> {
+    ) -> Result<Authorization, Failed> {
         let step = "fetch authorization";
         check_url(step, url, origin)?;
-        let authz = self.call(step, |b, s| {
+        let authz = self.net_call(step, |b, s| {
             b.acmebox_stages_acme().call_get_authorization(s, url)
         })?;
         check_status(step, &authz.status)?;
@@ -277,7 +303,7 @@ impl Network {
         // "*.", with `wildcard` set; a "*" in the identifier itself would
         // print a wildcard as the -t line's dns-domain.
         if authz.identifier.contains('*') {
-            return Err(refuse(
+            return Err(Failed::from(refuse(
                 Stage::Network,
                 step,
                 format!(
@@ -285,17 +311,17 @@ impl Network {
                      comes as its base name with \"wildcard\": true)",
                     authz.identifier
                 ),
-            ));
+            )));
         }
         if !names.contains(&requested_name(&authz)) {
-            return Err(refuse(
+            return Err(Failed::from(refuse(
                 Stage::Network,
                 step,
                 format!(
                     "authorization for {:?}, which was not requested",
                     requested_name(&authz)
                 ),
-            ));
+            )));
         }
         for c in &authz.challenges {
             check_url(step, &c.url, origin)?;
@@ -308,17 +334,17 @@ impl Network {
     }
 
     /// Tell the server the challenge at `url` is ready.
-    pub fn respond(&mut self, url: &str, origin: &Origin) -> Result<(), Error> {
+    pub fn respond(&mut self, url: &str, origin: &Origin) -> Result<(), Failed> {
         let step = "answer challenge";
         check_url(step, url, origin)?;
-        self.call(step, |b, s| b.acmebox_stages_acme().call_respond(s, url))
+        self.net_call(step, |b, s| b.acmebox_stages_acme().call_respond(s, url))
     }
 
     /// Submit the CSR.
-    pub fn finalize(&mut self, url: &str, csr: &[u8], origin: &Origin) -> Result<Order, Error> {
+    pub fn finalize(&mut self, url: &str, csr: &[u8], origin: &Origin) -> Result<Order, Failed> {
         let step = "finalize order";
         check_url(step, url, origin)?;
-        let order = self.call(step, |b, s| {
+        let order = self.net_call(step, |b, s| {
             b.acmebox_stages_acme().call_finalize(s, url, csr)
         })?;
         check_order(step, &order, origin)?;
@@ -327,17 +353,17 @@ impl Network {
 
     /// Revoke the certificate `der` (from cert-parser) with the RFC 5280
     /// `reason` code, if any (RFC 8555 §7.6). Nothing comes back to check.
-    pub fn revoke(&mut self, der: &[u8], reason: Option<u8>) -> Result<(), Error> {
-        self.call("revoke certificate", |b, s| {
+    pub fn revoke(&mut self, der: &[u8], reason: Option<u8>) -> Result<(), Failed> {
+        self.net_call("revoke certificate", |b, s| {
             b.acmebox_stages_acme().call_revoke(s, der, reason)
         })
     }
 
     /// Download the certificate chain (bytes for cert-parser; the host does
     /// not look inside).
-    pub fn download(&mut self, url: &str, origin: &Origin) -> Result<Vec<u8>, Error> {
+    pub fn download(&mut self, url: &str, origin: &Origin) -> Result<Vec<u8>, Failed> {
         let step = "download certificate";
         check_url(step, url, origin)?;
-        self.call(step, |b, s| b.acmebox_stages_acme().call_download(s, url))
+        self.net_call(step, |b, s| b.acmebox_stages_acme().call_download(s, url))
     }
 }

@@ -20,22 +20,32 @@
 //! - `authz-token`: a pending http-01 challenge whose token is a path;
 //! - `challenge-off-origin`: a pending challenge whose URL is on another host
 //!   (both told at the first fetch only: the next finds it valid);
-//! - `certificate-early`: finalize answers `ready` with a certificate URL.
+//! - `certificate-early`: finalize answers `ready` with a certificate URL;
+//! - `flaky`: newOrder fails twice as `transient` before it succeeds (the
+//!   host's retries, flows/retry.rs);
+//! - `down`: newOrder always fails as `transient`;
+//! - `rate-limited`: newOrder fails with `after(3600)`, beyond the host's cap;
+//! - `respond-blocks`: a pending http-01 challenge (a token file is
+//!   written), and answering it blocks in a host call (a sleep) forever:
+//!   only the watchdog's hard `--timeout` stop ends the run.
 
 use std::sync::Mutex;
 
 wit_bindgen::generate!({ world: "network", path: "../../../wit" });
 
 use acmebox::stages::signer;
-use exports::acmebox::stages::acme::{Authorization, Challenge, Guest, Order, Settings};
+use exports::acmebox::stages::acme::{
+    Authorization, Challenge, Failure, Guest, Order, Retry, Settings,
+};
 
-/// The directory's origin, the lie, the names of the order, and how many
-/// authorizations were fetched.
+/// The directory's origin, the lie, the names of the order, how many
+/// authorizations were fetched and how many orders asked for.
 struct Story {
     origin: String,
     lie: String,
     names: Vec<String>,
     fetched: usize,
+    orders: usize,
 }
 
 static STORY: Mutex<Story> = Mutex::new(Story {
@@ -43,13 +53,22 @@ static STORY: Mutex<Story> = Mutex::new(Story {
     lie: String::new(),
     names: Vec::new(),
     fetched: 0,
+    orders: 0,
 });
 
 const ELSEWHERE: &str = "https://evil.example";
 
-fn with<T>(f: impl FnOnce(&mut Story) -> T) -> Result<T, String> {
-    let mut story = STORY.lock().map_err(|_| "poisoned")?;
+fn with<T>(f: impl FnOnce(&mut Story) -> T) -> Result<T, Failure> {
+    let mut story = STORY.lock().map_err(|_| fail("poisoned"))?;
     Ok(f(&mut story))
+}
+
+/// A failure the host never retries.
+fn fail(message: &str) -> Failure {
+    Failure {
+        message: message.into(),
+        retry: Retry::Never,
+    }
 }
 
 fn order(story: &Story, status: &str, certificate: Option<String>) -> Order {
@@ -70,37 +89,38 @@ fn order(story: &Story, status: &str, certificate: Option<String>) -> Order {
         },
         certificate,
         error: None,
+        retry_after: None,
     }
 }
 
 struct Liar;
 
 impl Guest for Liar {
-    fn open(settings: Settings) -> Result<(), String> {
+    fn open(settings: Settings) -> Result<(), Failure> {
         let url = settings.directory_url;
-        let after_scheme = url.find("://").map(|i| i + 3).ok_or("no scheme")?;
+        let after_scheme = url.find("://").map(|i| i + 3).ok_or(fail("no scheme"))?;
         let path = url[after_scheme..]
             .find('/')
             .map(|i| after_scheme + i)
-            .ok_or("no path")?;
+            .ok_or(fail("no path"))?;
         with(|s| {
             s.origin = url[..path].to_string();
             s.lie = url[path + 1..].to_string();
         })
     }
 
-    fn use_account(_kid: String) -> Result<(), String> {
+    fn use_account(_kid: String) -> Result<(), Failure> {
         Ok(())
     }
 
-    fn terms_of_service() -> Result<Option<String>, String> {
+    fn terms_of_service() -> Result<Option<String>, Failure> {
         Ok(None)
     }
 
-    fn account() -> Result<String, String> {
+    fn account() -> Result<String, Failure> {
         // The JWS the real stage would send, signed by the real account stage.
-        let key = signer::public_key()?;
-        signer::sign(&format!("{}.e30", key.alg))?;
+        let key = signer::public_key().map_err(|e| fail(&e))?;
+        signer::sign(&format!("{}.e30", key.alg)).map_err(|e| fail(&e))?;
         with(|s| {
             if s.lie == "account-off-origin" {
                 format!("{ELSEWHERE}/acct/1")
@@ -110,7 +130,23 @@ impl Guest for Liar {
         })
     }
 
-    fn new_order(names: Vec<String>) -> Result<Order, String> {
+    fn new_order(names: Vec<String>) -> Result<Order, Failure> {
+        let refusal = with(|s| {
+            s.orders += 1;
+            let busy = |retry| Failure {
+                message: "newOrder: HTTP status 503 from the liar".into(),
+                retry,
+            };
+            match s.lie.as_str() {
+                "flaky" if s.orders <= 2 => Some(busy(Retry::Transient)),
+                "down" => Some(busy(Retry::Transient)),
+                "rate-limited" => Some(busy(Retry::After(3600))),
+                _ => None,
+            }
+        })?;
+        if let Some(failure) = refusal {
+            return Err(failure);
+        }
         with(|s| {
             s.names = names;
             let status = if s.lie == "order-status" {
@@ -122,11 +158,11 @@ impl Guest for Liar {
         })
     }
 
-    fn get_order(_url: String) -> Result<Order, String> {
+    fn get_order(_url: String) -> Result<Order, Failure> {
         with(|s| order(s, "valid", Some(format!("{}/cert/1", s.origin))))
     }
 
-    fn get_authorization(url: String) -> Result<Authorization, String> {
+    fn get_authorization(url: String) -> Result<Authorization, Failure> {
         with(|s| {
             let index: usize = url
                 .rsplit('/')
@@ -160,6 +196,11 @@ impl Guest for Liar {
                     "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0",
                     ELSEWHERE.into(),
                 ),
+                "respond-blocks" => (
+                    "pending",
+                    "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0",
+                    s.origin.clone(),
+                ),
                 _ => (
                     "valid",
                     "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0",
@@ -178,15 +219,23 @@ impl Guest for Liar {
                     status: status.into(),
                 }],
                 error: None,
+                retry_after: None,
             }
         })
     }
 
-    fn respond(_challenge_url: String) -> Result<(), String> {
+    fn respond(_challenge_url: String) -> Result<(), Failure> {
+        if with(|s| s.lie == "respond-blocks")? {
+            // A host call (wasi:clocks) that never returns in time: the
+            // epoch cannot interrupt it, only the watchdog.
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
         Ok(())
     }
 
-    fn finalize(_finalize_url: String, _csr: Vec<u8>) -> Result<Order, String> {
+    fn finalize(_finalize_url: String, _csr: Vec<u8>) -> Result<Order, Failure> {
         with(|s| {
             let certificate = Some(format!("{}/cert/1", s.origin));
             if s.lie == "certificate-early" {
@@ -197,12 +246,12 @@ impl Guest for Liar {
         })
     }
 
-    fn download(_certificate_url: String) -> Result<Vec<u8>, String> {
+    fn download(_certificate_url: String) -> Result<Vec<u8>, Failure> {
         Ok(b"not a certificate\n".to_vec())
     }
 
-    fn revoke(_certificate_der: Vec<u8>, _reason: Option<u8>) -> Result<(), String> {
-        Err("this liar does not revoke".into())
+    fn revoke(_certificate_der: Vec<u8>, _reason: Option<u8>) -> Result<(), Failure> {
+        Err(fail("this liar does not revoke"))
     }
 }
 
