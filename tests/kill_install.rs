@@ -32,7 +32,12 @@ use std::time::{Duration, Instant};
 use testbed::{test_names, Testbed};
 
 /// The files that must change together, in the order they are installed.
-const SET: [&str; 4] = ["cert.pem", "chain.pem", "fullchain.pem", ".acmebox-directory"];
+const SET: [&str; 4] = [
+    "cert.pem",
+    "chain.pem",
+    "fullchain.pem",
+    ".acmebox-directory",
+];
 
 /// Every staging directory's name starts with this.
 const STAGE_PREFIX: &str = ".acmebox-stage-";
@@ -129,7 +134,13 @@ fn assert_parses(path: &Path, what: &str) {
 /// certificate for `names` and the client's domain key: cert.pem verifies
 /// against pebble's root through chain.pem, fullchain.pem is cert.pem
 /// followed by chain.pem, the record names pebble's directory.
-fn assert_whole(bed: &Testbed, client: &Client, names: &[String], paths: &BTreeMap<&str, PathBuf>, what: &str) {
+fn assert_whole(
+    bed: &Testbed,
+    client: &Client,
+    names: &[String],
+    paths: &BTreeMap<&str, PathBuf>,
+    what: &str,
+) {
     let path = |name: &str| paths[name].display().to_string();
     for name in &SET[..3] {
         assert_parses(&paths[name], what);
@@ -176,7 +187,13 @@ enum Stopped {
 
 /// Run acmebox with `flags` and the client's options, stopping at install
 /// step `n`; kill it there with SIGKILL.
-fn run_stopping_at(bed: &Testbed, client: &Client, flags: &[&str], names: &[String], n: u32) -> Stopped {
+fn run_stopping_at(
+    bed: &Testbed,
+    client: &Client,
+    flags: &[&str],
+    names: &[String],
+    n: u32,
+) -> Stopped {
     let mut args: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
     args.extend(client.args(bed, &bed.directory_url()));
     args.extend(names.iter().cloned());
@@ -220,7 +237,11 @@ fn run_stopping_at(bed: &Testbed, client: &Client, flags: &[&str], names: &[Stri
         });
     }
     use std::os::unix::process::ExitStatusExt;
-    assert_eq!(out.status.signal(), Some(9), "install:{n}: killed by SIGKILL");
+    assert_eq!(
+        out.status.signal(),
+        Some(9),
+        "install:{n}: killed by SIGKILL"
+    );
     let line = stderr
         .lines()
         .find(|l| l.contains(&format!("stopping at install:{n} (")))
@@ -255,7 +276,10 @@ fn inspect(bed: &Testbed, client: &Client, names: &[String], old: &Set, step: &s
         .filter(|n| n.starts_with(STAGE_PREFIX))
         .collect();
     let committed: Vec<&String> = staged.iter().filter(|n| n.ends_with(COMMITTED)).collect();
-    assert!(committed.len() <= 1, "{step}: several committed: {staged:?}");
+    assert!(
+        committed.len() <= 1,
+        "{step}: several committed: {staged:?}"
+    );
     let Some(committed) = committed.first().map(|c| certs.join(c)) else {
         if visible == *old {
             return Found {
@@ -268,10 +292,21 @@ fn inspect(bed: &Testbed, client: &Client, names: &[String], old: &Set, step: &s
         assert!(
             SET.iter().all(|n| visible[n].is_some()),
             "{step}: a set neither old nor whole, and nothing committed: {:?}",
-            SET.iter().filter(|n| visible[*n].is_none()).collect::<Vec<_>>()
+            SET.iter()
+                .filter(|n| visible[*n].is_none())
+                .collect::<Vec<_>>()
         );
-        assert_whole(bed, client, names, &paths, &format!("{step}: mixed set, nothing committed"));
-        assert_ne!(visible["cert.pem"], old["cert.pem"], "{step}: cert.pem old, others new");
+        assert_whole(
+            bed,
+            client,
+            names,
+            &paths,
+            &format!("{step}: mixed set, nothing committed"),
+        );
+        assert_ne!(
+            visible["cert.pem"], old["cert.pem"],
+            "{step}: cert.pem old, others new"
+        );
         return Found {
             left: Left::New,
             new: Some(visible),
@@ -288,7 +323,10 @@ fn inspect(bed: &Testbed, client: &Client, names: &[String], old: &Set, step: &s
         .filter(|e| e != MANIFEST)
         .collect();
     for entry in &staged_files {
-        assert!(listed.contains(&entry.as_str()), "{step}: {entry} not listed");
+        assert!(
+            listed.contains(&entry.as_str()),
+            "{step}: {entry} not listed"
+        );
     }
     let paths: BTreeMap<&str, PathBuf> = SET
         .iter()
@@ -297,12 +335,21 @@ fn inspect(bed: &Testbed, client: &Client, names: &[String], old: &Set, step: &s
             _ => (*n, certs.join(n)),
         })
         .collect();
-    assert_whole(bed, client, names, &paths, &format!("{step}: the committed set"));
+    assert_whole(
+        bed,
+        client,
+        names,
+        &paths,
+        &format!("{step}: the committed set"),
+    );
     let new: Set = SET
         .iter()
         .map(|n| (*n, Some(std::fs::read(&paths[n]).expect("new file"))))
         .collect();
-    assert_ne!(new["cert.pem"], old["cert.pem"], "{step}: no new certificate");
+    assert_ne!(
+        new["cert.pem"], old["cert.pem"],
+        "{step}: no new certificate"
+    );
     for name in SET {
         assert!(
             visible[name] == old[name] || visible[name] == new[name],
@@ -349,7 +396,10 @@ fn kill_at_every_step(scenario: &Scenario) -> Vec<Left> {
                 run.expect_code(0);
                 let steps = n - 1;
                 let files = SET.len() as u32 + if scenario.backups { 3 } else { 0 };
-                assert!(steps >= files + 5, "only {steps} install steps for {files} files");
+                assert!(
+                    steps >= files + 5,
+                    "only {steps} install steps for {files} files"
+                );
                 return seen;
             }
         };
@@ -368,14 +418,21 @@ fn kill_at_every_step(scenario: &Scenario) -> Vec<Left> {
         let issued = !scenario.renewal && left == Left::Old;
         run.expect_code(if issued { 0 } else { 2 });
         assert_eq!(
-            run.stderr.contains("finished the install an earlier run was stopped in"),
+            run.stderr
+                .contains("finished the install an earlier run was stopped in"),
             unfinished,
             "{step}: the next run says it finished the install exactly when it had to: {}",
             run.stderr
         );
         let now_set = read_set(&client.certs);
         let paths = SET.iter().map(|n| (*n, client.certs.join(n))).collect();
-        assert_whole(&bed, &client, &names, &paths, &format!("{step}, then a run"));
+        assert_whole(
+            &bed,
+            &client,
+            &names,
+            &paths,
+            &format!("{step}, then a run"),
+        );
         match (&new, issued) {
             (Some(new), _) => assert!(now_set == *new, "{step}: not the killed run's set"),
             (None, false) => assert!(now_set == old, "{step}: the old set changed"),
@@ -391,9 +448,14 @@ fn kill_at_every_step(scenario: &Scenario) -> Vec<Left> {
         expected.extend(now_backups.keys().cloned());
         expected.sort();
         assert_eq!(listing(&client.certs), expected, "{step}: left behind");
-        let added: Vec<&String> = now_backups.keys().filter(|k| !old_backups.contains_key(*k)).collect();
+        let added: Vec<&String> = now_backups
+            .keys()
+            .filter(|k| !old_backups.contains_key(*k))
+            .collect();
         assert!(
-            old_backups.iter().all(|(k, v)| now_backups.get(k) == Some(v)),
+            old_backups
+                .iter()
+                .all(|(k, v)| now_backups.get(k) == Some(v)),
             "{step}: a backup changed"
         );
         if scenario.backups && new.is_some() {
@@ -415,7 +477,12 @@ fn kill_at_every_step(scenario: &Scenario) -> Vec<Left> {
 }
 
 fn epoch_of(backup: &str) -> Option<u64> {
-    backup.strip_suffix(".pem")?.rsplit_once('-')?.1.parse().ok()
+    backup
+        .strip_suffix(".pem")?
+        .rsplit_once('-')?
+        .1
+        .parse()
+        .ok()
 }
 
 fn now() -> u64 {

@@ -268,11 +268,7 @@ impl CertDir {
     /// it. Then the directory is synced (best effort). A failure after the
     /// commit leaves the rest in the committed directory for the next run
     /// to install.
-    pub fn publish(
-        &self,
-        staging: &mut Staging<'_>,
-        files: &[(&str, &[u8])],
-    ) -> Result<(), Error> {
+    pub fn publish(&self, staging: &mut Staging<'_>, files: &[(&str, &[u8])]) -> Result<(), Error> {
         for (name, bytes) in files {
             seal(&staging.dir, name, bytes).map_err(|why| Error::Rejected {
                 stage: Stage::FileWriter,

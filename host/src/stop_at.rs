@@ -37,11 +37,9 @@ pub fn parse(value: &str) -> Option<u32> {
 /// `what` saying which. Stops the process here if [`VARIABLE`] names this
 /// step.
 pub fn install_step(what: &str) {
-    let Some(stop_at) = *STOP_AT.get_or_init(|| {
-        std::env::var(VARIABLE)
-            .ok()
-            .and_then(|value| parse(&value))
-    }) else {
+    let Some(stop_at) =
+        *STOP_AT.get_or_init(|| std::env::var(VARIABLE).ok().and_then(|value| parse(&value)))
+    else {
         return;
     };
     let step = STEPS.fetch_add(1, Ordering::SeqCst) + 1;
@@ -71,7 +69,15 @@ mod tests {
     fn only_install_and_a_positive_step_are_understood() {
         assert_eq!(parse("install:1"), Some(1));
         assert_eq!(parse("install:17"), Some(17));
-        for other in ["", "install:", "install:0", "install:-1", "install:x", "issue:3", "3"] {
+        for other in [
+            "",
+            "install:",
+            "install:0",
+            "install:-1",
+            "install:x",
+            "issue:3",
+            "3",
+        ] {
             assert_eq!(parse(other), None, "{other:?}");
         }
     }

@@ -339,11 +339,16 @@ fn stopped_between_renames(s: &Scratch) -> PathBuf {
 fn remove_stale_finishes_an_install_stopped_between_renames() {
     let s = Scratch::new();
     let committed = stopped_between_renames(&s);
-    assert_eq!(std::fs::read(s.path("chain.pem")).expect("chain"), b"old chain");
+    assert_eq!(
+        std::fs::read(s.path("chain.pem")).expect("chain"),
+        b"old chain"
+    );
     let warnings = s.certdir.remove_stale();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
-        warnings[0].starts_with("finished the install an earlier run was stopped in: chain.pem renamed into"),
+        warnings[0].starts_with(
+            "finished the install an earlier run was stopped in: chain.pem renamed into"
+        ),
         "{}",
         warnings[0]
     );
@@ -366,7 +371,10 @@ fn remove_stale_discards_a_listed_but_uncommitted_stage() {
     std::mem::forget(staging);
     assert!(s.certdir.remove_stale().is_empty());
     assert_eq!(listing(&s), ["cert.pem"]);
-    assert_eq!(std::fs::read(s.path("cert.pem")).expect("cert"), b"old cert");
+    assert_eq!(
+        std::fs::read(s.path("cert.pem")).expect("cert"),
+        b"old cert"
+    );
 }
 
 #[test]
@@ -416,7 +424,13 @@ fn a_rename_that_fails_after_the_commit_leaves_the_rest_for_the_next_run() {
     assert!(committed.is_dir());
     std::fs::remove_dir_all(s.path("chain.pem")).expect("clear the way");
     let warnings = s.certdir.remove_stale();
-    assert!(warnings[0].contains("chain.pem renamed into"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("chain.pem renamed into"),
+        "{warnings:?}"
+    );
     assert_eq!(listing(&s), ["cert.pem", "chain.pem"]);
-    assert_eq!(std::fs::read(s.path("chain.pem")).expect("chain"), b"new chain");
+    assert_eq!(
+        std::fs::read(s.path("chain.pem")).expect("chain"),
+        b"new chain"
+    );
 }
