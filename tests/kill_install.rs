@@ -165,15 +165,13 @@ fn assert_whole(
         "{what}"
     );
     let read = |name: &str| std::fs::read(&paths[name]).expect(name);
-    assert_eq!(
-        read("fullchain.pem"),
-        [read("cert.pem"), read("chain.pem")].concat(),
+    assert!(
+        read("fullchain.pem") == [read("cert.pem"), read("chain.pem")].concat(),
         "{what}: fullchain.pem is not cert.pem + chain.pem"
     );
-    assert_eq!(
-        read(".acmebox-directory"),
-        format!("{}\n", bed.directory_url()).into_bytes(),
-        "{what}"
+    assert!(
+        read(".acmebox-directory") == format!("{}\n", bed.directory_url()).into_bytes(),
+        "{what}: .acmebox-directory does not name pebble's directory"
     );
 }
 
@@ -303,8 +301,8 @@ fn inspect(bed: &Testbed, client: &Client, names: &[String], old: &Set, step: &s
             &paths,
             &format!("{step}: mixed set, nothing committed"),
         );
-        assert_ne!(
-            visible["cert.pem"], old["cert.pem"],
+        assert!(
+            visible["cert.pem"] != old["cert.pem"],
             "{step}: cert.pem old, others new"
         );
         return Found {
@@ -346,8 +344,8 @@ fn inspect(bed: &Testbed, client: &Client, names: &[String], old: &Set, step: &s
         .iter()
         .map(|n| (*n, Some(std::fs::read(&paths[n]).expect("new file"))))
         .collect();
-    assert_ne!(
-        new["cert.pem"], old["cert.pem"],
+    assert!(
+        new["cert.pem"] != old["cert.pem"],
         "{step}: no new certificate"
     );
     for name in SET {
@@ -463,9 +461,8 @@ fn kill_at_every_step(scenario: &Scenario) -> Vec<Left> {
             for name in added {
                 let stem = name.split('-').next().expect("stem");
                 let file = format!("{stem}.pem");
-                assert_eq!(
-                    Some(&now_backups[name]),
-                    old[file.as_str()].as_ref(),
+                assert!(
+                    Some(&now_backups[name]) == old[file.as_str()].as_ref(),
                     "{step}: {name} is not the old {file}"
                 );
             }
