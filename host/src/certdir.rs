@@ -13,10 +13,12 @@
 //! - [`CertDir::read`]: `cert.pem` for the up-to-date check, as bytes, only
 //!   if it is a regular file with one link (a link planted there is reported
 //!   and replaced, never read through);
-//! - [`CertDir::remove_stale`]: staging directories of earlier runs and the
-//!   temporary names older versions wrote under, removed without following;
+//! - [`CertDir::remove_stale`]: an install an earlier run committed and was
+//!   stopped in, finished; its other staging directories and the temporary
+//!   names older versions wrote under, removed without following;
 //! - [`CertDir::staging`] and [`CertDir::publish`]: the install (with `-b`,
-//!   the backups first: backup.rs);
+//!   the backups first: backup.rs), committed before the first rename so
+//!   that a stop between renames is finished by the next run (commit.rs);
 //! - [`CertDir::remove`]: after a revocation (`-r`), cert.pem, chain.pem,
 //!   fullchain.pem and the directory record, by name.
 //!
@@ -27,6 +29,7 @@
 
 use crate::error::Error;
 use crate::stage::Stage;
+use crate::stop_at;
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsSyncExt};
 use cap_std::fs::{Dir, OpenOptions};
 use std::io::{ErrorKind, Read};
@@ -142,36 +145,78 @@ impl CertDir {
         Ok(Existing::Regular(bytes))
     }
 
-    /// Remove what earlier runs may have left: staging directories (their
-    /// entries unlinked without following, then the directory) and the
-    /// legacy temporary names (unlinked). Called under the lock, so no other
-    /// run is using them. Returns one warning per entry that could not be
-    /// removed; none of them is in the way of this run.
+    /// Clean up after earlier runs: finish the install one committed and
+    /// was stopped in (commit.rs [`finish`](commit::finish)), and remove
+    /// every other staging directory (their entries unlinked without
+    /// following, then the directory) and the legacy temporary names
+    /// (unlinked). Called under the lock, so no other run is using them.
+    /// Returns one warning per install finished (naming what it renamed
+    /// into place), per install that cannot be finished (this run will not
+    /// install: [`CertDir::staging`]), and per entry that could not be
+    /// removed (not in the way of this run).
     pub fn remove_stale(&self) -> Vec<String> {
         let mut warnings = Vec::new();
         let entries = match self.dir.entries() {
             Ok(entries) => entries,
             Err(e) => return vec![format!("cannot list {}: {e}", self.path.display())],
         };
+        let mut committed = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name();
-            let stale = name
-                .to_str()
-                .is_some_and(|n| n.starts_with(STAGE_PREFIX) || LEGACY_TEMPS.contains(&n));
-            if stale {
+            let Some(text) = name.to_str() else { continue };
+            if commit::is_committed(text) {
+                committed.push(text.to_string());
+            } else if text.starts_with(STAGE_PREFIX) || LEGACY_TEMPS.contains(&text) {
                 if let Err(e) = remove_tree(&self.dir, Path::new(&name), MAX_DEPTH) {
                     let path = self.path.join(&name);
                     warnings.push(format!("cannot remove {}: {e}", path.display()));
                 }
             }
         }
+        let several = committed.len() > 1;
+        for name in committed {
+            let path = self.path.join(&name);
+            let finished = if several {
+                Err("there are several, and which came last is unknown".to_string())
+            } else {
+                commit::finish(self, &name)
+            };
+            match finished {
+                Ok(renamed) if renamed.is_empty() => {}
+                Ok(renamed) => warnings.push(format!(
+                    "finished the install an earlier run was stopped in: {} renamed into {} \
+                     from {}",
+                    renamed.join(", "),
+                    self.path.display(),
+                    path.display()
+                )),
+                Err(why) => warnings.push(format!(
+                    "cannot finish the install an earlier run was stopped in ({}): {why}",
+                    path.display()
+                )),
+            }
+        }
         warnings
+    }
+
+    /// The name of a committed staging directory left here, if any.
+    fn unfinished(&self) -> Option<String> {
+        self.dir.entries().ok()?.flatten().find_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            commit::is_committed(&name).then_some(name)
+        })
     }
 
     /// Create this run's staging directory, `.acmebox-stage-<16 hex>`:
     /// exclusively (never an existing directory or link), mode 0700. It is
-    /// removed when the returned guard is dropped.
+    /// removed when the returned guard is dropped, unless committed. Refused
+    /// while an earlier run's committed install is left unfinished here
+    /// ([`CertDir::remove_stale`] could not finish it): installing now, and
+    /// finishing that one later, would put older files over newer ones.
     pub fn staging(&self) -> Result<Staging<'_>, Error> {
+        if let Some(name) = self.unfinished() {
+            return Err(commit::unfinished(self, &name));
+        }
         let mut last = None;
         for _ in 0..8 {
             let name = format!("{STAGE_PREFIX}{}", random_hex());
@@ -199,6 +244,7 @@ impl CertDir {
                 name,
                 dir,
                 removed: false,
+                committed: false,
             });
         }
         let e = last.unwrap_or_else(|| ErrorKind::AlreadyExists.into());
@@ -214,11 +260,15 @@ impl CertDir {
 
     /// Install the staged files `(name, expected bytes)` in this directory:
     /// every one is first [`seal`]ed (regular, one link, the expected bytes,
-    /// then 0444) in the staging directory; only when all pass is each
-    /// renamed by name into this directory, in the order given (cert.pem
-    /// first), replacing whatever entry was there without following it.
-    /// Then the directory is synced (best effort).
-    pub fn publish(&self, staging: &Staging<'_>, files: &[(&str, &[u8])]) -> Result<(), Error> {
+    /// then 0444) in the staging directory; only when all pass is the
+    /// install committed (commit.rs: their names listed, the staging
+    /// directory renamed to `...-committed`), and then each renamed by name
+    /// into this directory, in the order given (backups, cert.pem, ..., the
+    /// record last), replacing whatever entry was there without following
+    /// it. Then the directory is synced (best effort). A failure after the
+    /// commit leaves the rest in the committed directory for the next run
+    /// to install.
+    pub fn publish(&self, staging: &mut Staging<'_>, files: &[(&str, &[u8])]) -> Result<(), Error> {
         for (name, bytes) in files {
             seal(&staging.dir, name, bytes).map_err(|why| Error::Rejected {
                 stage: Stage::FileWriter,
@@ -228,19 +278,28 @@ impl CertDir {
                 ),
             })?;
         }
-        for (i, (name, _)) in files.iter().enumerate() {
+        stop_at::install_step("checked the staged files");
+        let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+        commit::write_manifest(staging, &names)?;
+        stop_at::install_step("listed the files to install");
+        commit::commit(self, staging)?;
+        stop_at::install_step("committed the install");
+        for (i, name) in names.iter().enumerate() {
             staging.dir.rename(name, &self.dir, name).map_err(|e| {
-                let done: Vec<&str> = files[..i].iter().map(|(n, _)| *n).collect();
-                let note = if done.is_empty() {
-                    "nothing was installed".to_string()
-                } else {
-                    format!("{} already replaced", done.join(", "))
+                let done = match i {
+                    0 => "nothing replaced yet".to_string(),
+                    _ => format!("{} already replaced", names[..i].join(", ")),
                 };
                 file_error(
                     &self.path.join(name),
-                    format!("cannot install: {e}; {note}"),
+                    format!(
+                        "cannot install: {e}; {done}, the rest left in {} for the next run \
+                         to install",
+                        staging.path().display()
+                    ),
                 )
             })?;
+            stop_at::install_step(&format!("renamed {name} into place"));
         }
         let _ = self
             .dir
@@ -281,13 +340,18 @@ impl CertDir {
 }
 
 /// This run's staging directory inside the certificate directory; removed
-/// (without following links) when dropped.
+/// (without following links) when dropped, unless committed (commit.rs):
+/// then what is left in it is the next run's to install.
 pub struct Staging<'a> {
     certdir: &'a CertDir,
+    /// Its name in the certificate directory (`...-committed` once
+    /// committed).
     name: String,
     dir: Dir,
     /// Set by [`Staging::remove`], so dropping does not try again.
     removed: bool,
+    /// Set by the commit: dropping leaves it.
+    committed: bool,
 }
 
 impl Staging<'_> {
@@ -307,7 +371,7 @@ impl Staging<'_> {
 
 impl Drop for Staging<'_> {
     fn drop(&mut self) {
-        if !self.removed {
+        if !self.removed && !self.committed {
             let _ = remove_tree(&self.certdir.dir, Path::new(&self.name), MAX_DEPTH);
         }
     }
@@ -483,6 +547,9 @@ fn file_error(path: &Path, message: String) -> Error {
         message,
     }
 }
+
+mod commit;
+pub use commit::{is_committed, COMMITTED, MANIFEST};
 
 #[cfg(all(test, unix))]
 mod tests;

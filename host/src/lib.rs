@@ -39,6 +39,7 @@ pub mod sandbox;
 pub mod signals;
 pub mod stage;
 pub mod stages;
+pub mod stop_at;
 pub mod trust;
 pub mod validate;
 pub mod verify;

@@ -107,7 +107,7 @@ fn read_of_too_large_file_is_not_regular() {
 fn publish_refuses(spoil: impl FnOnce(&Scratch, &Path), why: &str) {
     let s = Scratch::new();
     std::fs::write(s.path("cert.pem"), b"old cert").expect("old cert");
-    let staging = s.certdir.staging().expect("staging");
+    let mut staging = s.certdir.staging().expect("staging");
     let stage = staging.path();
     std::fs::write(stage.join("cert.pem"), b"new cert").expect("stage cert");
     std::fs::write(stage.join("chain.pem"), b"new chain").expect("stage chain");
@@ -115,7 +115,7 @@ fn publish_refuses(spoil: impl FnOnce(&Scratch, &Path), why: &str) {
     let err = s
         .certdir
         .publish(
-            &staging,
+            &mut staging,
             &[("cert.pem", &b"new cert"[..]), ("chain.pem", b"new chain")],
         )
         .expect_err("publish must refuse");
@@ -187,7 +187,7 @@ fn publish_renames_over_links_without_following_them() {
     let s = Scratch::new();
     symlink("private/privkey.pem", s.path("cert.pem")).expect("symlink");
     std::fs::hard_link(&s.key, s.path("chain.pem")).expect("hard link");
-    let staging = s.certdir.staging().expect("staging");
+    let mut staging = s.certdir.staging().expect("staging");
     let stage = staging.path();
     let meta = std::fs::symlink_metadata(&stage).expect("stage");
     assert_eq!(meta.mode() & 0o777, 0o700, "staging directory mode");
@@ -195,12 +195,19 @@ fn publish_renames_over_links_without_following_them() {
     std::fs::write(stage.join("chain.pem"), b"new chain").expect("stage chain");
     s.certdir
         .publish(
-            &staging,
+            &mut staging,
             &[("cert.pem", &b"new cert"[..]), ("chain.pem", b"new chain")],
         )
         .expect("publish");
+    let committed = staging.path();
+    assert_eq!(
+        committed.display().to_string(),
+        format!("{}{COMMITTED}", stage.display()),
+        "published from the committed directory"
+    );
     staging.remove().expect("remove staging");
     assert!(!stage.exists());
+    assert!(!committed.exists());
     for (name, bytes) in [("cert.pem", &b"new cert"[..]), ("chain.pem", b"new chain")] {
         let meta = std::fs::symlink_metadata(s.path(name)).expect(name);
         assert!(meta.file_type().is_file(), "{name} is a regular file");
@@ -296,4 +303,134 @@ fn remove_unlinks_by_name_without_following_links() {
     let err = s.certdir.remove("chain.pem").expect_err("a directory");
     assert!(err.to_string().contains("a directory"), "{err}");
     assert!(s.path("chain.pem").is_dir());
+}
+
+/// The entries of the certificate directory other than private/ and the
+/// lock, sorted.
+fn listing(s: &Scratch) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(s.certdir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "private" && n != LOCK_FILE)
+        .collect();
+    names.sort();
+    names
+}
+
+/// Old cert.pem and chain.pem installed, new ones staged, listed and
+/// committed, then cert.pem renamed into place: the state a run killed
+/// between the two renames leaves. Returns the committed directory.
+fn stopped_between_renames(s: &Scratch) -> PathBuf {
+    std::fs::write(s.path("cert.pem"), b"old cert").expect("old cert");
+    std::fs::write(s.path("chain.pem"), b"old chain").expect("old chain");
+    let mut staging = s.certdir.staging().expect("staging");
+    std::fs::write(staging.path().join("cert.pem"), b"new cert").expect("stage cert");
+    std::fs::write(staging.path().join("chain.pem"), b"new chain").expect("stage chain");
+    commit::write_manifest(&staging, &["cert.pem", "chain.pem"]).expect("manifest");
+    commit::commit(&s.certdir, &mut staging).expect("commit");
+    let committed = staging.path();
+    std::fs::rename(committed.join("cert.pem"), s.path("cert.pem")).expect("first rename");
+    drop(staging);
+    assert!(committed.is_dir(), "a committed directory outlives its run");
+    committed
+}
+
+#[test]
+fn remove_stale_finishes_an_install_stopped_between_renames() {
+    let s = Scratch::new();
+    let committed = stopped_between_renames(&s);
+    assert_eq!(
+        std::fs::read(s.path("chain.pem")).expect("chain"),
+        b"old chain"
+    );
+    let warnings = s.certdir.remove_stale();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with(
+            "finished the install an earlier run was stopped in: chain.pem renamed into"
+        ),
+        "{}",
+        warnings[0]
+    );
+    for (name, bytes) in [("cert.pem", &b"new cert"[..]), ("chain.pem", b"new chain")] {
+        assert_eq!(std::fs::read(s.path(name)).expect(name), bytes, "{name}");
+    }
+    assert!(!committed.exists());
+    assert_eq!(listing(&s), ["cert.pem", "chain.pem"]);
+    assert!(s.certdir.remove_stale().is_empty(), "nothing left to do");
+    s.assert_key_intact();
+}
+
+#[test]
+fn remove_stale_discards_a_listed_but_uncommitted_stage() {
+    let s = Scratch::new();
+    std::fs::write(s.path("cert.pem"), b"old cert").expect("old cert");
+    let staging = s.certdir.staging().expect("staging");
+    std::fs::write(staging.path().join("cert.pem"), b"new cert").expect("stage cert");
+    commit::write_manifest(&staging, &["cert.pem"]).expect("manifest");
+    std::mem::forget(staging);
+    assert!(s.certdir.remove_stale().is_empty());
+    assert_eq!(listing(&s), ["cert.pem"]);
+    assert_eq!(
+        std::fs::read(s.path("cert.pem")).expect("cert"),
+        b"old cert"
+    );
+}
+
+#[test]
+fn an_install_that_cannot_be_finished_blocks_the_next_install() {
+    let s = Scratch::new();
+    let committed = stopped_between_renames(&s);
+    std::fs::remove_file(committed.join("chain.pem")).expect("rm");
+    symlink("../private/privkey.pem", committed.join("chain.pem")).expect("symlink");
+    let warnings = s.certdir.remove_stale();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("cannot finish the install an earlier run was stopped in")
+            && warnings[0].contains("chain.pem"),
+        "{}",
+        warnings[0]
+    );
+    assert!(committed.is_dir(), "left for the user");
+    let err = s.certdir.staging().err().expect("staging refused");
+    assert!(err.to_string().contains("left unfinished here"), "{err}");
+    s.assert_key_intact();
+}
+
+#[test]
+fn a_rename_that_fails_after_the_commit_leaves_the_rest_for_the_next_run() {
+    let s = Scratch::new();
+    std::fs::create_dir(s.path("chain.pem")).expect("a directory in the way");
+    std::fs::write(s.path("chain.pem").join("x"), b"x").expect("not empty");
+    let mut staging = s.certdir.staging().expect("staging");
+    std::fs::write(staging.path().join("cert.pem"), b"new cert").expect("stage cert");
+    std::fs::write(staging.path().join("chain.pem"), b"new chain").expect("stage chain");
+    let err = s
+        .certdir
+        .publish(
+            &mut staging,
+            &[("cert.pem", &b"new cert"[..]), ("chain.pem", b"new chain")],
+        )
+        .expect_err("chain.pem is a directory");
+    let committed = staging.path();
+    drop(staging);
+    let text = err.to_string();
+    assert!(
+        text.contains("cert.pem already replaced, the rest left in")
+            && text.contains(COMMITTED)
+            && text.contains("for the next run to install"),
+        "{text}"
+    );
+    assert!(committed.is_dir());
+    std::fs::remove_dir_all(s.path("chain.pem")).expect("clear the way");
+    let warnings = s.certdir.remove_stale();
+    assert!(
+        warnings[0].contains("chain.pem renamed into"),
+        "{warnings:?}"
+    );
+    assert_eq!(listing(&s), ["cert.pem", "chain.pem"]);
+    assert_eq!(
+        std::fs::read(s.path("chain.pem")).expect("chain"),
+        b"new chain"
+    );
 }

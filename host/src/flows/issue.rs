@@ -323,13 +323,13 @@ pub(crate) fn run_in(
     // record of the directory they came through (fresh.rs), with -b after
     // backups of the files replaced (backup.rs): file-writer
     // writes them into a fresh staging directory, the host checks them, makes
-    // them 0444 and renames them into place (stages/file_writer.rs). The
-    // record goes last, so it never names this directory beside an older
-    // cert.pem (a stop between the renames leaves files that disagree, which
-    // the next run renews). Past this point --timeout no
-    // longer ends the process: a stop between the renames would leave a new
-    // cert.pem beside an old chain.pem. file-writer's call is still bounded
-    // by its own deadline.
+    // them 0444, commits the install and renames them into place
+    // (stages/file_writer.rs, certdir.rs). The record goes last. A stop
+    // between the renames (SIGKILL, power loss) leaves a new cert.pem beside
+    // an old chain.pem until the next run for the directory, which finishes
+    // the install before anything else (certdir/commit.rs). Past this point
+    // --timeout no longer ends the process, so it never stops there itself.
+    // file-writer's call is still bounded by its own deadline.
     deadline.check("install")?;
     drop(hard_deadline);
     let fullchain = format!("{}{}", info.cert_pem, info.chain_pem);

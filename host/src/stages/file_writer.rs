@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::grant::Grant;
 use crate::log::Log;
 use crate::sandbox::{Runtime, Sandboxed};
+use crate::stop_at;
 use wasmtime::component::Component;
 
 mod bindings {
@@ -46,9 +47,11 @@ impl FileWriter {
 
 /// Install `files` (name, bytes) in the certificate directory: create this
 /// run's staging directory, load `component` as file-writer with it as its
-/// one directory, have it write the files there, then check each and rename
-/// it into place ([`CertDir::publish`]), in the order given. The staging
-/// directory is removed whatever happens.
+/// one directory, have it write the files there, then check each, commit
+/// and rename it into place ([`CertDir::publish`]), in the order given. The
+/// staging directory is removed whatever happens, unless the install was
+/// committed and did not complete (then the next run completes it). Each
+/// step is a stopping point for tests ([`stop_at`](crate::stop_at)).
 pub fn install(
     rt: &Runtime,
     grant: &Grant,
@@ -57,7 +60,8 @@ pub fn install(
     files: &[(String, Vec<u8>)],
     log: &Log,
 ) -> Result<(), Error> {
-    let staging = certdir.staging()?;
+    let mut staging = certdir.staging()?;
+    stop_at::install_step("created the staging directory");
     let mut writer = load_component(
         rt,
         &grant.with_staging_in(certdir.path(), &staging.path()),
@@ -66,13 +70,15 @@ pub fn install(
     writer.write(files)?;
     // The stage has returned and runs no more; what it left is checked now.
     drop(writer);
+    stop_at::install_step("file-writer wrote the files");
     let expected: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
         .collect();
-    certdir.publish(&staging, &expected)?;
+    certdir.publish(&mut staging, &expected)?;
     if let Err(e) = staging.remove() {
         log.warn(&e);
     }
+    stop_at::install_step("removed the staging directory");
     Ok(())
 }
