@@ -84,12 +84,13 @@ fn certificate_of_100_mb_fails_at_the_body_limit() {
 fn body_that_never_ends_fails_within_the_timeout() {
     let scene = Scene::new();
     let trickle = Action::Trickle(Duration::from_millis(100));
-    let rule = Rule::new("POST", "/authZ/", trickle).occurrences(2..=2);
+    // From the poll on: a retry of the request meets the same body.
+    let rule = Rule::new("POST", "/authZ/", trickle).occurrences(2..=usize::MAX);
     let proxy = interpose(&scene, vec![rule]);
     let t = scene.run(&proxy, &["--timeout", "8"]);
     let within = Duration::from_secs(8 + 3);
     scene.assert_failed(&t, within, "authorization", &["timed out|--timeout"]);
-    assert_eq!(proxy.applied(0), 1);
+    assert!(proxy.applied(0) >= 1);
 }
 
 #[test]
@@ -142,7 +143,8 @@ fn certificate_url_on_another_host_is_never_contacted() {
 #[test]
 fn certificate_for_other_names_is_refused() {
     let scene = Scene::new();
-    let other = scene.chain_for_another_client(&["acmebox-other.example.com".to_string()]);
+    let names = ["acmebox-other.example.com".to_string()];
+    let other = scene.chain_issued_elsewhere(&names, true);
     let proxy = interpose(&scene, vec![Rule::new("POST", "/certZ/", Action::ReplaceBody(other))]);
     let t = scene.run(&proxy, &[]);
     let causes = ["acmebox-other.example.com", "differ from the requested"];
@@ -152,7 +154,7 @@ fn certificate_for_other_names_is_refused() {
 #[test]
 fn certificate_for_another_key_is_refused() {
     let scene = Scene::new();
-    let other = scene.chain_for_another_client(&scene.names);
+    let other = scene.chain_issued_elsewhere(&scene.names, false);
     let proxy = interpose(&scene, vec![Rule::new("POST", "/certZ/", Action::ReplaceBody(other))]);
     let t = scene.run(&proxy, &[]);
     scene.assert_failed(&t, PROMPT, "check certificate", &["another key"]);
@@ -233,15 +235,20 @@ fn storm_of_5xx_that_ends_is_ridden_out() {
     assert_eq!(proxy.count("POST", "/order-plz"), 3, "two 500s, then success");
 }
 
-/// 500 on every directory request: a few retries with backoff (1 s, 2 s, 4 s), then exit 1
-/// naming the step and the status, well before `--timeout`.
+/// 502 from a load balancer (an HTML page, no problem document) on every directory request: a
+/// few retries with backoff (1 s, 2 s, 4 s), then exit 1 naming the step and the status, well
+/// before `--timeout`.
 #[test]
 fn storm_of_5xx_that_does_not_end_fails_after_a_few_retries() {
     let scene = Scene::new();
-    let storm = Action::problem(500, "serverInternal", "injected by the interposer", &[]);
+    let storm = Action::Respond {
+        status: 502,
+        headers: vec![("Content-Type".into(), "text/html".into())],
+        body: b"<html><body><h1>502 Bad Gateway</h1></body></html>\n".to_vec(),
+    };
     let proxy = interpose(&scene, vec![Rule::new("GET", "/dir", storm)]);
     let t = scene.run(&proxy, &["--timeout", "60"]);
-    scene.assert_failed(&t, PROMPT, "directory", &["500|serverInternal"]);
+    scene.assert_failed(&t, PROMPT, "directory", &["502"]);
     assert_eq!(proxy.count("GET", "/dir"), 4, "one request and three retries");
 }
 

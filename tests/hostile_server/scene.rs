@@ -75,9 +75,13 @@ impl Scene {
         KeyPair::from_pem(&pem).expect("parse the domain key")
     }
 
-    /// The PEM chain pebble issues to another client, for `names`, with its own keys.
-    pub fn chain_for_another_client(&self, names: &[String]) -> Vec<u8> {
+    /// The PEM chain pebble issues to another client (its own account) for `names`: for this
+    /// scene's domain key when `same_key`, else for a key of its own.
+    pub fn chain_issued_elsewhere(&self, names: &[String], same_key: bool) -> Vec<u8> {
         let other = Client::new();
+        if same_key {
+            std::fs::copy(self.client.domain_key(), other.domain_key()).expect("copy the key");
+        }
         other.issue(&self.bed, &["-nN"], names).expect_code(0);
         std::fs::read(other.certs.join("fullchain.pem")).expect("the other client's chain")
     }
@@ -87,6 +91,7 @@ impl Scene {
     /// byte as before: nothing installed, no token file left, nothing else left behind.
     #[track_caller]
     pub fn assert_failed(&self, t: &Timed, within: Duration, step: &str, causes: &[&str]) {
+        eprintln!("took {:?}; stderr: {}", t.took, t.run.stderr.trim_end());
         t.run.expect_code(1);
         assert_one_line(&t.run, step, causes);
         assert!(t.took < within, "the run took {:?}, not under {within:?}", t.took);
@@ -103,6 +108,7 @@ impl Scene {
     /// token file left.
     #[track_caller]
     pub fn assert_renewed(&self, t: &Timed, within: Duration, proxy: &Interposer) {
+        eprintln!("took {:?}; stderr: {}", t.took, t.run.stderr.trim_end());
         t.run.expect_code(0);
         assert!(t.took < within, "the run took {:?}, not under {within:?}", t.took);
         assert_installed_at(&self.bed, &self.client, &self.names, &proxy.directory_url());

@@ -56,8 +56,8 @@ pub struct Exchange {
     pub method: String,
     /// The request target, e.g. `/authZ/abc`.
     pub path: String,
-    /// The status the client was sent (pebble's or the rule's); 502 when pebble could not be
-    /// reached.
+    /// The status the client was sent (pebble's or the rule's; 502 when pebble could not be
+    /// reached), 0 while the answer is still being sent or when sending it failed.
     pub status: u16,
     /// The index of the rule that acted on it, if one did.
     pub rule: Option<usize>,
@@ -80,8 +80,10 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Counts `req` for every rule it matches; the first of those that acts on it, if any.
-    fn choose(&self, req: &http::Request) -> Option<usize> {
+    /// Counts `req` for every rule it matches and records it (status 0 until answered);
+    /// returns its index among the exchanges and the first rule that acts on it, if any.
+    fn record(&self, req: &http::Request) -> (usize, Option<usize>) {
+        let at = Instant::now();
         let mut state = self.lock();
         let mut chosen = None;
         for (i, rule) in self.rules.iter().enumerate() {
@@ -92,7 +94,14 @@ impl Shared {
                 }
             }
         }
-        chosen
+        state.1.push(Exchange {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            status: 0,
+            rule: chosen,
+            at,
+        });
+        (state.1.len() - 1, chosen)
     }
 }
 
@@ -209,18 +218,12 @@ fn serve(stream: TcpStream, shared: &Shared) -> Result<()> {
     let conn = ServerConnection::new(shared.tls.clone())?;
     let mut stream = BufReader::new(StreamOwned::new(conn, stream));
     while let Some(request) = http::read_request(&mut stream)? {
-        let at = Instant::now();
-        let rule = shared.choose(&request);
+        let (index, rule) = shared.record(&request);
         let action = rule.map(|i| &shared.rules[i].action);
-        let out = stream.get_mut();
-        let answered = answer(out, shared, &request, action);
-        shared.lock().1.push(Exchange {
-            method: request.method.clone(),
-            path: request.path.clone(),
-            status: answered.as_ref().map_or(0, |a| a.0),
-            rule,
-            at,
-        });
+        let answered = answer(stream.get_mut(), shared, &request, action);
+        if let Ok((status, _)) = answered {
+            shared.lock().1[index].status = status;
+        }
         let (_, keep_alive) = answered?;
         if !keep_alive {
             break;
