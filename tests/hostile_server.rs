@@ -41,7 +41,10 @@ fn problem_at(path: &str, status: u16, kind: &str, headers: &[(&str, &str)]) -> 
 fn malformed_json_in_the_order_fails_at_new_order() {
     let scene = Scene::new();
     let body = br#"{"status": pending, "authorizations": ["#.to_vec();
-    let proxy = interpose(&scene, vec![Rule::new("POST", "/order-plz", Action::ReplaceBody(body))]);
+    let proxy = interpose(
+        &scene,
+        vec![Rule::new("POST", "/order-plz", Action::ReplaceBody(body))],
+    );
     let t = scene.run(&proxy, &[]);
     scene.assert_failed(&t, PROMPT, "new order", &["malformed response"]);
 }
@@ -54,7 +57,11 @@ fn truncated_json_in_an_authorization_fails_and_removes_the_token() {
     let proxy = interpose(&scene, vec![rule]);
     let t = scene.run(&proxy, &[]);
     scene.assert_failed(&t, PROMPT, "fetch authorization", &["malformed response"]);
-    assert_eq!(proxy.count("POST", "/chalZ/"), 1, "the challenge was answered");
+    assert_eq!(
+        proxy.count("POST", "/chalZ/"),
+        1,
+        "the challenge was answered"
+    );
     assert_eq!(proxy.applied(0), 1);
 }
 
@@ -74,7 +81,10 @@ fn certificate_of_100_mb_fails_at_the_body_limit() {
     let rule = Rule::new("POST", "/certZ/", Action::Flood(100 << 20));
     let proxy = interpose(&scene, vec![rule]);
     let t = scene.run(&proxy, &[]);
-    let limit = format!("exceeds the limit of {} bytes", acmebox::grant::MAX_BODY_BYTES);
+    let limit = format!(
+        "exceeds the limit of {} bytes",
+        acmebox::grant::MAX_BODY_BYTES
+    );
     scene.assert_failed(&t, PROMPT, "download certificate", &[&limit]);
 }
 
@@ -98,7 +108,10 @@ fn redirect_to_another_host_is_not_followed() {
     let scene = Scene::new();
     let trip = Tripwire::start().expect("tripwire");
     let to = format!("{}/order-plz", origin_of(&trip));
-    let proxy = interpose(&scene, vec![Rule::new("POST", "/order-plz", Action::Redirect(to))]);
+    let proxy = interpose(
+        &scene,
+        vec![Rule::new("POST", "/order-plz", Action::Redirect(to))],
+    );
     let t = scene.run(&proxy, &[]);
     scene.assert_failed(&t, PROMPT, "new order", &["302", "redirect"]);
     assert_eq!(trip.connections(), 0, "the redirect was followed");
@@ -145,7 +158,10 @@ fn certificate_for_other_names_is_refused() {
     let scene = Scene::new();
     let names = ["acmebox-other.example.com".to_string()];
     let other = scene.chain_issued_elsewhere(&names, true);
-    let proxy = interpose(&scene, vec![Rule::new("POST", "/certZ/", Action::ReplaceBody(other))]);
+    let proxy = interpose(
+        &scene,
+        vec![Rule::new("POST", "/certZ/", Action::ReplaceBody(other))],
+    );
     let t = scene.run(&proxy, &[]);
     let causes = ["acmebox-other.example.com", "differ from the requested"];
     scene.assert_failed(&t, PROMPT, "check certificate", &causes);
@@ -155,7 +171,10 @@ fn certificate_for_other_names_is_refused() {
 fn certificate_for_another_key_is_refused() {
     let scene = Scene::new();
     let other = scene.chain_issued_elsewhere(&scene.names, false);
-    let proxy = interpose(&scene, vec![Rule::new("POST", "/certZ/", Action::ReplaceBody(other))]);
+    let proxy = interpose(
+        &scene,
+        vec![Rule::new("POST", "/certZ/", Action::ReplaceBody(other))],
+    );
     let t = scene.run(&proxy, &[]);
     scene.assert_failed(&t, PROMPT, "check certificate", &["another key"]);
 }
@@ -193,7 +212,9 @@ fn order_that_never_becomes_ready_ends_at_the_timeout() {
     let pending = Action::Respond {
         status: 200,
         headers: vec![("Content-Type".into(), "application/json".into())],
-        body: json!({"type": "http-01", "status": "pending"}).to_string().into_bytes(),
+        body: json!({"type": "http-01", "status": "pending"})
+            .to_string()
+            .into_bytes(),
     };
     let proxy = interpose(&scene, vec![Rule::new("POST", "/chalZ/", pending)]);
     let t = scene.run(&proxy, &["--timeout", "4"]);
@@ -232,7 +253,11 @@ fn storm_of_5xx_that_ends_is_ridden_out() {
     let proxy = interpose(&scene, vec![storm]);
     let t = scene.run(&proxy, &[]);
     scene.assert_renewed(&t, PROMPT, &proxy);
-    assert_eq!(proxy.count("POST", "/order-plz"), 3, "two 500s, then success");
+    assert_eq!(
+        proxy.count("POST", "/order-plz"),
+        3,
+        "two 500s, then success"
+    );
 }
 
 /// 502 from a load balancer (an HTML page, no problem document) on every directory request: a
@@ -249,7 +274,11 @@ fn storm_of_5xx_that_does_not_end_fails_after_a_few_retries() {
     let proxy = interpose(&scene, vec![Rule::new("GET", "/dir", storm)]);
     let t = scene.run(&proxy, &["--timeout", "60"]);
     scene.assert_failed(&t, PROMPT, "directory", &["502"]);
-    assert_eq!(proxy.count("GET", "/dir"), 4, "one request and three retries");
+    assert_eq!(
+        proxy.count("GET", "/dir"),
+        4,
+        "one request and three retries"
+    );
 }
 
 /// 429 rateLimited with Retry-After: 2 at newOrder, once: acmebox waits at least that long,
@@ -266,7 +295,10 @@ fn rate_limited_with_retry_after_waits_and_issues() {
         .collect();
     assert_eq!(orders.len(), 2, "one 429, then the order: {orders:?}");
     let waited = orders[1].at.duration_since(orders[0].at);
-    assert!(waited >= Duration::from_secs(2), "asked again after {waited:?}");
+    assert!(
+        waited >= Duration::from_secs(2),
+        "asked again after {waited:?}"
+    );
 }
 
 /// badNonce (with a fresh Replay-Nonce) on every POST: retried a bounded number of times,
@@ -280,5 +312,9 @@ fn bad_nonce_on_every_request_fails_after_a_bounded_number_of_retries() {
     scene.assert_failed(&t, PROMPT, "register account", &["badNonce"]);
     let tries = proxy.count("POST", "/sign-me-up");
     assert!((2..=4).contains(&tries), "newAccount sent {tries} times");
-    assert_eq!(proxy.count("POST", "/"), tries, "nothing signed after newAccount");
+    assert_eq!(
+        proxy.count("POST", "/"),
+        tries,
+        "nothing signed after newAccount"
+    );
 }

@@ -30,7 +30,9 @@ pub fn looping(names: &[String], leaf_key: &KeyPair) -> Vec<u8> {
     let leaf = leaf
         .signed_by(leaf_key, &Issuer::from_params(&a, &a_key))
         .expect("the leaf issued by A");
-    [leaf.pem(), a_by_b.pem(), b_by_a.pem()].concat().into_bytes()
+    [leaf.pem(), a_by_b.pem(), b_by_a.pem()]
+        .concat()
+        .into_bytes()
 }
 
 /// The parameters of a CA certificate named `name`.
@@ -38,7 +40,10 @@ fn ca(name: &str) -> CertificateParams {
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
     params.distinguished_name.push(DnType::CommonName, name);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     valid_now(&mut params);
     params
 }

@@ -40,7 +40,10 @@ impl Scene {
     pub fn new() -> Scene {
         let bed = Testbed::start().expect("start the testbed");
         let client = Client::new();
-        write_key(&client.domain_key(), &KeyPair::generate().expect("domain key"));
+        write_key(
+            &client.domain_key(),
+            &KeyPair::generate().expect("domain key"),
+        );
         let names = test_names(1);
         client.issue(&bed, &["-n"], &names).expect_code(0);
         let before = tree(&client, &bed);
@@ -94,7 +97,11 @@ impl Scene {
         eprintln!("took {:?}; stderr: {}", t.took, t.run.stderr.trim_end());
         t.run.expect_code(1);
         assert_one_line(&t.run, step, causes);
-        assert!(t.took < within, "the run took {:?}, not under {within:?}", t.took);
+        assert!(
+            t.took < within,
+            "the run took {:?}, not under {within:?}",
+            t.took
+        );
         assert_eq!(
             tree(&self.client, &self.bed),
             self.before,
@@ -110,7 +117,11 @@ impl Scene {
     pub fn assert_renewed(&self, t: &Timed, within: Duration, proxy: &Interposer) {
         eprintln!("took {:?}; stderr: {}", t.took, t.run.stderr.trim_end());
         t.run.expect_code(0);
-        assert!(t.took < within, "the run took {:?}, not under {within:?}", t.took);
+        assert!(
+            t.took < within,
+            "the run took {:?}, not under {within:?}",
+            t.took
+        );
         assert_installed_at(&self.bed, &self.client, &self.names, &proxy.directory_url());
         let cert = |t: &Tree| t.get(&self.client.certs.join("cert.pem")).cloned();
         assert_ne!(cert(&tree(&self.client, &self.bed)), cert(&self.before));
@@ -172,7 +183,9 @@ fn tree(client: &Client, bed: &Testbed) -> Tree {
             if path.ends_with(LOCK_FILE) {
                 continue;
             }
-            let bytes = path.is_file().then(|| std::fs::read(&path).expect("read a file"));
+            let bytes = path
+                .is_file()
+                .then(|| std::fs::read(&path).expect("read a file"));
             all.insert(path, bytes);
         }
     }

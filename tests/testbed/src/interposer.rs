@@ -56,8 +56,8 @@ pub struct Exchange {
     pub method: String,
     /// The request target, e.g. `/authZ/abc`.
     pub path: String,
-    /// The status the client was sent (pebble's or the rule's; 502 when pebble could not be
-    /// reached), 0 while the answer is still being sent or when sending it failed.
+    /// The status the client is sent (pebble's or the rule's; 502 when pebble could not be
+    /// reached), set just before the answer is written; 0 until then.
     pub status: u16,
     /// The index of the rule that acted on it, if one did.
     pub rule: Option<usize>,
@@ -220,12 +220,15 @@ fn serve(stream: TcpStream, shared: &Shared) -> Result<()> {
     while let Some(request) = http::read_request(&mut stream)? {
         let (index, rule) = shared.record(&request);
         let action = rule.map(|i| &shared.rules[i].action);
-        let answered = answer(stream.get_mut(), shared, &request, action);
-        if let Ok((status, _)) = answered {
-            shared.lock().1[index].status = status;
-        }
-        let (_, keep_alive) = answered?;
-        if !keep_alive {
+        let sent = |status: u16| shared.lock().1[index].status = status;
+        if !answer(
+            stream.get_mut(),
+            &shared.upstream,
+            &request,
+            action,
+            &shared.stop,
+            sent,
+        )? {
             break;
         }
     }
@@ -235,40 +238,51 @@ fn serve(stream: TcpStream, shared: &Shared) -> Result<()> {
     Ok(())
 }
 
-/// Answers one request as `action` says (relaying pebble's answer when there is none);
-/// returns the status sent and whether the connection may serve another request.
+/// Answers one request as `action` says (relaying pebble's answer when there is none), calling
+/// `sent` with the status just before it is written; returns whether the connection may serve
+/// another request.
 fn answer(
     out: &mut ClientStream,
-    shared: &Shared,
+    upstream: &Upstream,
     req: &http::Request,
     action: Option<&Action>,
-) -> io::Result<(u16, bool)> {
+    stop: &AtomicBool,
+    sent: impl FnOnce(u16),
+) -> io::Result<bool> {
     let keep = req.keep_alive;
-    let stop = &shared.stop;
     match action {
         Some(Action::Respond {
             status,
             headers,
             body,
         }) => {
+            sent(*status);
             write(out, *status, headers, body, false, keep)?;
-            return Ok((*status, keep));
+            return Ok(keep);
         }
         Some(Action::Redirect(location)) => {
+            sent(302);
             let headers = [("Location".to_owned(), location.clone())];
             write(out, 302, &headers, b"", false, keep)?;
-            return Ok((302, keep));
+            return Ok(keep);
         }
-        Some(Action::Flood(bytes)) => return flood(out, *bytes, stop).map(|()| (200, false)),
-        Some(Action::Trickle(every)) => return trickle(out, *every, stop).map(|()| (200, false)),
+        Some(Action::Flood(bytes)) => {
+            sent(200);
+            return flood(out, *bytes, stop).map(|()| false);
+        }
+        Some(Action::Trickle(every)) => {
+            sent(200);
+            return trickle(out, *every, stop).map(|()| false);
+        }
         _ => {}
     }
-    let mut reply = match shared.upstream.forward(req) {
+    let mut reply = match upstream.forward(req) {
         Ok(reply) => reply,
         Err(e) => {
+            sent(502);
             let body = format!("the interposer could not reach pebble: {e}");
             write(out, 502, &[], body.as_bytes(), false, keep)?;
-            return Ok((502, keep));
+            return Ok(keep);
         }
     };
     match action {
@@ -285,8 +299,9 @@ fn answer(
         headers,
         body,
     } = reply;
+    sent(status);
     write(out, status, &headers, &body, req.method == "HEAD", keep)?;
-    Ok((status, keep))
+    Ok(keep)
 }
 
 /// [`Action::Flood`]: `bytes` spaces under a Content-Length that says so, then the end of the

@@ -54,13 +54,19 @@ fn relays_pebble_with_its_urls_on_the_interposer_and_acts_by_occurrence() {
 
     let (status, after, body) = get(&agent, &proxy.directory_url(), "retry-after");
     assert_eq!((status, after.as_deref()), (503, Some("1")));
-    assert!(body.contains("urn:ietf:params:acme:error:serverInternal"), "{body}");
+    assert!(
+        body.contains("urn:ietf:params:acme:error:serverInternal"),
+        "{body}"
+    );
 
     // The first rule is done; the second still counts its third request.
     let (status, kind, _) = get(&agent, &proxy.directory_url(), "content-type");
     assert_eq!((status, kind.as_deref()), (200, Some("text/html")));
 
-    let nonce = agent.head(dir["newNonce"].as_str().unwrap()).call().unwrap();
+    let nonce = agent
+        .head(dir["newNonce"].as_str().unwrap())
+        .call()
+        .unwrap();
     assert!(nonce.headers().get("replay-nonce").is_some());
     assert_eq!(proxy.count("GET", "/dir"), 3);
     assert_eq!((proxy.applied(0), proxy.applied(1)), (1, 2));
@@ -72,25 +78,51 @@ fn relays_pebble_with_its_urls_on_the_interposer_and_acts_by_occurrence() {
 fn redirects_floods_and_trickles() {
     let bed = Testbed::start().unwrap();
     let rules = vec![
-        Rule::new("GET", "/redirect", Action::Redirect("https://elsewhere.test/".into())),
+        Rule::new(
+            "GET",
+            "/redirect",
+            Action::Redirect("https://elsewhere.test/".into()),
+        ),
         Rule::new("GET", "/flood", Action::Flood(3 << 20)),
-        Rule::new("GET", "/trickle", Action::Trickle(Duration::from_millis(20))),
+        Rule::new(
+            "GET",
+            "/trickle",
+            Action::Trickle(Duration::from_millis(20)),
+        ),
     ];
     let proxy = Interposer::start(&bed, rules).unwrap();
     let agent = client(&proxy);
 
     let (status, to, _) = get(&agent, &format!("{}/redirect", proxy.origin()), "location");
-    assert_eq!((status, to.as_deref()), (302, Some("https://elsewhere.test/")));
+    assert_eq!(
+        (status, to.as_deref()),
+        (302, Some("https://elsewhere.test/"))
+    );
 
-    let mut flood = agent.get(&format!("{}/flood", proxy.origin())).call().unwrap();
-    let body = flood.body_mut().with_config().limit(4 << 20).read_to_vec().unwrap();
+    let mut flood = agent
+        .get(&format!("{}/flood", proxy.origin()))
+        .call()
+        .unwrap();
+    let body = flood
+        .body_mut()
+        .with_config()
+        .limit(4 << 20)
+        .read_to_vec()
+        .unwrap();
     assert_eq!(body.len(), 3 << 20);
 
-    let mut trickle = agent.get(&format!("{}/trickle", proxy.origin())).call().unwrap();
-    let mut reader = trickle.body_mut().as_reader();
     let started = Instant::now();
+    let mut trickle = agent
+        .get(&format!("{}/trickle", proxy.origin()))
+        .call()
+        .unwrap();
+    let mut reader = trickle.body_mut().as_reader();
     let mut got = [0u8; 10];
     reader.read_exact(&mut got).unwrap();
     assert_eq!(&got, b"          ");
-    assert!(started.elapsed() >= Duration::from_millis(150), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -172,7 +172,8 @@ mod tests {
 
     #[test]
     fn rehost_keeps_the_path_at_any_depth() {
-        let body = br#"{"challenges":[{"url":"https://localhost:1/chalZ/a"}],"url":["https://x/y"]}"#;
+        let body =
+            br#"{"challenges":[{"url":"https://localhost:1/chalZ/a"}],"url":["https://x/y"]}"#;
         let action = Action::Rehost {
             key: "url".into(),
             origin: "https://127.0.0.1:9".into(),

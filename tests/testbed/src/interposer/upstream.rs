@@ -215,7 +215,10 @@ mod tests {
         let head = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
         assert!(read_reply(&mut &head[..], true).unwrap().body.is_empty());
         let to_end = b"HTTP/1.1 200 OK\r\n\r\nall of it";
-        assert_eq!(read_reply(&mut &to_end[..], false).unwrap().body, b"all of it");
+        assert_eq!(
+            read_reply(&mut &to_end[..], false).unwrap().body,
+            b"all of it"
+        );
     }
 
     #[test]
