@@ -49,7 +49,7 @@ const IDLE: Duration = Duration::from_secs(10);
 /// The block [`Action::Flood`] writes at a time.
 const FLOOD_BLOCK: usize = 64 * 1024;
 
-/// One request the interposer answered, in the order they came.
+/// One request the interposer read, in the order they came.
 #[derive(Clone, Debug)]
 pub struct Exchange {
     /// `GET`, `HEAD`, `POST` ...
@@ -221,14 +221,9 @@ fn serve(stream: TcpStream, shared: &Shared) -> Result<()> {
         let (index, rule) = shared.record(&request);
         let action = rule.map(|i| &shared.rules[i].action);
         let sent = |status: u16| shared.lock().1[index].status = status;
-        if !answer(
-            stream.get_mut(),
-            &shared.upstream,
-            &request,
-            action,
-            &shared.stop,
-            sent,
-        )? {
+        let (upstream, stop) = (&shared.upstream, &shared.stop);
+        let keep_alive = answer(stream.get_mut(), upstream, &request, action, stop, sent)?;
+        if !keep_alive {
             break;
         }
     }
