@@ -60,14 +60,21 @@ impl Client {
     /// The options naming this client's files, the directory URL and the
     /// testbed's CA and challenge directory.
     pub fn args(&self, bed: &Testbed, directory: &str) -> Vec<String> {
+        self.args_via(directory, bed.ca_file(), bed.challenge_dir())
+    }
+
+    /// The options naming this client's files, the directory URL, the
+    /// trust anchors of the server at that URL (e.g. a testbed `Interposer`
+    /// in front of pebble) and the challenge directory.
+    pub fn args_via(&self, directory: &str, ca_file: &Path, challenge_dir: &Path) -> Vec<String> {
         let path = |p: &Path| p.display().to_string();
         vec![
             "--directory".into(),
             directory.into(),
             "--ca-file".into(),
-            path(bed.ca_file()),
+            path(ca_file),
             "-C".into(),
-            path(bed.challenge_dir()),
+            path(challenge_dir),
             "-c".into(),
             path(&self.certs),
             "-f".into(),
@@ -131,6 +138,12 @@ impl Client {
 /// fullchain.pem is cert.pem + chain.pem; the directory record names `bed`'s
 /// directory; all four are 0444; no token file is left.
 pub fn assert_installed(bed: &Testbed, client: &Client, names: &[String]) {
+    assert_installed_at(bed, client, names, &bed.directory_url());
+}
+
+/// As [`assert_installed`], for a certificate that came through the ACME
+/// directory `directory` (e.g. a testbed `Interposer`'s, in front of `bed`).
+pub fn assert_installed_at(bed: &Testbed, client: &Client, names: &[String], directory: &str) {
     let root = client.keys.parent().expect("scratch dir").join("root.pem");
     std::fs::write(&root, bed.root_pem().expect("pebble root")).expect("write root");
     let cert = client.certs.join("cert.pem");
@@ -152,7 +165,7 @@ pub fn assert_installed(bed: &Testbed, client: &Client, names: &[String]) {
 
     let read = |name: &str| std::fs::read_to_string(client.certs.join(name)).expect(name);
     assert_eq!(read("fullchain.pem"), read("cert.pem") + &read("chain.pem"));
-    assert_eq!(read(DIRECTORY_RECORD), format!("{}\n", bed.directory_url()));
+    assert_eq!(read(DIRECTORY_RECORD), format!("{directory}\n"));
     #[cfg(unix)]
     {
         for file in ["cert.pem", "chain.pem", "fullchain.pem", DIRECTORY_RECORD] {

@@ -21,7 +21,7 @@
 //! ```
 
 mod acme;
-mod http;
+pub(crate) mod http;
 
 use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -209,7 +209,7 @@ impl Drop for HostileCa {
 }
 
 /// rustls server settings for the certificate and key in these PEM files.
-fn server_config(cert_file: &Path, key_file: &Path) -> Result<Arc<ServerConfig>> {
+pub(crate) fn server_config(cert_file: &Path, key_file: &Path) -> Result<Arc<ServerConfig>> {
     let certs = CertificateDer::pem_file_iter(cert_file)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
         .with_context(|| format!("reading {}", cert_file.display()))?;

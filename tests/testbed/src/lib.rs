@@ -10,7 +10,9 @@
 //! [`Tripwire`] and [`unused_port`] stand in for servers a run must not (or cannot) reach.
 //! [`HostileCa`] is a small scripted ACME server for the faults pebble cannot produce (a CA that
 //! picks the token, floods an order with authorizations, stalls, sends control characters, an
-//! oversized directory or a redirect).
+//! oversized directory or a redirect). [`Interposer`] sits in front of pebble and corrupts
+//! single steps of a real issuance (a canned error, a body cut, flooded or never ending, a URL
+//! moved to another host, a redirect).
 //!
 //! ```no_run
 //! let testbed = testbed::Testbed::start()?;
@@ -26,6 +28,7 @@
 
 mod hostile;
 mod http01;
+mod interposer;
 mod pebble;
 mod tls;
 mod tripwire;
@@ -36,6 +39,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 pub use hostile::{AfterResponse, HostileCa, Script, Step};
+pub use interposer::{Action, Exchange, Interposer, Rule};
 pub use tripwire::{unused_port, Tripwire};
 
 use http01::Http01Server;

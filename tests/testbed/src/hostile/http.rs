@@ -1,5 +1,5 @@
-//! Just enough HTTP/1.1 for the hostile CA: a request line, headers, a Content-Length body;
-//! responses written in one piece with whatever bytes the script asks for.
+//! Just enough HTTP/1.1 for the hostile CA and the interposer: a request line, headers, a
+//! Content-Length body; responses written in one piece with whatever bytes the script asks for.
 
 use std::io::{self, BufRead, Read, Write};
 
@@ -16,6 +16,8 @@ pub(crate) struct Request {
     pub method: String,
     /// The request target as sent (origin form, e.g. `/authz/3`).
     pub path: String,
+    /// The header lines as sent (name, value trimmed), in order.
+    pub headers: Vec<(String, String)>,
     /// The body (Content-Length bytes).
     pub body: Vec<u8>,
     /// False for HTTP/1.0 or `Connection: close`.
@@ -47,7 +49,7 @@ fn bad(what: String) -> io::Error {
 }
 
 /// One line, CRLF (or LF) stripped; `None` at end of stream before any byte.
-fn read_line(r: &mut impl BufRead) -> io::Result<Option<String>> {
+pub(crate) fn read_line(r: &mut impl BufRead) -> io::Result<Option<String>> {
     let mut line = Vec::new();
     r.by_ref().take(MAX_LINE).read_until(b'\n', &mut line)?;
     if line.is_empty() {
@@ -74,6 +76,7 @@ pub(crate) fn read_request(r: &mut impl BufRead) -> io::Result<Option<Request>> 
     };
     let mut keep_alive = version == "HTTP/1.1";
     let mut length = 0usize;
+    let mut headers = Vec::new();
     for _ in 0..MAX_HEADERS {
         let header = read_line(r)?.ok_or_else(|| bad("request head cut short".into()))?;
         if header.is_empty() {
@@ -85,6 +88,7 @@ pub(crate) fn read_request(r: &mut impl BufRead) -> io::Result<Option<Request>> 
             return Ok(Some(Request {
                 method,
                 path,
+                headers,
                 body,
                 keep_alive,
             }));
@@ -100,6 +104,7 @@ pub(crate) fn read_request(r: &mut impl BufRead) -> io::Result<Option<Request>> 
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
             return Err(bad("only Content-Length bodies are understood".into()));
         }
+        headers.push((name.to_owned(), value.to_owned()));
     }
     Err(bad(format!("more than {MAX_HEADERS} header lines")))
 }
