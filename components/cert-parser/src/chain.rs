@@ -221,9 +221,10 @@ pub fn check_validity(leaf: &X509Certificate<'_>, now: i64) -> Result<(), String
     }
 }
 
-/// Checks that there is at least one issuer, and that each certificate's
-/// issuer is the next one's subject and its signature verifies with the
-/// next one's public key. The last certificate is not checked.
+/// Checks that there is at least one issuer, that each certificate's issuer
+/// is the next one's subject and its signature verifies with the next one's
+/// public key, and then that the chain so linked does not loop
+/// ([`check_no_loop`]). The last certificate's own signature is not checked.
 pub fn check_signatures(certs: &[X509Certificate<'_>]) -> Result<(), String> {
     if certs.len() < 2 {
         return Err(
@@ -263,6 +264,39 @@ pub fn check_signatures(certs: &[X509Certificate<'_>]) -> Result<(), String> {
                 ))
             }
         }
+    }
+    check_no_loop(certs)
+}
+
+/// Checks that the chain leads away from the leaf and never back: no two
+/// certificates have the same subject, and the last one is issued by a
+/// certificate outside the chain (or by itself, a root). Without this, two
+/// CA certificates each issued by the other would pass the pairwise checks
+/// of [`check_signatures`] and be installed as a chain that reaches no root.
+fn check_no_loop(certs: &[X509Certificate<'_>]) -> Result<(), String> {
+    for (j, later) in certs.iter().enumerate().skip(1) {
+        if let Some(i) =
+            (certs[..j].iter()).position(|c| c.subject().as_raw() == later.subject().as_raw())
+        {
+            return Err(format!(
+                "certificate {} repeats the subject of certificate {} ({}): the chain loops",
+                j + 1,
+                i + 1,
+                dn::format(later.subject())
+            ));
+        }
+    }
+    let last = certs.len() - 1;
+    let issuer = certs[last].issuer().as_raw();
+    if let Some(i) = (certs[..last].iter()).position(|c| c.subject().as_raw() == issuer) {
+        return Err(format!(
+            "certificate {} ({}) is issued by certificate {} ({}), which comes before it: \
+             the chain loops",
+            last + 1,
+            dn::format(certs[last].subject()),
+            i + 1,
+            dn::format(certs[i].subject())
+        ));
     }
     Ok(())
 }

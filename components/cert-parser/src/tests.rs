@@ -15,6 +15,9 @@ const IMPOSTOR: &str = include_str!("../tests/fixtures/impostor.pem");
 const LEAF_OTHER_CA: &str = include_str!("../tests/fixtures/leaf-other-ca.pem");
 const LEAF_OTHER_NAMES: &str = include_str!("../tests/fixtures/leaf-other-names.pem");
 const LEAF_CN_ONLY: &str = include_str!("../tests/fixtures/leaf-cn-only.pem");
+const LEAF_LOOP: &str = include_str!("../tests/fixtures/leaf-loop.pem");
+const LOOP_A: &str = include_str!("../tests/fixtures/loop-a.pem");
+const LOOP_B: &str = include_str!("../tests/fixtures/loop-b.pem");
 
 const NAMES: [&str; 3] = ["a.test", "b.test", "www.a.test"];
 
@@ -273,6 +276,26 @@ fn check_accepts_good_chain() {
     // With the root too, and with RSA signatures (the impostor's chain).
     check(&cat(&[LEAF, INTER, ROOT]), &NAMES, LEAF_SPKI, now()).expect("with root");
     check(&cat(&[LEAF_OTHER_CA, IMPOSTOR]), &NAMES, LEAF_SPKI, now()).expect("rsa");
+}
+
+#[test]
+fn check_rejects_a_looping_chain() {
+    // A issued by B, B issued by A: every pair links and verifies.
+    assert_eq!(
+        err(check(
+            &cat(&[LEAF_LOOP, LOOP_A, LOOP_B]),
+            &NAMES,
+            LEAF_SPKI,
+            now()
+        )),
+        "certificate 3 (O=acmebox test, CN=acmebox Loop B) is issued by certificate 2 \
+         (O=acmebox test, CN=acmebox Loop A), which comes before it: the chain loops"
+    );
+    // Round and round: a subject comes again.
+    let again = cat(&[LEAF_LOOP, LOOP_A, LOOP_B, LOOP_A]);
+    assert!(err(check(&again, &NAMES, LEAF_SPKI, now())).ends_with("the chain loops"));
+    // The pairs alone are fine: the leaf under A, then A (its issuer outside).
+    check(&cat(&[LEAF_LOOP, LOOP_A]), &NAMES, LEAF_SPKI, now()).expect("no loop");
 }
 
 #[test]
