@@ -88,6 +88,10 @@ pub struct CertDir {
     dir: Dir,
     /// Holds the lock until dropped (the process's exit releases it too).
     _lock: std::fs::File,
+    /// Whether [`CertDir::remove_stale`] finished an install an earlier run
+    /// was stopped in: files of this directory changed in this run, so it
+    /// exits 0 even when it then finds the certificate up to date.
+    finished: std::sync::atomic::AtomicBool,
 }
 
 impl CertDir {
@@ -106,6 +110,7 @@ impl CertDir {
             path: path.to_path_buf(),
             dir,
             _lock: lock,
+            finished: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -183,13 +188,17 @@ impl CertDir {
             };
             match finished {
                 Ok(renamed) if renamed.is_empty() => {}
-                Ok(renamed) => warnings.push(format!(
-                    "finished the install an earlier run was stopped in: {} renamed into {} \
+                Ok(renamed) => {
+                    self.finished
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
+                    warnings.push(format!(
+                        "finished the install an earlier run was stopped in: {} renamed into {} \
                      from {}",
-                    renamed.join(", "),
-                    self.path.display(),
-                    path.display()
-                )),
+                        renamed.join(", "),
+                        self.path.display(),
+                        path.display()
+                    ))
+                }
                 Err(why) => warnings.push(format!(
                     "cannot finish the install an earlier run was stopped in ({}): {why}",
                     path.display()
@@ -197,6 +206,12 @@ impl CertDir {
             }
         }
         warnings
+    }
+
+    /// Whether [`CertDir::remove_stale`] finished an earlier run's install
+    /// here (renamed at least one file into place).
+    pub fn finished_an_install(&self) -> bool {
+        self.finished.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The name of a committed staging directory left here, if any.

@@ -237,6 +237,12 @@ impl LockedDirs {
         LockedDirs::lock_all(&dirs)
     }
 
+    /// Whether cleaning up finished an earlier run's install in any of
+    /// these directories ([`CertDir::finished_an_install`]).
+    pub fn finished_an_install(&self) -> bool {
+        self.0.iter().any(|d| d.finished_an_install())
+    }
+
     /// Lock `dirs` (sorted and deduplicated here), waiting for each as
     /// [`CertDir::lock`] does.
     pub fn lock_all(dirs: &[PathBuf]) -> Result<LockedDirs, Error> {

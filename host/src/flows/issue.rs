@@ -192,6 +192,13 @@ pub(crate) fn run_in(
             &wanted,
             log,
         )? {
+            // Up to date, but an earlier run's install was finished just
+            // now (certdir.rs `remove_stale`): files changed, so exit 0 and
+            // let whatever reloads on a change (a web server) see it.
+            fresh::Verdict::UpToDate if dirs.finished_an_install() => {
+                log.step("0. up to date once the earlier run's install was finished");
+                return Ok(Outcome::Changed);
+            }
             fresh::Verdict::UpToDate => return Ok(Outcome::UpToDate),
             fresh::Verdict::Renew(why) => log.step(&format!("0. renewing: {why}")),
             fresh::Verdict::NotListed(new) => {
