@@ -118,3 +118,16 @@ fn debug_shows_no_private_key() {
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     assert!(!debug.contains(&body[..40]), "{debug}");
 }
+
+/// Found by fuzz/fuzz_targets/key_file.rs: ring reads an RSA key whose CRT
+/// exponent dQ is wrong without complaint, and only its signatures fail, so
+/// the key was reported read (step 2-3) and the run failed later at its
+/// first signature with "signing failed". It is refused where it is read.
+#[test]
+fn rsa_key_with_a_wrong_crt_exponent_is_refused_when_read() {
+    let bad = message(load("rsa-pkcs1-bad-dq.pem"));
+    assert_eq!(
+        bad,
+        "key rejected: its private parts do not agree (a test signature does not verify)"
+    );
+}
