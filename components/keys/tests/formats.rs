@@ -131,3 +131,17 @@ fn rsa_key_with_a_wrong_crt_exponent_is_refused_when_read() {
         "key rejected: its private parts do not agree (a test signature does not verify)"
     );
 }
+
+/// Found by fuzz/fuzz_targets/key_file.rs: the PEM parser's error for a
+/// BEGIN and END that differ quotes both labels as read, and an END label
+/// can run over several lines, so the error was several lines (and could
+/// carry any control character in the file). Control characters are
+/// escaped: every error is one line.
+#[test]
+fn a_pem_error_is_one_line() {
+    let input = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC\n\u{1b}[2J-----\n";
+    let e = message(Key::from_pem(input.as_bytes()));
+    assert!(e.starts_with("malformed PEM: "), "{e}");
+    assert!(!e.chars().any(char::is_control), "{e:?}");
+    assert!(e.contains(r"EC\n\u{1b}[2J"), "{e:?}");
+}
