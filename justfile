@@ -11,22 +11,31 @@ demo: build
 build:
     cargo build --release --workspace --locked
 
-# Everything CI checks: formatting, lints, the stages' unit tests, and the
+# Everything CI checks: formatting, lints, the stages' unit tests, each fuzz
+# target for 15 s (skipped, saying why, without a nightly toolchain), and the
 # host's unit, end-to-end, CLI and escape tests against pebble.
 test: lint
     cd components && cargo test --workspace --locked
+    FUZZ_SECONDS=15 ./scripts/fuzz
     cargo test --release --workspace --locked
 
-# Formatting and clippy, warnings as errors, for the host, the stages and the
-# test-only components of the escape matrix (tests/hostile) and of the stages
-# that lie (tests/liars).
+# Run every fuzz target (fuzz/fuzz_targets, cargo-fuzz on nightly) for
+# FUZZ_SECONDS each (default 30), or only those named: `just fuzz config`.
+fuzz *targets:
+    ./scripts/fuzz {{targets}}
+
+# Formatting and clippy, warnings as errors, for the host, the stages, the
+# fuzz targets and the test-only components of the escape matrix
+# (tests/hostile) and of the stages that lie (tests/liars).
 lint:
     cargo fmt --all --check
     cd components && cargo fmt --all --check
+    cd fuzz && cargo fmt --all --check
     cd tests/hostile && cargo fmt --all --check
     cd tests/liars && cargo fmt --all --check
     cargo clippy --release --workspace --all-targets --locked -- -D warnings
     cd components && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
+    cd fuzz && cargo clippy --all-targets --locked -- -D warnings
     cd tests/hostile && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
     cd tests/liars && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
 

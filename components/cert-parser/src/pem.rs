@@ -4,7 +4,8 @@
 //! x509-parser's own PEM reader skips any line it does not understand, so
 //! garbage around or between blocks would go unnoticed; this module frames
 //! the blocks itself and rejects everything that is not whitespace outside
-//! them, with the line number in the error.
+//! them, with the line number in the error. Text from the input appears in
+//! errors only escaped (Rust's `escape_debug`): every error is one line.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -109,7 +110,8 @@ pub fn split(input: &[u8]) -> Result<Vec<Block>, String> {
                 } else if line.starts_with("-----") {
                     return Err(format!(
                         "PEM block {number} ({label:?}, line {begin_line}) has no \
-                         \"-----END {label}-----\" line before line {line_no}"
+                         \"-----END {}-----\" line before line {line_no}",
+                        label.escape_debug()
                     ));
                 } else if let Some(bad) = line
                     .chars()
@@ -136,8 +138,9 @@ pub fn split(input: &[u8]) -> Result<Vec<Block>, String> {
             label, begin_line, ..
         } => Err(format!(
             "PEM block {} ({label:?}, line {begin_line}) is truncated: it has no \
-             \"-----END {label}-----\" line",
-            blocks.len() + 1
+             \"-----END {}-----\" line",
+            blocks.len() + 1,
+            label.escape_debug()
         )),
     }
 }

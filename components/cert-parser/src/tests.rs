@@ -217,6 +217,24 @@ fn rejects_truncated_and_mismatched_blocks() {
     );
 }
 
+/// Found by fuzz/fuzz_targets/cert_chain.rs: a BEGIN label with control
+/// characters was echoed raw in the "no END line" and "truncated" errors,
+/// so an error from the server's bytes could span lines or steer a
+/// terminal. Every error is one line of printable text.
+#[test]
+fn a_label_with_control_characters_is_escaped_in_every_error() {
+    let label = "CERT\u{1b}[2J\u{0}IFICATE";
+    let no_end = format!("-----BEGIN {label}-----\nAAAA\n-----END X-----\n");
+    let truncated = format!("-----BEGIN {label}-----\nAAAA\n");
+    let mismatched = format!("-----BEGIN {label}-----\nAAAA\n-----END {label}X-----\n");
+    let bad_base64 = format!("-----BEGIN {label}-----\nAA*A\n-----END {label}-----\n");
+    for input in [no_end, truncated, mismatched, bad_base64] {
+        let e = err(inspect(input.as_bytes()));
+        assert!(!e.chars().any(char::is_control), "{e:?}");
+        assert!(e.contains(r#"CERT\u{1b}[2J"#), "{e:?}");
+    }
+}
+
 #[test]
 fn rejects_bad_base64_and_bad_der() {
     let bad_char = LEAF.replacen('M', "*", 1);

@@ -70,7 +70,17 @@ impl Key {
             ),
             Algorithm::Rs256 => Pair::Rsa(RsaKeyPair::from_pkcs8(&pkcs8).map_err(rejected)?),
         };
-        Ok(Self { alg, pair, pkcs8 })
+        let key = Self { alg, pair, pkcs8 };
+        // ring does not check an RSA key's CRT exponents (dP, dQ, RFC 8017
+        // §3.2) when it reads one, only each signature it makes: a key with
+        // a wrong one would read, then fail at its first signature. One
+        // signature now refuses it where it is read.
+        if matches!(key.pair, Pair::Rsa(_)) && key.sign(b"acmebox key check").is_err() {
+            return Err(KeyError::Rejected(
+                "its private parts do not agree (a test signature does not verify)".into(),
+            ));
+        }
+        Ok(key)
     }
 
     /// The JWS algorithm this key signs with.

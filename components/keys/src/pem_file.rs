@@ -33,7 +33,8 @@ const EC_PARAMETERS: &str = "EC PARAMETERS";
 /// ("EC PARAMETERS", certificates) may surround it; if none is a supported
 /// private key, the error names the first label found.
 pub(crate) fn decode(input: &[u8]) -> Result<(Format, Zeroizing<Vec<u8>>), KeyError> {
-    let blocks = pem::parse_many(input).map_err(|e| KeyError::Pem(e.to_string()))?;
+    let blocks =
+        pem::parse_many(input).map_err(|e| KeyError::Pem(escape_controls(&e.to_string())))?;
     let mut other = None;
     for block in blocks {
         let label = block.tag();
@@ -50,4 +51,16 @@ pub(crate) fn decode(input: &[u8]) -> Result<(Format, Zeroizing<Vec<u8>>), KeyEr
         return Ok((format, Zeroizing::new(block.into_contents())));
     }
     Err(other.map_or(KeyError::NotPem, KeyError::UnsupportedType))
+}
+
+/// `text` with its control characters escaped as Rust does (`\n`,
+/// `\u{1b}`): the PEM parser's errors quote labels as read from the file,
+/// and an error is one line of printable text.
+fn escape_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_debug().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
 }

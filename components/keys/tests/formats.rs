@@ -118,3 +118,30 @@ fn debug_shows_no_private_key() {
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     assert!(!debug.contains(&body[..40]), "{debug}");
 }
+
+/// Found by fuzz/fuzz_targets/key_file.rs: ring reads an RSA key whose CRT
+/// exponent dQ is wrong without complaint, and only its signatures fail, so
+/// the key was reported read (step 2-3) and the run failed later at its
+/// first signature with "signing failed". It is refused where it is read.
+#[test]
+fn rsa_key_with_a_wrong_crt_exponent_is_refused_when_read() {
+    let bad = message(load("rsa-pkcs1-bad-dq.pem"));
+    assert_eq!(
+        bad,
+        "key rejected: its private parts do not agree (a test signature does not verify)"
+    );
+}
+
+/// Found by fuzz/fuzz_targets/key_file.rs: the PEM parser's error for a
+/// BEGIN and END that differ quotes both labels as read, and an END label
+/// can run over several lines, so the error was several lines (and could
+/// carry any control character in the file). Control characters are
+/// escaped: every error is one line.
+#[test]
+fn a_pem_error_is_one_line() {
+    let input = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC\n\u{1b}[2J-----\n";
+    let e = message(Key::from_pem(input.as_bytes()));
+    assert!(e.starts_with("malformed PEM: "), "{e}");
+    assert!(!e.chars().any(char::is_control), "{e:?}");
+    assert!(e.contains(r"EC\n\u{1b}[2J"), "{e:?}");
+}

@@ -35,6 +35,50 @@ mod testing;
 mod trace;
 mod types;
 
+/// The stage's own parsing of what the server sends, callable natively
+/// without a network, for fuzz/ (fuzz_targets/acme_json.rs). Not part of
+/// the component's interface, and not built into it.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fuzzing {
+    use crate::origin::Origin;
+    use crate::types::{Authorization, Challenge, Directory, Order, Problem};
+
+    /// `body` read as each ACME object the stage reads, the way it reads
+    /// it: directory (RFC 8555 §7.1.1), order (§7.1.3), authorization
+    /// (§7.1.4) and challenge (§7.1.5). For each object `body` is, the
+    /// problem documents (§6.7) it carries, as the text the host is given.
+    pub fn objects(body: &[u8]) -> Vec<String> {
+        let mut problems = Vec::new();
+        let _ = serde_json::from_slice::<Directory>(body);
+        if let Ok(order) = serde_json::from_slice::<Order>(body) {
+            problems.extend(order.error.map(|p| p.to_string()));
+        }
+        if let Ok(authz) = serde_json::from_slice::<Authorization>(body) {
+            let errors = authz.challenges.iter().filter_map(|c| c.error.as_ref());
+            problems.extend(errors.map(|p| p.to_string()));
+        }
+        if let Ok(challenge) = serde_json::from_slice::<Challenge>(body) {
+            problems.extend(challenge.error.map(|p| p.to_string()));
+        }
+        problems
+    }
+
+    /// A reply's body read as a problem document (RFC 7807, RFC 8555
+    /// §6.7), and the one line the host is given for it.
+    pub fn problem(body: &[u8]) -> Option<String> {
+        Problem::parse(body).map(|p| p.to_string())
+    }
+
+    /// The origin rule (origin.rs, RFC 6454 §4) on `url` from the server,
+    /// against the directory URL `directory`, with the stage's error when
+    /// the directory URL is not usable or `url` is not on its origin.
+    pub fn check_url(directory: &str, url: &str) -> Result<(), String> {
+        Origin::parse(directory)?
+            .check(url, "the server")
+            .map(|_| ())
+    }
+}
+
 use std::sync::Mutex;
 
 use bindings::acmebox::stages::{resolver, signer};

@@ -3,8 +3,8 @@
 //! Comments (`#` to the end of the line) and `\`-newline continuations are
 //! skipped. Pure: the text is given, nothing is read.
 
-use super::error::{ConfigError, Pos};
-use super::limits::MAX_STRING;
+use crate::error::{ConfigError, Pos};
+use crate::limits::MAX_STRING;
 
 /// What a token is.
 #[derive(Clone, Debug, PartialEq, Eq)]

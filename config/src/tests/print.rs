@@ -1,7 +1,7 @@
 //! The normalised output of `--check`.
 
 use super::{ok, EXAMPLE, PEBBLE};
-use crate::config::print;
+use crate::print;
 
 #[test]
 fn print_writes_every_default_out_and_expands_macros() {

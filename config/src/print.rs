@@ -3,7 +3,7 @@
 //! types, `sign with`, `challengedir`), one statement per line, strings
 //! quoted. Parsing the output gives the same [`Config`].
 
-use super::{Authority, Config, Domain};
+use crate::{Authority, Config, Domain};
 use std::fmt::Write as _;
 use std::path::Path;
 

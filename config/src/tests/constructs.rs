@@ -1,8 +1,8 @@
 //! Each construct of the grammar, accepted, with what it yields.
 
 use super::{ok, EXAMPLE, PEBBLE};
-use crate::config::DEFAULT_CHALLENGEDIR;
 use crate::key_type::KeyType;
+use crate::DEFAULT_CHALLENGEDIR;
 use std::path::PathBuf;
 
 #[test]

@@ -1,5 +1,5 @@
-use crate::config::error::Pos;
-use crate::config::lexer::{Kind, Lexer};
+use crate::error::Pos;
+use crate::lexer::{Kind, Lexer};
 
 fn kinds(text: &str) -> Vec<(Kind, u32, u32)> {
     let mut lexer = Lexer::new("t", text, true);

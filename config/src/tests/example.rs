@@ -1,11 +1,11 @@
 //! docs/CONFIG.md's example, parsed from the markdown itself.
 
 use super::ok;
-use crate::config::print;
 use crate::key_type::KeyType;
+use crate::print;
 use std::path::PathBuf;
 
-const CONFIG_MD: &str = include_str!("../../../../docs/CONFIG.md");
+const CONFIG_MD: &str = include_str!("../../../docs/CONFIG.md");
 
 /// The first ```conf block after the "## Example" heading.
 fn example() -> &'static str {
@@ -104,12 +104,12 @@ fn the_documented_example_prints_back_to_itself() {
 fn no_cut_or_dropped_line_of_the_example_panics() {
     let text = example();
     for (i, _) in text.char_indices() {
-        let _ = crate::config::parse("cut.conf", &text[..i]);
+        let _ = crate::parse("cut.conf", &text[..i]);
     }
     let lines: Vec<&str> = text.lines().collect();
     for skip in 0..lines.len() {
         let mut kept = lines.clone();
         kept.remove(skip);
-        let _ = crate::config::parse("dropped.conf", &kept.join("\n"));
+        let _ = crate::parse("dropped.conf", &kept.join("\n"));
     }
 }

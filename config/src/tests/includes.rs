@@ -1,8 +1,8 @@
 //! `include` through [`Sources`], and its limits.
 
 use super::{EXAMPLE, PEBBLE};
-use crate::config::limits::{MAX_FILES, MAX_INCLUDE_DEPTH};
-use crate::config::{parse_with, Config, ConfigError, Sources};
+use crate::limits::{MAX_FILES, MAX_INCLUDE_DEPTH};
+use crate::{parse_with, Config, ConfigError, Sources};
 use std::collections::HashMap;
 
 /// Files in memory.

@@ -1,10 +1,10 @@
 //! [`load`]: a configuration file and its `include`s read from the file
 //! system, each a regular file of at most [`MAX_FILE`] bytes of UTF-8.
 
-use super::error::ConfigError;
-use super::limits::MAX_FILE;
-use super::parser::{parse_with, Sources};
-use super::Config;
+use crate::error::ConfigError;
+use crate::limits::MAX_FILE;
+use crate::parser::{parse_with, Sources};
+use crate::Config;
 use std::io::Read;
 use std::path::Path;
 

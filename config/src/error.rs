@@ -8,8 +8,8 @@ use std::fmt;
 /// when the file itself could not be read). Nothing runs after one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
-    /// The file's name: the path given to [`crate::config::load`] or an
-    /// `include`, or the name given to [`crate::config::parse`].
+    /// The file's name: the path given to [`crate::load`] or an
+    /// `include`, or the name given to [`crate::parse`].
     pub file: String,
     /// 1-based line; 0 when the error concerns the whole file (unreadable,
     /// too large).

@@ -5,12 +5,12 @@
 //! the value; what needs the whole file (`sign with`, files used twice) is
 //! checked at the end, pointing at the statement.
 
-use super::error::{ConfigError, Pos};
-use super::lexer::{excerpt, is_macro_name, Kind, Lexer, Token};
-use super::limits::{MAX_EXPANSION, MAX_FILE, MAX_FILES, MAX_INCLUDE_DEPTH, MAX_STRING};
-use super::{Authority, Config, Domain, DEFAULT_CHALLENGEDIR};
+use crate::error::{ConfigError, Pos};
 use crate::key_type::KeyType;
+use crate::lexer::{excerpt, is_macro_name, Kind, Lexer, Token};
+use crate::limits::{MAX_EXPANSION, MAX_FILE, MAX_FILES, MAX_INCLUDE_DEPTH, MAX_STRING};
 use crate::validate;
+use crate::{Authority, Config, Domain, DEFAULT_CHALLENGEDIR};
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 

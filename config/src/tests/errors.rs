@@ -1,8 +1,8 @@
 //! Every error: its file, line, column and what was expected.
 
 use super::{fails_at, EXAMPLE, PEBBLE};
-use crate::config::limits::{MAX_EXPANSION, MAX_FILE, MAX_STRING};
-use crate::config::parse;
+use crate::limits::{MAX_EXPANSION, MAX_FILE, MAX_STRING};
+use crate::parse;
 
 /// PEBBLE is 4 lines: a text after it starts on line 5.
 fn after_pebble(text: &str) -> String {
