@@ -69,6 +69,12 @@ pub mod fuzzing {
         Problem::parse(body).map(|p| p.to_string())
     }
 
+    /// A Retry-After header value (RFC 9110 §10.2.3) as the stage reads it
+    /// (retry.rs): seconds from `now` (Unix seconds), or `None`.
+    pub fn retry_after(value: &str, now: u64) -> Option<u64> {
+        crate::retry::seconds_after(value, now)
+    }
+
     /// The origin rule (origin.rs, RFC 6454 §4) on `url` from the server,
     /// against the directory URL `directory`, with the stage's error when
     /// the directory URL is not usable or `url` is not on its origin.

@@ -129,7 +129,9 @@ pub fn http_date(value: &str) -> Option<u64> {
     let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
     let mut hms = time.split(':').map(|p| p.parse::<u64>().ok());
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
-    if hms.next().is_some() || h > 23 || m > 59 || s > 60 || year < 1970 {
+    // The grammar's years have four digits (RFC 9110 §5.6.7): a longer one
+    // is not a date, and would overflow the arithmetic below.
+    if hms.next().is_some() || h > 23 || m > 59 || s > 60 || !(1970..=9999).contains(&year) {
         return None;
     }
     let days = days_from_civil(year, month, day);
@@ -187,6 +189,18 @@ mod tests {
         assert_eq!(
             http_date("Tue, 29 Feb 2028 23:59:59 GMT"),
             Some(1_835_481_599)
+        );
+    }
+
+    /// Found by fuzz/fuzz_targets/retry_after.rs: a year of many digits
+    /// overflowed the day count (a trap in the stage).
+    #[test]
+    fn a_year_of_more_than_four_digits_is_not_a_date() {
+        assert_eq!(http_date("Sun Nov  6 08:49:37 199400000000000089"), None);
+        assert_eq!(http_date("Sun, 06 Nov 99999 08:49:37 GMT"), None);
+        assert_eq!(
+            http_date("Fri, 31 Dec 9999 23:59:59 GMT"),
+            Some(253_402_300_799)
         );
     }
 
