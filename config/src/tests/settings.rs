@@ -1,0 +1,69 @@
+//! The per-certificate settings of a domain block: `min-days N` and
+//! `notify CMD` (lacme's certificate sections).
+
+use super::{fails_at, ok, EXAMPLE, PEBBLE};
+use crate::{print, MAX_MIN_DAYS};
+
+/// A domain block like EXAMPLE with `lines` added; PEBBLE is 4 lines and
+/// the block's header 1, so the first added line is line 6.
+fn with(lines: &str) -> String {
+    format!(
+        "{PEBBLE}domain example.com {{\n{lines}\n\tdomain key /k\n\tdomain certificate /c\n}}\n"
+    )
+}
+
+#[test]
+fn min_days_and_notify_are_read() {
+    let config = ok(&with("min-days 45\nnotify \"systemctl reload nginx\""));
+    let d = &config.domains[0];
+    assert_eq!(d.min_days, Some(45));
+    assert_eq!(d.notify.as_deref(), Some("systemctl reload nginx"));
+}
+
+#[test]
+fn without_them_neither_is_set() {
+    let d = &ok(&format!("{PEBBLE}{EXAMPLE}")).domains[0];
+    assert_eq!(d.min_days, None);
+    assert_eq!(d.notify, None);
+}
+
+#[test]
+fn min_days_bounds_are_1_and_max() {
+    assert_eq!(ok(&with("min-days 1")).domains[0].min_days, Some(1));
+    let max = format!("min-days {MAX_MIN_DAYS}");
+    assert_eq!(ok(&with(&max)).domains[0].min_days, Some(MAX_MIN_DAYS));
+    for bad in ["0", "367", "+5", "thirty", "4294967296", "-1"] {
+        fails_at(
+            &with(&format!("min-days {bad}")),
+            6,
+            10,
+            "a number of days from 1 to 366",
+        );
+    }
+}
+
+#[test]
+fn notify_needs_a_command() {
+    fails_at(&with("notify \"  \""), 6, 8, "a command after `notify`");
+    fails_at(&with("notify"), 6, 7, "a command after `notify`");
+}
+
+#[test]
+fn each_setting_once() {
+    fails_at(&with("min-days 3\nmin-days 4"), 7, 1, "min-days");
+    fails_at(&with("notify a\nnotify b"), 7, 1, "notify");
+}
+
+#[test]
+fn print_writes_them_and_parses_back() {
+    let config = ok(&with(
+        "min-days 20; notify 'kill -HUP \"$(cat /run/x.pid)\"'",
+    ));
+    let printed = print(&config);
+    assert!(printed.contains("\tmin-days 20\n"), "{printed}");
+    assert!(
+        printed.contains("\tnotify \"kill -HUP \\\"$(cat /run/x.pid)\\\"\"\n"),
+        "{printed}"
+    );
+    assert_eq!(ok(&printed), config, "{printed}");
+}
