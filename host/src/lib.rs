@@ -29,6 +29,7 @@ pub mod modes;
 pub mod multidir;
 pub mod names;
 pub mod narrow;
+pub mod notify;
 pub mod options;
 pub mod proxy;
 pub mod reach;
