@@ -210,3 +210,26 @@ fn config_min_days_and_notify_apply_to_their_domain() {
     run.expect_code(0);
     assert!(run.stderr.contains("one: installed"), "{}", run.stderr);
 }
+
+#[test]
+fn grants_shows_the_notify_command() {
+    let client = Client::new();
+    let mut args = vec![
+        "grants".to_string(),
+        "--notify".to_string(),
+        "systemctl reload nginx".to_string(),
+    ];
+    args.extend(client.args_offline("https://acme.test/dir"));
+    args.push("example.com".into());
+    let run = acmebox(&args);
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .contains("notify     after an install, /bin/sh -c \"systemctl reload nginx\""),
+        "{}",
+        run.stdout
+    );
+    args.retain(|a| a != "--notify" && a != "systemctl reload nginx");
+    let run = acmebox(&args);
+    assert!(!run.stdout.contains("notify"), "{}", run.stdout);
+}
