@@ -105,6 +105,11 @@ pub struct Domain {
     /// with `sh -c` after this domain's certificate is installed; it wins
     /// over `--notify` for this domain.
     pub notify: Option<String>,
+    /// `chmod MODE` (acmebox's own, lacme's `chmod`): the mode of the
+    /// installed files ([`validate::cert_mode`]: read bits only, the
+    /// owner's included); `None`: `--chmod`, else 0444. It wins over
+    /// `--chmod` for this domain.
+    pub chmod: Option<u32>,
 }
 
 /// The largest `min-days` (and `--min-days`): a year and a day. A

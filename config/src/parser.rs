@@ -116,6 +116,7 @@ struct RawDomain {
     challengedir: Option<At<PathBuf>>,
     min_days: Option<At<u32>>,
     notify: Option<At<String>>,
+    chmod: Option<At<u32>>,
 }
 
 /// One file's tokens, with the expansion of a `$macro` waiting in front.
@@ -638,6 +639,20 @@ impl Parser<'_> {
                     once(&raw.min_days, &loc, "min-days", s.file)?;
                     raw.min_days = Some(p.min_days(s)?);
                 }
+                "chmod" => {
+                    once(&raw.chmod, &loc, "chmod", s.file)?;
+                    let word = p.string(s, "a mode after `chmod`")?;
+                    let mode = validate::cert_mode(&word.value).map_err(|e| {
+                        word.loc.error(
+                            format!("a mode after `chmod`: {e}"),
+                            format!("{:?}", excerpt(&word.value)),
+                        )
+                    })?;
+                    raw.chmod = Some(At {
+                        value: mode,
+                        loc: word.loc,
+                    });
+                }
                 "notify" => {
                     once(&raw.notify, &loc, "notify", s.file)?;
                     let cmd = p.string(s, "a command after `notify`")?;
@@ -820,6 +835,7 @@ impl Parser<'_> {
                     .unwrap_or_else(|| PathBuf::from(DEFAULT_CHALLENGEDIR)),
                 min_days: raw.min_days.map(|n| n.value),
                 notify: raw.notify.map(|c| c.value),
+                chmod: raw.chmod.map(|m| m.value),
             });
         }
         Ok(Config {
@@ -834,7 +850,7 @@ const TOP_LEVEL: &str =
 const AUTHORITY_STATEMENTS: &str =
     "an authority statement (`api url`, `account key`, `contact`, `ca file`) or `}`";
 const DOMAIN_STATEMENTS: &str = "a domain statement (`domain ...`, `alternative names`, \
-     `sign with`, `challengedir`, `min-days`, `notify`) or `}`";
+     `sign with`, `challengedir`, `min-days`, `notify`, `chmod`) or `}`";
 const DOMAIN_WHAT: &str = "`name`, `key`, `certificate`, `chain certificate` or \
      `full chain certificate` after `domain`";
 

@@ -1,5 +1,5 @@
 //! The per-certificate settings of a domain block: `min-days N` and
-//! `notify CMD` (lacme's certificate sections).
+//! `notify CMD` and `chmod MODE` (lacme's certificate sections).
 
 use super::{fails_at, ok, EXAMPLE, PEBBLE};
 use crate::{print, MAX_MIN_DAYS};
@@ -43,6 +43,27 @@ fn min_days_bounds_are_1_and_max() {
 }
 
 #[test]
+fn chmod_takes_read_bits_with_the_owners() {
+    for (text, mode) in [
+        ("0440", 0o440),
+        ("400", 0o400),
+        ("0444", 0o444),
+        ("0404", 0o404),
+    ] {
+        assert_eq!(
+            ok(&with(&format!("chmod {text}"))).domains[0].chmod,
+            Some(mode)
+        );
+    }
+    assert_eq!(ok(&with("")).domains[0].chmod, None);
+    fails_at(&with("chmod 0640"), 6, 7, "only read bits");
+    fails_at(&with("chmod 0555"), 6, 7, "never writable or executable");
+    fails_at(&with("chmod 0044"), 6, 7, "the owner must keep read");
+    fails_at(&with("chmod 0448"), 6, 7, "not an octal mode");
+    fails_at(&with("chmod 00440"), 6, 7, "not an octal mode");
+}
+
+#[test]
 fn notify_needs_a_command() {
     fails_at(&with("notify \"  \""), 6, 8, "a command after `notify`");
     fails_at(&with("notify"), 6, 7, "a command after `notify`");
@@ -57,9 +78,10 @@ fn each_setting_once() {
 #[test]
 fn print_writes_them_and_parses_back() {
     let config = ok(&with(
-        "min-days 20; notify 'kill -HUP \"$(cat /run/x.pid)\"'",
+        "min-days 20; chmod 440; notify 'kill -HUP \"$(cat /run/x.pid)\"'",
     ));
     let printed = print(&config);
+    assert!(printed.contains("\tchmod 0440\n"), "{printed}");
     assert!(printed.contains("\tmin-days 20\n"), "{printed}");
     assert!(
         printed.contains("\tnotify \"kill -HUP \\\"$(cat /run/x.pid)\\\"\"\n"),
