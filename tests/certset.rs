@@ -2,7 +2,8 @@
 //! `--min-days N` and a domain's `min-days N` decide when a certificate is
 //! renewed; `--notify CMD` and a domain's `notify CMD` run after an install
 //! only, see the certificate's paths in their environment, and their
-//! failure is exit 1 with the new certificate kept.
+//! failure is exit 1 with the new certificate kept; `--chmod MODE` and a
+//! domain's `chmod MODE` set the installed files' mode.
 
 mod common;
 
@@ -164,6 +165,7 @@ fn config(bed: &Testbed, root: &Path, out: &Path) -> std::path::PathBuf {
          \tdomain full chain certificate \"{root}/one/fullchain.pem\"\n\
          \tchallengedir \"{chal}\"\n\
          \tmin-days 60\n\
+         \tchmod 0400\n\
          \tnotify \"{notify}\"\n\
          }}\n\
          domain two {{\n\
@@ -197,6 +199,11 @@ fn config_min_days_and_notify_apply_to_their_domain() {
     run.expect_code(0);
     // Only `one` has notify: one record, its paths.
     assert_eq!(read(&out), recorded(ONE, &root.join("one")));
+    // Only `one` has chmod 0400; `two` has the default 0444.
+    for name in ["cert.pem", "chain.pem", "fullchain.pem"] {
+        assert_eq!(common::mode(&root.join("one").join(name)), 0o400, "{name}");
+    }
+    assert_eq!(common::mode(&root.join("two/fullchain.pem")), 0o444);
     // Next run: `one` (60 days left, min-days 60) renews and notifies
     // again; `two` (default 30) is up to date.
     let run = acmebox(&["--config", &conf]);
@@ -212,10 +219,12 @@ fn config_min_days_and_notify_apply_to_their_domain() {
 }
 
 #[test]
-fn grants_shows_the_notify_command() {
+fn grants_shows_the_notify_command_and_the_mode() {
     let client = Client::new();
     let mut args = vec![
         "grants".to_string(),
+        "--chmod".to_string(),
+        "0440".to_string(),
         "--notify".to_string(),
         "systemctl reload nginx".to_string(),
     ];
@@ -229,7 +238,57 @@ fn grants_shows_the_notify_command() {
         "{}",
         run.stdout
     );
-    args.retain(|a| a != "--notify" && a != "systemctl reload nginx");
+    assert!(
+        run.stdout
+            .contains("chmod      0440 on the installed files"),
+        "{}",
+        run.stdout
+    );
+    args.drain(1..5);
     let run = acmebox(&args);
-    assert!(!run.stdout.contains("notify"), "{}", run.stdout);
+    run.expect_code(0);
+    assert!(!run.stdout.contains("host (not a stage)"), "{}", run.stdout);
+}
+
+#[test]
+fn chmod_sets_the_installed_files_mode() {
+    let bed = testbed();
+    let names = test_names(1);
+    let client = Client::new();
+    client
+        .issue(&bed, &["-nN", "--chmod", "0440"], &names)
+        .expect_code(0);
+    for name in ["cert.pem", "chain.pem", "fullchain.pem"] {
+        let mode = common::mode(&client.certs.join(name));
+        assert_eq!(mode, 0o440, "{name}: {mode:o}");
+    }
+    // Read back by their owner: up to date.
+    client
+        .issue(&bed, &["--chmod", "0440"], &names)
+        .expect_code(2);
+    // Renewed without --chmod: 0444 again.
+    client.issue(&bed, &["-F"], &names).expect_code(0);
+    assert_eq!(common::mode(&client.certs.join("cert.pem")), 0o444);
+}
+
+#[test]
+fn a_mode_that_is_not_read_only_is_a_usage_error_naming_it() {
+    let client = Client::new();
+    for (bad, why) in [
+        ("0640", "only read bits"),
+        ("0755", "never writable or executable"),
+        ("0044", "the owner must keep read"),
+        ("rw", "not an octal mode"),
+    ] {
+        let mut args = vec!["--chmod".to_string(), bad.to_string()];
+        args.extend(client.args_offline("https://acme.test/dir"));
+        args.push("example.com".into());
+        let run = acmebox(&args);
+        run.expect_code(1);
+        assert!(
+            run.stderr.contains("--chmod") && run.stderr.contains(bad) && run.stderr.contains(why),
+            "{}",
+            run.stderr
+        );
+    }
 }

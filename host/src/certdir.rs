@@ -284,8 +284,21 @@ impl CertDir {
     /// commit leaves the rest in the committed directory for the next run
     /// to install.
     pub fn publish(&self, staging: &mut Staging<'_>, files: &[(&str, &[u8])]) -> Result<(), Error> {
+        self.publish_mode(staging, files, crate::validate::DEFAULT_CERT_MODE)
+    }
+
+    /// [`publish`](CertDir::publish), the files made `mode` (`--chmod`,
+    /// a domain's `chmod`: read bits only, validate::cert_mode) instead of
+    /// 0444, on the descriptor checked, before the commit: the installed
+    /// files never have another mode, and a refusal (EPERM) installs nothing.
+    pub fn publish_mode(
+        &self,
+        staging: &mut Staging<'_>,
+        files: &[(&str, &[u8])],
+        mode: u32,
+    ) -> Result<(), Error> {
         for (name, bytes) in files {
-            seal(&staging.dir, name, bytes).map_err(|why| Error::Rejected {
+            seal_mode(&staging.dir, name, bytes, mode).map_err(|why| Error::Rejected {
                 stage: Stage::FileWriter,
                 step: INSTALL,
                 message: format!(
@@ -398,6 +411,12 @@ impl Drop for Staging<'_> {
 /// did not write is caught here); then it is made 0444 (unix) through the
 /// same descriptor. The error says what was wrong.
 pub fn seal(dir: &Dir, name: &str, expected: &[u8]) -> Result<(), String> {
+    seal_mode(dir, name, expected, crate::validate::DEFAULT_CERT_MODE)
+}
+
+/// [`seal`], making the file `mode` rather than 0444 (a subset of 0444,
+/// checked by the caller's options: validate::cert_mode).
+pub fn seal_mode(dir: &Dir, name: &str, expected: &[u8], mode: u32) -> Result<(), String> {
     let file = open_nofollow(dir, name).map_err(|e| match e.kind() {
         ErrorKind::NotFound => "missing".to_string(),
         _ => what_is(dir, name).unwrap_or_else(|| format!("cannot open: {e}")),
@@ -418,11 +437,13 @@ pub fn seal(dir: &Dir, name: &str, expected: &[u8]) -> Result<(), String> {
     if written != expected {
         return Err("other bytes than those asked for".into());
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o444))
-            .map_err(|e| format!("cannot make it read-only: {e}"))?;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| format!("cannot make it read-only (mode {mode:04o}): {e}"))?;
     }
     Ok(())
 }

@@ -276,7 +276,7 @@ fn config_grants(cli: &ConfigGrantsCli) -> anyhow::Result<u8> {
                 "domain {}:\n{}{}\n",
                 job.handle,
                 report::text(&reports),
-                acmebox::notify::grants_text(&job.options)
+                report::host_text(&job.options)
             ));
         }
     }
@@ -305,7 +305,7 @@ fn grants(args: &IssueArgs, json: bool) -> anyhow::Result<u8> {
     let out = if json {
         serde_json::to_string_pretty(&reports)? + "\n"
     } else {
-        report::text(&reports) + &acmebox::notify::grants_text(&opts)
+        report::text(&reports) + &report::host_text(&opts)
     };
     print_out(&out)?;
     Ok(if refused { 1 } else { 0 })

@@ -30,19 +30,6 @@ pub const NOTIFY_LIMIT: Duration = Duration::from_secs(300);
 /// choose it.
 pub const SHELL: &str = "/bin/sh";
 
-/// `grants`' line for the host's own action after an install: the notify
-/// command of `opts`, if any (it is not a stage: nothing sandboxes it).
-pub fn grants_text(opts: &crate::options::Options) -> String {
-    match &opts.notify {
-        Some(cmd) => format!(
-            "host (not a stage)\n  notify     after an install, {SHELL} -c {cmd:?} \
-             (acmebox's environment and ACMEBOX_*, at most {} s, not sandboxed)\n",
-            NOTIFY_LIMIT.as_secs()
-        ),
-        None => String::new(),
-    }
-}
-
 /// A usage error unless `cmd` can be a notify command: not blank, and no
 /// NUL (which no argument can hold).
 pub fn check(cmd: &str) -> Result<(), String> {

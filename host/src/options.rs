@@ -101,6 +101,11 @@ pub struct RunFlags {
     /// `notify` wins).
     #[arg(long, value_name = "CMD")]
     pub notify: Option<String>,
+    /// The mode of the installed files (and backups), octal: read bits only,
+    /// the owner's included (0400, 0440, 0404, 0444); set before they are
+    /// installed. Unix only. A domain's `chmod` wins [default: 0444].
+    #[arg(long, value_name = "MODE", value_parser = crate::validate::cert_mode)]
+    pub chmod: Option<u32>,
 }
 
 /// Flags and operands shared by issuance and `acmebox grants`.
@@ -261,6 +266,9 @@ pub struct Options {
     pub min_days: u32,
     /// `--notify` (or a domain's `notify`): run after an install (notify.rs).
     pub notify: Option<String>,
+    /// `--chmod` (or a domain's `chmod`), else 0444: the installed files'
+    /// mode (certdir.rs `publish_mode`).
+    pub chmod: u32,
 }
 
 /// What `-r` asks for.
@@ -333,6 +341,12 @@ impl Options {
                 )));
             }
         }
+        #[cfg(not(unix))]
+        if args.run.chmod.is_some() {
+            return Err(Error::Usage(
+                "--chmod: file modes exist only on Unix".into(),
+            ));
+        }
         if let Some(cmd) = &args.run.notify {
             crate::notify::check(cmd).map_err(Error::Usage)?;
         }
@@ -379,6 +393,7 @@ impl Options {
             must_staple: args.run.must_staple,
             min_days: u32::try_from(args.run.min_days).unwrap_or(crate::fresh::DEFAULT_MIN_DAYS),
             notify: args.run.notify.clone(),
+            chmod: args.run.chmod.unwrap_or(crate::validate::DEFAULT_CERT_MODE),
         })
     }
 }

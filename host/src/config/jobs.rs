@@ -3,7 +3,8 @@
 //! as a command line naming the same files would build them (the run's
 //! flags, [`RunFlags`], apply to every domain), then given the domain's own
 //! certificate files, key types, the authority's contact, and its own
-//! `min-days` and `notify` when set (they win over `--min-days`, `--notify`).
+//! `min-days`, `chmod` and `notify` when set (they win over `--min-days`,
+//! `--chmod`, `--notify`).
 
 use super::Domain;
 use crate::certfiles::CertFiles;
@@ -52,6 +53,9 @@ fn job(d: &Domain, flags: &RunFlags, env: &Env) -> Result<Job, Error> {
     // The domain's own settings win over the run's flags.
     if let Some(days) = d.min_days {
         options.min_days = days;
+    }
+    if let Some(mode) = d.chmod {
+        options.chmod = mode;
     }
     if let Some(cmd) = &d.notify {
         options.notify = Some(cmd.clone());

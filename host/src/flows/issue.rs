@@ -400,7 +400,15 @@ fn install(
     let writer_component = component(Stage::FileWriter)?;
     let installing = crate::leftovers::installing();
     for (certdir, files) in &plan {
-        file_writer::install(&rt, writer, &writer_component, certdir, files, log)?;
+        file_writer::install(
+            &rt,
+            writer,
+            &writer_component,
+            certdir,
+            files,
+            opts.chmod,
+            log,
+        )?;
         log.step(&format!("11. installed in {}", certdir.path().display()));
     }
     installing.done();
