@@ -110,6 +110,10 @@ pub struct Domain {
     /// owner's included); `None`: `--chmod`, else 0444. It wins over
     /// `--chmod` for this domain.
     pub chmod: Option<u32>,
+    /// `chown USER[:GROUP]` (acmebox's own, lacme's `chown`): the owner of
+    /// the installed files, as written ([`validate::owner_spec`]); the host
+    /// resolves the names. It wins over `--chown` for this domain.
+    pub chown: Option<String>,
 }
 
 /// The largest `min-days` (and `--min-days`): a year and a day. A

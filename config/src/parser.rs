@@ -117,6 +117,7 @@ struct RawDomain {
     min_days: Option<At<u32>>,
     notify: Option<At<String>>,
     chmod: Option<At<u32>>,
+    chown: Option<At<String>>,
 }
 
 /// One file's tokens, with the expansion of a `$macro` waiting in front.
@@ -653,6 +654,17 @@ impl Parser<'_> {
                         loc: word.loc,
                     });
                 }
+                "chown" => {
+                    once(&raw.chown, &loc, "chown", s.file)?;
+                    let word = p.string(s, "USER[:GROUP] after `chown`")?;
+                    validate::owner_spec(&word.value).map_err(|e| {
+                        word.loc.error(
+                            format!("USER[:GROUP] after `chown`: {e}"),
+                            format!("{:?}", excerpt(&word.value)),
+                        )
+                    })?;
+                    raw.chown = Some(word);
+                }
                 "notify" => {
                     once(&raw.notify, &loc, "notify", s.file)?;
                     let cmd = p.string(s, "a command after `notify`")?;
@@ -836,6 +848,7 @@ impl Parser<'_> {
                 min_days: raw.min_days.map(|n| n.value),
                 notify: raw.notify.map(|c| c.value),
                 chmod: raw.chmod.map(|m| m.value),
+                chown: raw.chown.map(|o| o.value),
             });
         }
         Ok(Config {
@@ -850,7 +863,7 @@ const TOP_LEVEL: &str =
 const AUTHORITY_STATEMENTS: &str =
     "an authority statement (`api url`, `account key`, `contact`, `ca file`) or `}`";
 const DOMAIN_STATEMENTS: &str = "a domain statement (`domain ...`, `alternative names`, \
-     `sign with`, `challengedir`, `min-days`, `notify`, `chmod`) or `}`";
+     `sign with`, `challengedir`, `min-days`, `notify`, `chmod`, `chown`) or `}`";
 const DOMAIN_WHAT: &str = "`name`, `key`, `certificate`, `chain certificate` or \
      `full chain certificate` after `domain`";
 

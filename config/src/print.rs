@@ -1,6 +1,6 @@
 //! [`print`]: a [`Config`] written back as acme-client.conf(5) text,
 //! normalised: macros expanded, every default written out (domain name, key
-//! types, `sign with`, `challengedir`; `min-days`, `chmod` and `notify` when given), one statement per line, strings
+//! types, `sign with`, `challengedir`; `min-days`, `chmod`, `chown` and `notify` when given), one statement per line, strings
 //! quoted. Parsing the output gives the same [`Config`].
 
 use crate::{Authority, Config, Domain};
@@ -85,6 +85,9 @@ fn domain(d: &Domain) -> String {
     }
     if let Some(mode) = d.chmod {
         let _ = writeln!(out, "\tchmod {mode:04o}");
+    }
+    if let Some(owner) = &d.chown {
+        let _ = writeln!(out, "\tchown {}", quote(owner));
     }
     if let Some(cmd) = &d.notify {
         let _ = writeln!(out, "\tnotify {}", quote(cmd));

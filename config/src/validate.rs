@@ -36,6 +36,30 @@ pub fn cert_mode(text: &str) -> Result<u32, String> {
     Ok(mode)
 }
 
+/// `chown USER[:GROUP]` / `--chown`: a user and optionally a group, each a
+/// name (ASCII letters, digits, `.`, `_`, `-`; not starting with `-`) or a
+/// numeric id. Only the syntax: the host resolves names (host/src/owner.rs).
+pub fn owner_spec(text: &str) -> Result<(), String> {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 32
+            && !p.starts_with('-')
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    };
+    let (user, group) = match text.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (text, None),
+    };
+    if part(user) && group.is_none_or(part) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{text:?}: not USER[:GROUP] (names of letters, digits, '.', '_', '-', or numeric ids)"
+        ))
+    }
+}
+
 /// The scheme, host and port of an https URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {

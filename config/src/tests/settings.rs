@@ -1,5 +1,5 @@
 //! The per-certificate settings of a domain block: `min-days N` and
-//! `notify CMD` and `chmod MODE` (lacme's certificate sections).
+//! `notify CMD`, `chmod MODE` and `chown USER[:GROUP]` (lacme's certificate sections).
 
 use super::{fails_at, ok, EXAMPLE, PEBBLE};
 use crate::{print, MAX_MIN_DAYS};
@@ -64,6 +64,23 @@ fn chmod_takes_read_bits_with_the_owners() {
 }
 
 #[test]
+fn chown_takes_user_and_group_names_or_ids() {
+    for spec in ["www-data", "www-data:ssl-cert", "0:0", "1000", "_acme.x:42"] {
+        let config = ok(&with(&format!("chown {spec}")));
+        assert_eq!(config.domains[0].chown.as_deref(), Some(spec));
+    }
+    assert_eq!(ok(&with("")).domains[0].chown, None);
+    for bad in ["\"\"", ":g", "u:", "-u", "u:g:h", "\"a b\""] {
+        fails_at(
+            &with(&format!("chown {bad}")),
+            6,
+            7,
+            "USER[:GROUP] after `chown`",
+        );
+    }
+}
+
+#[test]
 fn notify_needs_a_command() {
     fails_at(&with("notify \"  \""), 6, 8, "a command after `notify`");
     fails_at(&with("notify"), 6, 7, "a command after `notify`");
@@ -78,10 +95,11 @@ fn each_setting_once() {
 #[test]
 fn print_writes_them_and_parses_back() {
     let config = ok(&with(
-        "min-days 20; chmod 440; notify 'kill -HUP \"$(cat /run/x.pid)\"'",
+        "min-days 20; chmod 440; chown www:ssl; notify 'kill -HUP \"$(cat /run/x.pid)\"'",
     ));
     let printed = print(&config);
     assert!(printed.contains("\tchmod 0440\n"), "{printed}");
+    assert!(printed.contains("\tchown \"www:ssl\"\n"), "{printed}");
     assert!(printed.contains("\tmin-days 20\n"), "{printed}");
     assert!(
         printed.contains("\tnotify \"kill -HUP \\\"$(cat /run/x.pid)\\\"\"\n"),
