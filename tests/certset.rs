@@ -3,7 +3,8 @@
 //! renewed; `--notify CMD` and a domain's `notify CMD` run after an install
 //! only, see the certificate's paths in their environment, and their
 //! failure is exit 1 with the new certificate kept; `--chmod MODE` and a
-//! domain's `chmod MODE` set the installed files' mode.
+//! domain's `chmod MODE` set the installed files' mode, `--chown` and
+//! `chown` their owner.
 
 mod common;
 
@@ -166,6 +167,7 @@ fn config(bed: &Testbed, root: &Path, out: &Path) -> std::path::PathBuf {
          \tchallengedir \"{chal}\"\n\
          \tmin-days 60\n\
          \tchmod 0400\n\
+         \tchown 4242:4243\n\
          \tnotify \"{notify}\"\n\
          }}\n\
          domain two {{\n\
@@ -204,6 +206,7 @@ fn config_min_days_and_notify_apply_to_their_domain() {
         assert_eq!(common::mode(&root.join("one").join(name)), 0o400, "{name}");
     }
     assert_eq!(common::mode(&root.join("two/fullchain.pem")), 0o444);
+    assert_eq!(owner(&root.join("one/cert.pem")), (4242, 4243));
     // Next run: `one` (60 days left, min-days 60) renews and notifies
     // again; `two` (default 30) is up to date.
     let run = acmebox(&["--config", &conf]);
@@ -227,6 +230,8 @@ fn grants_shows_the_notify_command_and_the_mode() {
         "0440".to_string(),
         "--notify".to_string(),
         "systemctl reload nginx".to_string(),
+        "--chown".to_string(),
+        "0:0".to_string(),
     ];
     args.extend(client.args_offline("https://acme.test/dir"));
     args.push("example.com".into());
@@ -244,7 +249,12 @@ fn grants_shows_the_notify_command_and_the_mode() {
         "{}",
         run.stdout
     );
-    args.drain(1..5);
+    assert!(
+        run.stdout.contains("chown      0:0 on the installed files"),
+        "{}",
+        run.stdout
+    );
+    args.drain(1..7);
     let run = acmebox(&args);
     run.expect_code(0);
     assert!(!run.stdout.contains("host (not a stage)"), "{}", run.stdout);
@@ -287,6 +297,87 @@ fn a_mode_that_is_not_read_only_is_a_usage_error_naming_it() {
         run.expect_code(1);
         assert!(
             run.stderr.contains("--chmod") && run.stderr.contains(bad) && run.stderr.contains(why),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+/// The uid and gid of `path`.
+fn owner(path: &Path) -> (u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).expect("stat");
+    (meta.uid(), meta.gid())
+}
+
+/// To the current user and group, by id (and by name where the ids are
+/// root's, as when the tests run as root); to other ids when permitted.
+#[test]
+fn chown_sets_the_installed_files_owner() {
+    let bed = testbed();
+    let names = test_names(1);
+    let client = Client::new();
+    let probe = client.keys.join("probe");
+    std::fs::write(&probe, b"").expect("probe");
+    let (uid, gid) = owner(&probe);
+    let me = format!("{uid}:{gid}");
+    client
+        .issue(&bed, &["-nN", "--chown", &me], &names)
+        .expect_code(0);
+    for name in ["cert.pem", "chain.pem", "fullchain.pem"] {
+        assert_eq!(owner(&client.certs.join(name)), (uid, gid), "{name}");
+    }
+    if uid == 0 {
+        client
+            .issue(&bed, &["-F", "--chown", "root:root"], &names)
+            .expect_code(0);
+        assert_eq!(owner(&client.certs.join("cert.pem")), (0, 0));
+        client
+            .issue(
+                &bed,
+                &["-F", "--chown", "4242:4243", "--chmod", "0440"],
+                &names,
+            )
+            .expect_code(0);
+        assert_eq!(owner(&client.certs.join("fullchain.pem")), (4242, 4243));
+        assert_eq!(common::mode(&client.certs.join("fullchain.pem")), 0o440);
+    } else {
+        // Not permitted: exit 1 naming the file and the operation, the
+        // old set installed.
+        let before = std::fs::read(client.certs.join("cert.pem")).expect("cert");
+        let run = client.issue(&bed, &["-F", "--chown", "0:0"], &names);
+        run.expect_code(1);
+        assert!(
+            run.stderr.contains("cert.pem: cannot chown it to 0:0")
+                && run.stderr.contains("nothing was installed"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            std::fs::read(client.certs.join("cert.pem")).expect("cert"),
+            before
+        );
+    }
+}
+
+#[test]
+fn an_unknown_user_or_group_is_a_usage_error_naming_it() {
+    let client = Client::new();
+    for (bad, why) in [
+        ("no-such-user-acmebox", "no user \"no-such-user-acmebox\""),
+        (
+            "0:no-such-group-acmebox",
+            "no group \"no-such-group-acmebox\"",
+        ),
+        ("a b", "not USER[:GROUP]"),
+    ] {
+        let mut args = vec!["--chown".to_string(), bad.to_string()];
+        args.extend(client.args_offline("https://acme.test/dir"));
+        args.push("example.com".into());
+        let run = acmebox(&args);
+        run.expect_code(1);
+        assert!(
+            run.stderr.contains("--chown") && run.stderr.contains(why),
             "{}",
             run.stderr
         );

@@ -31,6 +31,7 @@ pub mod names;
 pub mod narrow;
 pub mod notify;
 pub mod options;
+pub mod owner;
 pub mod proxy;
 pub mod reach;
 pub mod reason;

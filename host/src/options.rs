@@ -106,6 +106,12 @@ pub struct RunFlags {
     /// installed. Unix only. A domain's `chmod` wins [default: 0444].
     #[arg(long, value_name = "MODE", value_parser = crate::validate::cert_mode)]
     pub chmod: Option<u32>,
+    /// The owner of the installed files (and backups): USER or USER:GROUP,
+    /// names (from /etc/passwd, /etc/group) or numeric ids; set before they
+    /// are installed (not permitted: exit 1, nothing installed). Unix only.
+    /// A domain's `chown` wins [default: unchanged].
+    #[arg(long, value_name = "USER[:GROUP]")]
+    pub chown: Option<String>,
 }
 
 /// Flags and operands shared by issuance and `acmebox grants`.
@@ -269,6 +275,19 @@ pub struct Options {
     /// `--chmod` (or a domain's `chmod`), else 0444: the installed files'
     /// mode (certdir.rs `publish_mode`).
     pub chmod: u32,
+    /// `--chown` (or a domain's `chown`), resolved: the installed files'
+    /// owner; `None` leaves it (owner.rs).
+    pub chown: Option<crate::owner::Owner>,
+}
+
+impl Options {
+    /// The mode and owner the installed files get (certdir.rs `publish_as`).
+    pub fn perms(&self) -> crate::owner::Perms {
+        crate::owner::Perms {
+            mode: self.chmod,
+            owner: self.chown,
+        }
+    }
 }
 
 /// What `-r` asks for.
@@ -342,11 +361,18 @@ impl Options {
             }
         }
         #[cfg(not(unix))]
-        if args.run.chmod.is_some() {
+        if args.run.chmod.is_some() || args.run.chown.is_some() {
             return Err(Error::Usage(
-                "--chmod: file modes exist only on Unix".into(),
+                "--chmod, --chown: file modes and owners exist only on Unix".into(),
             ));
         }
+        let chown = args
+            .run
+            .chown
+            .as_deref()
+            .map(crate::owner::resolve)
+            .transpose()
+            .map_err(|e| Error::Usage(format!("--chown {e}")))?;
         if let Some(cmd) = &args.run.notify {
             crate::notify::check(cmd).map_err(Error::Usage)?;
         }
@@ -394,6 +420,7 @@ impl Options {
             min_days: u32::try_from(args.run.min_days).unwrap_or(crate::fresh::DEFAULT_MIN_DAYS),
             notify: args.run.notify.clone(),
             chmod: args.run.chmod.unwrap_or(crate::validate::DEFAULT_CERT_MODE),
+            chown,
         })
     }
 }

@@ -286,7 +286,7 @@ fn overlaps_by_stage(grants: &[Grant]) -> Vec<(Stage, String)> {
 
 /// `grants`' lines for what the host itself does to a certificate after
 /// file-writer's part, when set: the installed files' mode (`--chmod`, a
-/// domain's `chmod`) and the notify command it runs (notify.rs; not a
+/// domain's `chmod`), their owner (`--chown`) and the notify command it runs (notify.rs; not a
 /// stage: nothing sandboxes it). Empty with neither.
 pub fn host_text(opts: &crate::options::Options) -> String {
     let mut out = String::new();
@@ -295,6 +295,12 @@ pub fn host_text(opts: &crate::options::Options) -> String {
             out,
             "  chmod      {:04o} on the installed files, before the commit",
             opts.chmod
+        );
+    }
+    if let Some(owner) = opts.chown {
+        let _ = writeln!(
+            out,
+            "  chown      {owner} on the installed files, before the commit"
         );
     }
     if let Some(cmd) = &opts.notify {

@@ -37,7 +37,7 @@ fn install(scene: &Scene, lie: &str) -> Result<(), Error> {
         &component,
         &certdir,
         &files,
-        0o444,
+        acmebox::owner::Perms::DEFAULT,
         &Log::default(),
     )
 }

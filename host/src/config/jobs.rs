@@ -3,8 +3,8 @@
 //! as a command line naming the same files would build them (the run's
 //! flags, [`RunFlags`], apply to every domain), then given the domain's own
 //! certificate files, key types, the authority's contact, and its own
-//! `min-days`, `chmod` and `notify` when set (they win over `--min-days`,
-//! `--chmod`, `--notify`).
+//! `min-days`, `chmod`, `chown` and `notify` when set (they win over `--min-days`,
+//! `--chmod`, `--chown`, `--notify`).
 
 use super::Domain;
 use crate::certfiles::CertFiles;
@@ -56,6 +56,12 @@ fn job(d: &Domain, flags: &RunFlags, env: &Env) -> Result<Job, Error> {
     }
     if let Some(mode) = d.chmod {
         options.chmod = mode;
+    }
+    if let Some(spec) = &d.chown {
+        options.chown = Some(
+            crate::owner::resolve(spec)
+                .map_err(|e| Error::Usage(format!("domain {}: chown {e}", d.handle)))?,
+        );
     }
     if let Some(cmd) = &d.notify {
         options.notify = Some(cmd.clone());

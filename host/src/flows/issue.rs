@@ -406,7 +406,7 @@ fn install(
             &writer_component,
             certdir,
             files,
-            opts.chmod,
+            opts.perms(),
             log,
         )?;
         log.step(&format!("11. installed in {}", certdir.path().display()));

@@ -200,7 +200,7 @@ pub fn run_from(
                 &component(Stage::FileWriter)?,
                 certdir,
                 backups,
-                opts.chmod,
+                opts.perms(),
                 log,
             )?;
         }
