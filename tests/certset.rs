@@ -123,8 +123,9 @@ fn a_failing_notify_is_exit_1_and_keeps_the_new_certificate() {
         "{}",
         run.stderr
     );
-    // Its output passed through.
-    assert!(run.stdout.contains("reloading"), "{}", run.stdout);
+    // Its output goes to standard error, never to standard output (-t's channel).
+    assert!(run.stderr.contains("reloading"), "{}", run.stderr);
+    assert!(!run.stdout.contains("reloading"), "{}", run.stdout);
     common::assert_installed(&bed, &client, &names);
     // The certificate it kept is up to date on the next run.
     client.issue(&bed, &[], &names).expect_code(2);

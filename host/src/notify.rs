@@ -8,8 +8,8 @@
 //! `ACMEBOX_DOMAIN` (the certificate's first name) and `ACMEBOX_CERT`,
 //! `ACMEBOX_CHAIN`, `ACMEBOX_FULLCHAIN`: the absolute paths of the files
 //! written (a variable is removed when its file is not configured). Its
-//! standard input is /dev/null; its standard output and error are
-//! acmebox's. It is not bounded by `--timeout` (the certificate is
+//! standard input is /dev/null; its standard output and error both go to
+//! acmebox's standard error. It is not bounded by `--timeout` (the certificate is
 //! installed by then, and a service reload is not the ACME server's time):
 //! it has [`NOTIFY_LIMIT`] of its own, after which `sh` is killed.
 //!
@@ -60,6 +60,10 @@ pub fn run(
         .arg("-c")
         .arg(cmd)
         .stdin(Stdio::null())
+        // Its standard output goes to acmebox's standard error: acmebox's
+        // own standard output is the -t protocol's channel (caller.rs), one
+        // line out and one line in, which a command's output must not join.
+        .stdout(Stdio::from(std::io::stderr()))
         .env("ACMEBOX_DOMAIN", domain);
     for (var, path) in [
         ("ACMEBOX_CERT", &files.cert),
