@@ -97,7 +97,28 @@ pub struct Domain {
     /// `challengedir`: where http-01 token files are written, absolute
     /// ([`DEFAULT_CHALLENGEDIR`] when not given).
     pub challengedir: PathBuf,
+    /// `min-days N` (acmebox's own, lacme's `min-days`): renew when fewer
+    /// than N days are left, 1 to [`MAX_MIN_DAYS`]; `None`: `--min-days`
+    /// (30 by default). Set here, it wins over `--min-days` for this domain.
+    pub min_days: Option<u32>,
+    /// `notify CMD` (acmebox's own, lacme's `notify`): run by the host
+    /// with `sh -c` after this domain's certificate is installed; it wins
+    /// over `--notify` for this domain.
+    pub notify: Option<String>,
+    /// `chmod MODE` (acmebox's own, lacme's `chmod`): the mode of the
+    /// installed files ([`validate::cert_mode`]: read bits only, the
+    /// owner's included); `None`: `--chmod`, else 0444. It wins over
+    /// `--chmod` for this domain.
+    pub chmod: Option<u32>,
+    /// `chown USER[:GROUP]` (acmebox's own, lacme's `chown`): the owner of
+    /// the installed files, as written ([`validate::owner_spec`]); the host
+    /// resolves the names. It wins over `--chown` for this domain.
+    pub chown: Option<String>,
 }
+
+/// The largest `min-days` (and `--min-days`): a year and a day. A
+/// certificate can then still be kept until its last leap-year day.
+pub const MAX_MIN_DAYS: u32 = 366;
 
 impl Domain {
     /// The domain name: the certificate's first name.

@@ -10,7 +10,7 @@ use crate::key_type::KeyType;
 use crate::lexer::{excerpt, is_macro_name, Kind, Lexer, Token};
 use crate::limits::{MAX_EXPANSION, MAX_FILE, MAX_FILES, MAX_INCLUDE_DEPTH, MAX_STRING};
 use crate::validate;
-use crate::{Authority, Config, Domain, DEFAULT_CHALLENGEDIR};
+use crate::{Authority, Config, Domain, DEFAULT_CHALLENGEDIR, MAX_MIN_DAYS};
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 
@@ -114,6 +114,10 @@ struct RawDomain {
     full_chain: Option<At<PathBuf>>,
     sign_with: Option<At<String>>,
     challengedir: Option<At<PathBuf>>,
+    min_days: Option<At<u32>>,
+    notify: Option<At<String>>,
+    chmod: Option<At<u32>>,
+    chown: Option<At<String>>,
 }
 
 /// One file's tokens, with the expansion of a `$macro` waiting in front.
@@ -632,6 +636,43 @@ impl Parser<'_> {
                     once(&raw.challengedir, &loc, "challengedir", s.file)?;
                     raw.challengedir = Some(p.path(s, "challenge directory", false)?);
                 }
+                "min-days" => {
+                    once(&raw.min_days, &loc, "min-days", s.file)?;
+                    raw.min_days = Some(p.min_days(s)?);
+                }
+                "chmod" => {
+                    once(&raw.chmod, &loc, "chmod", s.file)?;
+                    let word = p.string(s, "a mode after `chmod`")?;
+                    let mode = validate::cert_mode(&word.value).map_err(|e| {
+                        word.loc.error(
+                            format!("a mode after `chmod`: {e}"),
+                            format!("{:?}", excerpt(&word.value)),
+                        )
+                    })?;
+                    raw.chmod = Some(At {
+                        value: mode,
+                        loc: word.loc,
+                    });
+                }
+                "chown" => {
+                    once(&raw.chown, &loc, "chown", s.file)?;
+                    let word = p.string(s, "USER[:GROUP] after `chown`")?;
+                    validate::owner_spec(&word.value).map_err(|e| {
+                        word.loc.error(
+                            format!("USER[:GROUP] after `chown`: {e}"),
+                            format!("{:?}", excerpt(&word.value)),
+                        )
+                    })?;
+                    raw.chown = Some(word);
+                }
+                "notify" => {
+                    once(&raw.notify, &loc, "notify", s.file)?;
+                    let cmd = p.string(s, "a command after `notify`")?;
+                    if cmd.value.trim().is_empty() {
+                        return Err(cmd.loc.error("a command after `notify`", "an empty string"));
+                    }
+                    raw.notify = Some(cmd);
+                }
                 _ => return Ok(false),
             }
             Ok(true)
@@ -662,6 +703,26 @@ impl Parser<'_> {
         raw.handle = Some(handle);
         self.domains.push(raw);
         Ok(())
+    }
+
+    /// `min-days N`'s N: decimal digits, 1 to [`MAX_MIN_DAYS`].
+    fn min_days(&mut self, s: &mut Stream) -> Result<At<u32>, ConfigError> {
+        let word = self.string(s, "a number of days after `min-days`")?;
+        let expected = format!("a number of days from 1 to {MAX_MIN_DAYS} after `min-days`");
+        match word.value.parse::<u32>() {
+            Ok(n)
+                if word.value.bytes().all(|b| b.is_ascii_digit())
+                    && (1..=MAX_MIN_DAYS).contains(&n) =>
+            {
+                Ok(At {
+                    value: n,
+                    loc: word.loc,
+                })
+            }
+            _ => Err(word
+                .loc
+                .error(expected, format!("{:?}", excerpt(&word.value)))),
+        }
     }
 
     /// `{ name [,] name ... }`: names separated by spaces, commas or
@@ -784,6 +845,10 @@ impl Parser<'_> {
                     .challengedir
                     .map(|p| p.value)
                     .unwrap_or_else(|| PathBuf::from(DEFAULT_CHALLENGEDIR)),
+                min_days: raw.min_days.map(|n| n.value),
+                notify: raw.notify.map(|c| c.value),
+                chmod: raw.chmod.map(|m| m.value),
+                chown: raw.chown.map(|o| o.value),
             });
         }
         Ok(Config {
@@ -798,7 +863,7 @@ const TOP_LEVEL: &str =
 const AUTHORITY_STATEMENTS: &str =
     "an authority statement (`api url`, `account key`, `contact`, `ca file`) or `}`";
 const DOMAIN_STATEMENTS: &str = "a domain statement (`domain ...`, `alternative names`, \
-     `sign with`, `challengedir`) or `}`";
+     `sign with`, `challengedir`, `min-days`, `notify`, `chmod`, `chown`) or `}`";
 const DOMAIN_WHAT: &str = "`name`, `key`, `certificate`, `chain certificate` or \
      `full chain certificate` after `domain`";
 

@@ -1,6 +1,6 @@
 //! [`print`]: a [`Config`] written back as acme-client.conf(5) text,
 //! normalised: macros expanded, every default written out (domain name, key
-//! types, `sign with`, `challengedir`), one statement per line, strings
+//! types, `sign with`, `challengedir`; `min-days`, `chmod`, `chown` and `notify` when given), one statement per line, strings
 //! quoted. Parsing the output gives the same [`Config`].
 
 use crate::{Authority, Config, Domain};
@@ -80,6 +80,18 @@ fn domain(d: &Domain) -> String {
     }
     let _ = writeln!(out, "\tsign with {}", quote(&d.authority.name));
     let _ = writeln!(out, "\tchallengedir {}", path(&d.challengedir));
+    if let Some(days) = d.min_days {
+        let _ = writeln!(out, "\tmin-days {days}");
+    }
+    if let Some(mode) = d.chmod {
+        let _ = writeln!(out, "\tchmod {mode:04o}");
+    }
+    if let Some(owner) = &d.chown {
+        let _ = writeln!(out, "\tchown {}", quote(owner));
+    }
+    if let Some(cmd) = &d.notify {
+        let _ = writeln!(out, "\tnotify {}", quote(cmd));
+    }
     out.push_str("}\n");
     out
 }

@@ -1,7 +1,64 @@
 //! The values a configuration holds that the command line takes too,
 //! checked the same way: ACME directory URLs (https origins) and certificate
-//! names (DNS names and wildcards, RFC 8555 §7.1.3, §7.1.4). The host
-//! re-exports these from its own `validate`.
+//! names (DNS names and wildcards, RFC 8555 §7.1.3, §7.1.4), and the mode
+//! of installed certificate files. The host re-exports these from its own
+//! `validate`.
+
+/// The mode installed certificate files get by default (`chmod` not given).
+pub const DEFAULT_CERT_MODE: u32 = 0o444;
+
+/// `chmod MODE` / `--chmod MODE`: octal digits (`0440`, `440`), at most four.
+/// Only read bits (a subset of 0444) including the owner's: a write bit would
+/// let someone replace the bytes the next run compares with what it issued,
+/// an execute bit means nothing for a certificate, and acmebox itself reads
+/// the files back (as their owner) to decide whether to renew. So 0400, 0440,
+/// 0404 or 0444.
+pub fn cert_mode(text: &str) -> Result<u32, String> {
+    let mode = if !text.is_empty()
+        && text.len() <= 4
+        && text.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        u32::from_str_radix(text, 8).map_err(|e| format!("mode {text:?}: {e}"))?
+    } else {
+        return Err(format!("mode {text:?}: not an octal mode such as 0440"));
+    };
+    if mode & !DEFAULT_CERT_MODE != 0 {
+        return Err(format!(
+            "mode {text:?}: only read bits (0400, 0440, 0404, 0444): certificate files are \
+             never writable or executable"
+        ));
+    }
+    if mode & 0o400 == 0 {
+        return Err(format!(
+            "mode {text:?}: the owner must keep read (0400): acmebox reads the files back"
+        ));
+    }
+    Ok(mode)
+}
+
+/// `chown USER[:GROUP]` / `--chown`: a user and optionally a group, each a
+/// name (ASCII letters, digits, `.`, `_`, `-`; not starting with `-`) or a
+/// numeric id. Only the syntax: the host resolves names (host/src/owner.rs).
+pub fn owner_spec(text: &str) -> Result<(), String> {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 32
+            && !p.starts_with('-')
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    };
+    let (user, group) = match text.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (text, None),
+    };
+    if part(user) && group.is_none_or(part) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{text:?}: not USER[:GROUP] (names of letters, digits, '.', '_', '-', or numeric ids)"
+        ))
+    }
+}
 
 /// The scheme, host and port of an https URL.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -284,14 +284,35 @@ impl CertDir {
     /// commit leaves the rest in the committed directory for the next run
     /// to install.
     pub fn publish(&self, staging: &mut Staging<'_>, files: &[(&str, &[u8])]) -> Result<(), Error> {
+        self.publish_as(staging, files, crate::owner::Perms::DEFAULT)
+    }
+
+    /// [`publish`](CertDir::publish), the files made `perms.mode`
+    /// (`--chmod`, a domain's `chmod`: read bits only, validate::cert_mode)
+    /// instead of 0444, and given to `perms.owner` (`--chown`), each on a
+    /// descriptor opened without following links, all before the commit:
+    /// the installed files never have another mode or owner, and a refusal
+    /// (EPERM) is an error naming the file and the operation, with nothing
+    /// installed (the old files stay).
+    pub fn publish_as(
+        &self,
+        staging: &mut Staging<'_>,
+        files: &[(&str, &[u8])],
+        perms: crate::owner::Perms,
+    ) -> Result<(), Error> {
         for (name, bytes) in files {
-            seal(&staging.dir, name, bytes).map_err(|why| Error::Rejected {
+            seal_mode(&staging.dir, name, bytes, perms.mode).map_err(|why| Error::Rejected {
                 stage: Stage::FileWriter,
                 step: INSTALL,
                 message: format!(
                     "{name}: file-writer did not write what was asked ({why}); nothing was installed"
                 ),
             })?;
+        }
+        if let Some(owner) = perms.owner {
+            for (name, _) in files {
+                self.chown_staged(staging, name, owner)?;
+            }
         }
         stop_at::install_step("checked the staged files");
         let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
@@ -325,6 +346,29 @@ impl CertDir {
 }
 
 impl CertDir {
+    /// Give the staged (and sealed) file `name` to `owner`, on a descriptor
+    /// opened without following a link; the error names the file this
+    /// install would have replaced and says nothing was installed.
+    fn chown_staged(
+        &self,
+        staging: &Staging<'_>,
+        name: &str,
+        owner: crate::owner::Owner,
+    ) -> Result<(), Error> {
+        let fail = |e: std::io::Error| {
+            file_error(
+                &self.path.join(name),
+                format!("cannot chown it to {owner}: {e}; nothing was installed"),
+            )
+        };
+        let file = open_nofollow(&staging.dir, name).map_err(fail)?;
+        #[cfg(unix)]
+        crate::owner::apply(&file, owner).map_err(fail)?;
+        #[cfg(not(unix))]
+        let _ = file;
+        Ok(())
+    }
+
     /// Remove the entry `name` after a revocation: unlinked by name, a file
     /// or a symbolic link itself (never what a link points to); nothing
     /// there is not an error. Returns whether something was removed. A
@@ -398,6 +442,12 @@ impl Drop for Staging<'_> {
 /// did not write is caught here); then it is made 0444 (unix) through the
 /// same descriptor. The error says what was wrong.
 pub fn seal(dir: &Dir, name: &str, expected: &[u8]) -> Result<(), String> {
+    seal_mode(dir, name, expected, crate::validate::DEFAULT_CERT_MODE)
+}
+
+/// [`seal`], making the file `mode` rather than 0444 (a subset of 0444,
+/// checked by the caller's options: validate::cert_mode).
+pub fn seal_mode(dir: &Dir, name: &str, expected: &[u8], mode: u32) -> Result<(), String> {
     let file = open_nofollow(dir, name).map_err(|e| match e.kind() {
         ErrorKind::NotFound => "missing".to_string(),
         _ => what_is(dir, name).unwrap_or_else(|| format!("cannot open: {e}")),
@@ -418,11 +468,13 @@ pub fn seal(dir: &Dir, name: &str, expected: &[u8]) -> Result<(), String> {
     if written != expected {
         return Err("other bytes than those asked for".into());
     }
+    #[cfg(not(unix))]
+    let _ = mode;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o444))
-            .map_err(|e| format!("cannot make it read-only: {e}"))?;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| format!("cannot make it read-only (mode {mode:04o}): {e}"))?;
     }
     Ok(())
 }

@@ -89,6 +89,16 @@ pub enum Error {
         /// How long this run waited for it.
         waited: Duration,
     },
+    /// The notify command (`--notify`, a domain's `notify`) could not be
+    /// started, failed or ran out of time; the new certificate it was run
+    /// for stays installed (notify.rs).
+    #[error("notify {command:?}: {message} (the new certificate stays installed)")]
+    Notify {
+        /// The command, as given.
+        command: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {

@@ -7,8 +7,9 @@
 //!   [`CertDir::read`], never through a link), and fullchain.pem is cert.pem
 //!   followed by chain.pem, byte for byte;
 //! - cert-parser, given cert.pem followed by chain.pem, finds the requested
-//!   names, more time left than [`renew_before`] (the manual's 30 days; half
-//!   the lifetime for a short-lived certificate), the domain key's public key
+//!   names, more time left than [`renew_before`] (`--min-days`, or a domain's
+//!   `min-days`: the manual's 30 days by default; half the lifetime for a
+//!   short-lived certificate, whatever min-days), the domain key's public key
 //!   (the host compares the SubjectPublicKeyInfo bytes), and each
 //!   certificate issued and signed by the next; and cert.pem and chain.pem
 //!   are exactly the leaf and the rest as acmebox writes them, so cert.pem's
@@ -52,17 +53,23 @@ pub fn directory_record(url: &str) -> Vec<u8> {
 /// A certificate valid for this long or less is short-lived (Let's
 /// Encrypt's 6-day profile): renewing it 30 days ahead would renew it on
 /// every run, so it is renewed once less than half its lifetime is left.
+/// This rule wins over min-days: any min-days of 5 or more would otherwise
+/// renew such a certificate on every run, which is never what is meant.
 pub const SHORT_LIVED: Duration = Duration::from_secs(10 * 24 * 3600);
 
-/// How long before its notAfter a certificate valid from `not_before` to
-/// `not_after` (Unix seconds) is renewed: [`RENEW_BEFORE`] (acme-client's 30
-/// days), or half its lifetime when that is [`SHORT_LIVED`] or less.
-pub fn renew_before(not_before: i64, not_after: i64) -> i64 {
+/// `--min-days`'s default: [`RENEW_BEFORE`] in days (acme-client's 30).
+pub const DEFAULT_MIN_DAYS: u32 = (RENEW_BEFORE.as_secs() / 86400) as u32;
+
+/// How long, in seconds, before its notAfter a certificate valid from
+/// `not_before` to `not_after` (Unix seconds) is renewed: `min_days` days
+/// (`--min-days`, [`DEFAULT_MIN_DAYS`] unless given), or half its lifetime
+/// when that is [`SHORT_LIVED`] or less.
+pub fn renew_before(not_before: i64, not_after: i64, min_days: u32) -> i64 {
     let lifetime = not_after.saturating_sub(not_before);
     if lifetime <= SHORT_LIVED.as_secs() as i64 {
         lifetime / 2
     } else {
-        RENEW_BEFORE.as_secs() as i64
+        i64::from(min_days) * 86400
     }
 }
 
@@ -76,6 +83,9 @@ pub struct Wanted<'a> {
     pub directory_url: &'a str,
     /// Now, in Unix seconds.
     pub now: i64,
+    /// `--min-days` or the domain's `min-days`: renew with this many days
+    /// left or fewer (see [`renew_before`]).
+    pub min_days: u32,
     /// `-e`: a requested name the certificate lacks renews it; without it,
     /// such a name is an error ([`Verdict::NotListed`]).
     pub expand: bool,
@@ -270,13 +280,15 @@ pub fn reasons(installed: &Installed<'_>, wanted: &Wanted<'_>) -> Vec<String> {
         ));
     }
     let left = info.not_after.saturating_sub(wanted.now);
-    let before = renew_before(info.not_before, info.not_after);
+    let short_lived =
+        info.not_after.saturating_sub(info.not_before) <= SHORT_LIVED.as_secs() as i64;
+    let before = renew_before(info.not_before, info.not_after, wanted.min_days);
     if left <= before {
-        why.push(if before == RENEW_BEFORE.as_secs() as i64 {
+        why.push(if !short_lived {
             format!(
-                "{} days left, not more than {}",
+                "{} days left, not more than {} (min-days)",
                 left / 86400,
-                RENEW_BEFORE.as_secs() / 86400
+                wanted.min_days
             )
         } else {
             format!(

@@ -273,9 +273,10 @@ fn config_grants(cli: &ConfigGrantsCli) -> anyhow::Result<u8> {
             json.push(serde_json::json!({ "handle": job.handle, "stages": reports }));
         } else {
             text.push_str(&format!(
-                "domain {}:\n{}\n",
+                "domain {}:\n{}{}\n",
                 job.handle,
-                report::text(&reports)
+                report::text(&reports),
+                report::host_text(&job.options)
             ));
         }
     }
@@ -304,7 +305,7 @@ fn grants(args: &IssueArgs, json: bool) -> anyhow::Result<u8> {
     let out = if json {
         serde_json::to_string_pretty(&reports)? + "\n"
     } else {
-        report::text(&reports)
+        report::text(&reports) + &report::host_text(&opts)
     };
     print_out(&out)?;
     Ok(if refused { 1 } else { 0 })

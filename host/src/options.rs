@@ -27,7 +27,8 @@ pub const DEFAULT_TIMEOUT: u64 = 120;
 /// the command line, or with `--config FILE` to each of its domains.
 #[derive(Args, Debug, Clone)]
 pub struct RunFlags {
-    /// Force updating the certificate even if it has more than 30 days left.
+    /// Force updating the certificate even if it has more than --min-days
+    /// days left.
     #[arg(short = 'F')]
     pub force: bool,
     /// Create the account key (--key-type, mode 0600) if it does not exist.
@@ -87,6 +88,30 @@ pub struct RunFlags {
     #[arg(long, value_name = "N", default_value_t = crate::flows::batch::DEFAULT_JOBS as u64,
           value_parser = clap::value_parser!(u64).range(1..=64))]
     pub jobs: u64,
+    /// Renew a certificate when N days or fewer are left (1 to 366; a
+    /// domain's `min-days` wins). A certificate valid for 10 days or less
+    /// renews at half its lifetime whatever N.
+    #[arg(long, value_name = "N", default_value_t = u64::from(crate::fresh::DEFAULT_MIN_DAYS),
+          value_parser = clap::value_parser!(u64).range(1..=u64::from(acmebox_config::MAX_MIN_DAYS)))]
+    pub min_days: u64,
+    /// After a new certificate is installed (exit 0), run CMD with /bin/sh -c,
+    /// ACMEBOX_DOMAIN, ACMEBOX_CERT, ACMEBOX_CHAIN and ACMEBOX_FULLCHAIN in
+    /// its environment; never when up to date or on failure. Its failure
+    /// makes the exit status 1 but keeps the certificate (a domain's
+    /// `notify` wins).
+    #[arg(long, value_name = "CMD")]
+    pub notify: Option<String>,
+    /// The mode of the installed files (and backups), octal: read bits only,
+    /// the owner's included (0400, 0440, 0404, 0444); set before they are
+    /// installed. Unix only. A domain's `chmod` wins [default: 0444].
+    #[arg(long, value_name = "MODE", value_parser = crate::validate::cert_mode)]
+    pub chmod: Option<u32>,
+    /// The owner of the installed files (and backups): USER or USER:GROUP,
+    /// names (from /etc/passwd, /etc/group) or numeric ids; set before they
+    /// are installed (not permitted: exit 1, nothing installed). Unix only.
+    /// A domain's `chown` wins [default: unchanged].
+    #[arg(long, value_name = "USER[:GROUP]")]
+    pub chown: Option<String>,
 }
 
 /// Flags and operands shared by issuance and `acmebox grants`.
@@ -242,6 +267,27 @@ pub struct Options {
     pub backup: bool,
     /// `--jobs`: certificates processed at once in a batch (flows/batch.rs).
     pub jobs: usize,
+    /// `--min-days` (or a domain's `min-days`): renew with this many days
+    /// left or fewer (fresh.rs).
+    pub min_days: u32,
+    /// `--notify` (or a domain's `notify`): run after an install (notify.rs).
+    pub notify: Option<String>,
+    /// `--chmod` (or a domain's `chmod`), else 0444: the installed files'
+    /// mode (certdir.rs `publish_mode`).
+    pub chmod: u32,
+    /// `--chown` (or a domain's `chown`), resolved: the installed files'
+    /// owner; `None` leaves it (owner.rs).
+    pub chown: Option<crate::owner::Owner>,
+}
+
+impl Options {
+    /// The mode and owner the installed files get (certdir.rs `publish_as`).
+    pub fn perms(&self) -> crate::owner::Perms {
+        crate::owner::Perms {
+            mode: self.chmod,
+            owner: self.chown,
+        }
+    }
 }
 
 /// What `-r` asks for.
@@ -314,6 +360,22 @@ impl Options {
                 )));
             }
         }
+        #[cfg(not(unix))]
+        if args.run.chmod.is_some() || args.run.chown.is_some() {
+            return Err(Error::Usage(
+                "--chmod, --chown: file modes and owners exist only on Unix".into(),
+            ));
+        }
+        let chown = args
+            .run
+            .chown
+            .as_deref()
+            .map(crate::owner::resolve)
+            .transpose()
+            .map_err(|e| Error::Usage(format!("--chown {e}")))?;
+        if let Some(cmd) = &args.run.notify {
+            crate::notify::check(cmd).map_err(Error::Usage)?;
+        }
         let proxy =
             proxy::choose(args.run.proxy.as_deref(), env, &origin.host).map_err(Error::Usage)?;
         let trust = Trust::choose(
@@ -355,6 +417,10 @@ impl Options {
             account_key_type: args.key_type,
             domain_key_type: args.key_type,
             must_staple: args.run.must_staple,
+            min_days: u32::try_from(args.run.min_days).unwrap_or(crate::fresh::DEFAULT_MIN_DAYS),
+            notify: args.run.notify.clone(),
+            chmod: args.run.chmod.unwrap_or(crate::validate::DEFAULT_CERT_MODE),
+            chown,
         })
     }
 }

@@ -283,3 +283,37 @@ fn overlaps_by_stage(grants: &[Grant]) -> Vec<(Stage, String)> {
     }
     found
 }
+
+/// `grants`' lines for what the host itself does to a certificate after
+/// file-writer's part, when set: the installed files' mode (`--chmod`, a
+/// domain's `chmod`), their owner (`--chown`) and the notify command it runs (notify.rs; not a
+/// stage: nothing sandboxes it). Empty with neither.
+pub fn host_text(opts: &crate::options::Options) -> String {
+    let mut out = String::new();
+    if opts.chmod != crate::validate::DEFAULT_CERT_MODE {
+        let _ = writeln!(
+            out,
+            "  chmod      {:04o} on the installed files, before the commit",
+            opts.chmod
+        );
+    }
+    if let Some(owner) = opts.chown {
+        let _ = writeln!(
+            out,
+            "  chown      {owner} on the installed files, before the commit"
+        );
+    }
+    if let Some(cmd) = &opts.notify {
+        let _ = writeln!(
+            out,
+            "  notify     after an install, {} -c {cmd:?} (acmebox's environment and \
+             ACMEBOX_*, at most {} s, not sandboxed)",
+            crate::notify::SHELL,
+            crate::notify::NOTIFY_LIMIT.as_secs()
+        );
+    }
+    if out.is_empty() {
+        return out;
+    }
+    format!("host (not a stage)\n{out}")
+}

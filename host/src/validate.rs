@@ -1,7 +1,9 @@
 //! Validation of values at the host's boundary: command-line input, and WIT
 //! values coming back from stages (which are untrusted: docs/DESIGN.md rule 2).
 
-pub use acmebox_config::validate::{dns_name, https_origin, wildcard_name, Origin};
+pub use acmebox_config::validate::{
+    cert_mode, dns_name, https_origin, wildcard_name, Origin, DEFAULT_CERT_MODE,
+};
 
 /// Refuse a URL (from a stage) that is not on the directory's origin.
 pub fn same_origin(url: &str, origin: &Origin) -> Result<(), String> {

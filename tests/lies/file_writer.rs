@@ -37,6 +37,7 @@ fn install(scene: &Scene, lie: &str) -> Result<(), Error> {
         &component,
         &certdir,
         &files,
+        acmebox::owner::Perms::DEFAULT,
         &Log::default(),
     )
 }

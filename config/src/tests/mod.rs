@@ -1,7 +1,8 @@
 //! Unit tests of the configuration parser: every construct (constructs.rs),
 //! every error with its position (errors.rs), the lexer (lexer.rs), the
 //! normalised output (print.rs), includes and limits (includes.rs), and
-//! docs/CONFIG.md's example (example.rs).
+//! docs/CONFIG.md's example (example.rs), the per-certificate settings
+//! `min-days` and `notify` (settings.rs).
 
 mod constructs;
 mod errors;
@@ -9,6 +10,7 @@ mod example;
 mod includes;
 mod lexer;
 mod print;
+mod settings;
 
 use super::{parse, Config, ConfigError};
 

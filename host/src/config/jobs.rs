@@ -2,7 +2,9 @@
 //! selected domain becomes one [`Job`] whose [`Options`] are built exactly
 //! as a command line naming the same files would build them (the run's
 //! flags, [`RunFlags`], apply to every domain), then given the domain's own
-//! certificate files, key types and the authority's contact.
+//! certificate files, key types, the authority's contact, and its own
+//! `min-days`, `chmod`, `chown` and `notify` when set (they win over `--min-days`,
+//! `--chmod`, `--chown`, `--notify`).
 
 use super::Domain;
 use crate::certfiles::CertFiles;
@@ -48,6 +50,22 @@ fn job(d: &Domain, flags: &RunFlags, env: &Env) -> Result<Job, Error> {
     options.account_key_type = authority.account_key_type;
     options.domain_key_type = d.domain_key_type;
     options.contact = authority.contact.clone();
+    // The domain's own settings win over the run's flags.
+    if let Some(days) = d.min_days {
+        options.min_days = days;
+    }
+    if let Some(mode) = d.chmod {
+        options.chmod = mode;
+    }
+    if let Some(spec) = &d.chown {
+        options.chown = Some(
+            crate::owner::resolve(spec)
+                .map_err(|e| Error::Usage(format!("domain {}: chown {e}", d.handle)))?,
+        );
+    }
+    if let Some(cmd) = &d.notify {
+        options.notify = Some(cmd.clone());
+    }
     Ok(Job {
         handle: d.handle.clone(),
         options,

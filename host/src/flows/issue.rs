@@ -33,8 +33,8 @@ pub const CLOCK_SKEW: Duration = Duration::from_secs(300);
 pub enum Outcome {
     /// A new certificate was installed.
     Changed,
-    /// The installed certificate has the requested names and more than 30
-    /// days left, is for the domain key, agrees with chain.pem and
+    /// The installed certificate has the requested names and more than
+    /// --min-days days left, is for the domain key, agrees with chain.pem and
     /// fullchain.pem, and came through the configured ACME directory
     /// (fresh.rs); the server was not contacted.
     UpToDate,
@@ -92,7 +92,32 @@ pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, E
 /// `shared`, steps 2–3 were done once for this authority's certificates
 /// (flows/session.rs): its account stage signs, and its account URL is
 /// used once known.
+///
+/// After a new certificate is installed ([`Outcome::Changed`]), the notify
+/// command, if any, runs (notify.rs); its failure is this run's error,
+/// with the certificate kept.
 pub(crate) fn run_in(
+    opts: &Options,
+    log: &Log,
+    source: &Source,
+    dirs: Option<LockedDirs>,
+    shared: Option<&SharedAccount>,
+) -> Result<Outcome, Error> {
+    let outcome = install(opts, log, source, dirs, shared)?;
+    if let (Outcome::Changed, Some(cmd)) = (&outcome, &opts.notify) {
+        crate::notify::run(
+            cmd,
+            &opts.names[0],
+            &opts.cert_files,
+            crate::notify::NOTIFY_LIMIT,
+            log,
+        )?;
+    }
+    Ok(outcome)
+}
+
+/// [`run_in`] up to and including the install, without notify.
+fn install(
     opts: &Options,
     log: &Log,
     source: &Source,
@@ -170,7 +195,7 @@ pub(crate) fn run_in(
 
     // 0. The installed certificate is kept only if it has these names (a
     // name it lacks is an error without -e, a reason to renew with it), more
-    // than 30 days left (half its lifetime if short-lived), the domain key, a chain.pem and fullchain.pem that
+    // than --min-days days left (half its lifetime if short-lived), the domain key, a chain.pem and fullchain.pem that
     // agree with it, and came through this ACME directory (fresh.rs). The
     // host reads the bytes (never through a link); cert-parser parses, in an
     // instance of its own.
@@ -180,6 +205,7 @@ pub(crate) fn run_in(
             spki: &spki,
             directory_url: &opts.server.url,
             now,
+            min_days: opts.min_days,
             expand: opts.expand,
         };
         let parser = grant(&grants, Stage::CertParser);
@@ -374,7 +400,15 @@ pub(crate) fn run_in(
     let writer_component = component(Stage::FileWriter)?;
     let installing = crate::leftovers::installing();
     for (certdir, files) in &plan {
-        file_writer::install(&rt, writer, &writer_component, certdir, files, log)?;
+        file_writer::install(
+            &rt,
+            writer,
+            &writer_component,
+            certdir,
+            files,
+            opts.perms(),
+            log,
+        )?;
         log.step(&format!("11. installed in {}", certdir.path().display()));
     }
     installing.done();

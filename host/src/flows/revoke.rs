@@ -200,6 +200,7 @@ pub fn run_from(
                 &component(Stage::FileWriter)?,
                 certdir,
                 backups,
+                opts.perms(),
                 log,
             )?;
         }

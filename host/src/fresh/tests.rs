@@ -30,6 +30,11 @@ fn info() -> ChainInfo {
 
 /// Installed files that pass, changed by `edit`; the reasons found.
 fn why(edit: impl FnOnce(&mut Files)) -> Vec<String> {
+    why_at(DEFAULT_MIN_DAYS, edit)
+}
+
+/// [`why`] with `min_days`.
+fn why_at(min_days: u32, edit: impl FnOnce(&mut Files)) -> Vec<String> {
     let mut files = Files {
         cert: CERT.into(),
         chain: Found::Plain(CHAIN.into()),
@@ -45,6 +50,7 @@ fn why(edit: impl FnOnce(&mut Files)) -> Vec<String> {
         spki: SPKI,
         directory_url: URL,
         now: NOW,
+        min_days,
         expand: false,
     };
     reasons(
@@ -133,8 +139,22 @@ fn short_lived_certificates_renew_at_half_their_lifetime() {
         "72 hours left of a short-lived certificate valid for 144 hours",
     );
     // Ten days is still short-lived; eleven is not.
-    assert_eq!(renew_before(0, 10 * 86400), 5 * 86400);
-    assert_eq!(renew_before(0, 11 * 86400), RENEW_BEFORE.as_secs() as i64);
+    assert_eq!(renew_before(0, 10 * 86400, DEFAULT_MIN_DAYS), 5 * 86400);
+    assert_eq!(
+        renew_before(0, 11 * 86400, DEFAULT_MIN_DAYS),
+        RENEW_BEFORE.as_secs() as i64
+    );
+    // min-days does not change the short-lived rule.
+    assert_eq!(renew_before(0, 10 * 86400, 366), 5 * 86400);
+}
+
+#[test]
+fn min_days_sets_how_early_a_certificate_renews() {
+    assert_eq!(renew_before(0, 90 * 86400, 7), 7 * 86400);
+    // 60 days left (info()): kept at 59 min-days, renewed at 60.
+    let with = |min_days: u32| why_at(min_days, |_| {});
+    assert!(with(59).is_empty(), "{:?}", with(59));
+    assert_one(with(60), "60 days left, not more than 60 (min-days)");
 }
 
 #[test]

@@ -48,7 +48,8 @@ impl FileWriter {
 /// Install `files` (name, bytes) in the certificate directory: create this
 /// run's staging directory, load `component` as file-writer with it as its
 /// one directory, have it write the files there, then check each, commit
-/// and rename it into place ([`CertDir::publish`]), in the order given. The
+/// and rename it into place ([`CertDir::publish_as`], each file made
+/// `perms`: `--chmod`, else 0444, and `--chown`), in the order given. The
 /// staging directory is removed whatever happens, unless the install was
 /// committed and did not complete (then the next run completes it). Each
 /// step is a stopping point for tests ([`stop_at`](crate::stop_at)).
@@ -58,6 +59,7 @@ pub fn install(
     component: &Component,
     certdir: &CertDir,
     files: &[(String, Vec<u8>)],
+    perms: crate::owner::Perms,
     log: &Log,
 ) -> Result<(), Error> {
     let mut staging = certdir.staging()?;
@@ -75,7 +77,7 @@ pub fn install(
         .iter()
         .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
         .collect();
-    certdir.publish(&mut staging, &expected)?;
+    certdir.publish_as(&mut staging, &expected, perms)?;
     if let Err(e) = staging.remove() {
         log.warn(&e);
     }
