@@ -70,6 +70,19 @@ pub enum Error {
         /// What was wrong with it.
         message: String,
     },
+    /// The account signer of `--account-socket` or `--account-command`
+    /// (an accountd, docs/ACCOUNTD.md) could not be reached, refused a
+    /// request, or answered what the host refuses: it is as untrusted as a
+    /// stage.
+    #[error("{signer}, {step}: {message}")]
+    Signer {
+        /// `accountd at PATH` or `accountd via "CMD"`.
+        signer: String,
+        /// The step: connect, hello, public key, sign.
+        step: &'static str,
+        /// What was wrong.
+        message: String,
+    },
     /// A file or directory the host itself works on (the trust anchors:
     /// `--ca-file`, `--system-roots`, `SSL_CERT_FILE`; the certificate
     /// directory, its lock file and staging directory) cannot be read or
@@ -146,6 +159,15 @@ impl Error {
             },
             Error::File { path, message } => Error::File {
                 path,
+                message: add(message),
+            },
+            Error::Signer {
+                signer,
+                step,
+                message,
+            } => Error::Signer {
+                signer,
+                step,
                 message: add(message),
             },
             other => other,

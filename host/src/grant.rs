@@ -213,6 +213,13 @@ pub struct Grant {
     pub call_deadline: Duration,
     /// Host memory the stage can make the host hold beyond its own budget.
     pub host: HostBounds,
+    /// Where the stage runs instead, when not in this process: the account
+    /// stage of `--account-socket` / `--account-command`, `accountd at
+    /// PATH` or `accountd via "CMD"` (docs/ACCOUNTD.md). Such a grant is
+    /// empty (no directory, no WASI, no memory) and no sandbox is built
+    /// from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elsewhere: Option<String>,
 }
 
 /// Bounds on what a stage can make the host allocate on its behalf, outside
@@ -301,6 +308,37 @@ impl Grant {
             memory_bytes: memory_mib * MIB,
             call_deadline: Duration::from_secs(deadline_s),
             host: HostBounds::STAGE,
+            elsewhere: None,
+        }
+    }
+
+    /// The account stage's grant for the key file `key`: the file's name in
+    /// its directory, read-only unless `create` (`-n`) asks for a key of
+    /// that type to be made when there is none. Also `acmebox accountd`'s
+    /// (accountd/daemon.rs).
+    pub fn account(key: &std::path::Path, create: Option<crate::key_type::KeyType>) -> Grant {
+        use Wasi::*;
+        Grant::new(
+            Stage::Account,
+            &[Cli, Clocks, Random, Filesystem],
+            32,
+            key_deadline(create.is_some(), create.unwrap_or_default()),
+        )
+        .dir(parent_of(key), "/key", create.is_some(), Names::key(key))
+    }
+
+    /// No grant in this process: `stage` runs at `elsewhere` (the account
+    /// stage in an accountd). Nothing is granted, and nothing is loaded.
+    pub fn elsewhere(stage: Stage, elsewhere: String) -> Grant {
+        Grant {
+            memory_bytes: 0,
+            call_deadline: Duration::ZERO,
+            host: HostBounds {
+                hostcall_bytes: 0,
+                handles: 0,
+            },
+            elsewhere: Some(elsewhere),
+            ..Grant::new(stage, &[], 0, 0)
         }
     }
 
@@ -361,19 +399,15 @@ impl Grant {
         use Wasi::*;
         let files = [Cli, Clocks, Filesystem];
         let keys = [Cli, Clocks, Random, Filesystem];
-        vec![
-            Grant::new(
-                Stage::Account,
-                &keys,
-                32,
-                key_deadline(opts.new_account_key, opts.account_key_type),
-            )
-            .dir(
-                parent_of(&opts.account_key),
-                "/key",
-                opts.new_account_key,
-                Names::key(&opts.account_key),
+        let account = match &opts.remote_signer {
+            Some(remote) => Grant::elsewhere(Stage::Account, remote.to_string()),
+            None => Grant::account(
+                &opts.account_key,
+                opts.new_account_key.then_some(opts.account_key_type),
             ),
+        };
+        vec![
+            account,
             Grant::new(
                 Stage::DomainKey,
                 &keys,

@@ -1,6 +1,6 @@
-//! The `acmebox` command: acme-client(1)'s command line, plus `grants` and
-//! `components export|verify` (host/src/flows/components.rs), and `-r`
-//! (host/src/flows/revoke.rs). Exit status: 0 certificate changed (or
+//! The `acmebox` command: acme-client(1)'s command line, plus `grants`,
+//! `components export|verify` (host/src/flows/components.rs), `accountd`
+//! (host/src/accountd/daemon.rs), and `-r` (host/src/flows/revoke.rs). Exit status: 0 certificate changed (or
 //! revoked), 2 up to date, 1 failure (also for usage errors).
 
 use acmebox::flows::batch::{self, BatchFlags};
@@ -8,7 +8,7 @@ use acmebox::flows::components;
 use acmebox::grant::Grant;
 use acmebox::issue::{self, Outcome};
 use acmebox::log::Log;
-use acmebox::options::{IssueArgs, Options, RunFlags};
+use acmebox::options::{AccountdArgs, IssueArgs, Options, RunFlags};
 use acmebox::proxy::Env;
 use acmebox::sandbox::Runtime;
 use acmebox::{modes, report};
@@ -59,6 +59,11 @@ enum Command {
         #[command(flatten)]
         issue: Box<IssueArgs>,
     },
+    /// Hold the account key and answer signature requests (lacme-accountd):
+    /// on a Unix socket (--socket) for acmebox --account-socket, or on
+    /// standard input and output (--stdio) for acmebox --account-command.
+    /// Logs each request (its kind and URL) to standard error.
+    Accountd(AccountdArgs),
     /// The embedded components, for auditors.
     Components {
         #[command(subcommand)]
@@ -189,6 +194,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
     match (cli.command, cli.issue) {
         (Some(Command::Grants { json, issue }), _) => grants(&issue, json),
+        (Some(Command::Accountd(args)), _) => {
+            acmebox::accountd::daemon::run(&args.settings()?)?;
+            Ok(0)
+        }
         (Some(Command::Manpage), _) => {
             print_out(&manpage().context("cannot render the manual page")?)?;
             Ok(0)

@@ -1,7 +1,8 @@
 //! `--notify CMD` and a domain's `notify CMD` (lacme's `notify`): after a
 //! new certificate is installed (the run's outcome is Changed, exit 0), the
-//! host runs CMD with `/bin/sh -c CMD`. This is the one place acmebox runs
-//! another program (docs/SECURITY.md); stages never can (they have no such
+//! host runs CMD with `/bin/sh -c CMD`. This and `--account-command`'s
+//! signer (accountd/client.rs, without a shell) are the only programs
+//! acmebox runs (docs/SECURITY.md); stages never can (they have no such
 //! import, docs/DESIGN.md).
 //!
 //! The command inherits acmebox's environment (stages never see it) plus

@@ -112,6 +112,16 @@ pub struct RunFlags {
     /// A domain's `chown` wins [default: unchanged].
     #[arg(long, value_name = "USER[:GROUP]")]
     pub chown: Option<String>,
+    /// Sign with the account key of the `acmebox accountd` listening on this
+    /// Unix socket instead of reading -f (docs/ACCOUNTD.md).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["account_command", "new_account_key"])]
+    pub account_socket: Option<PathBuf>,
+    /// Sign with the account key of an accountd spoken to on the standard
+    /// input and output of CMD, split on whitespace and run without a shell
+    /// (e.g. "ssh -T signer acmebox accountd --stdio -f KEY"); its standard
+    /// error is acmebox's.
+    #[arg(long, value_name = "CMD", conflicts_with = "new_account_key")]
+    pub account_command: Option<String>,
 }
 
 /// Flags and operands shared by issuance and `acmebox grants`.
@@ -140,7 +150,8 @@ pub struct IssueArgs {
     pub cert_dir: Option<PathBuf>,
     /// The account private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1)
     /// [default: /etc/acme/privkey.pem; with -m, /etc/acme/DOMAIN/privkey.pem].
-    #[arg(short = 'f', value_name = "accountkey")]
+    #[arg(short = 'f', value_name = "accountkey",
+          conflicts_with_all = ["account_socket", "account_command"])]
     pub account_key: Option<PathBuf>,
     /// The domain private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1)
     /// [default: /etc/ssl/acme/private/privkey.pem; with -m,
@@ -166,16 +177,87 @@ pub struct IssueArgs {
     pub reason: Option<u8>,
     /// With -r: sign the revocation with the certificate's own key (-k)
     /// instead of the account key; no account is looked up.
-    #[arg(long, requires = "revoke")]
+    #[arg(long, requires = "revoke",
+          conflicts_with_all = ["account_socket", "account_command"])]
     pub revoke_with_domain_key: bool,
     /// The type of key -n and -N create (acme-client's is RSA 4096; acmebox
     /// defaults to P-256, see the README). Existing keys are read whatever their type.
-    #[arg(long, value_enum, value_name = "TYPE", default_value_t = KeyType::P256)]
+    #[arg(long, value_enum, value_name = "TYPE", default_value_t = KeyType::P256,
+          conflicts_with_all = ["account_socket", "account_command"])]
     pub key_type: KeyType,
     /// The domain name: the certificate's CN and first SAN.
     pub domain: String,
     /// More names for the certificate's subjectAltName.
     pub altnames: Vec<String>,
+}
+
+/// `acmebox accountd`: the account stage alone, answering signature
+/// requests (docs/ACCOUNTD.md).
+#[derive(Args, Debug, Clone)]
+pub struct AccountdArgs {
+    /// Listen on this Unix socket, created mode 0600; refused if the path
+    /// exists or its directory is writable by group or others. Removed on
+    /// SIGINT and SIGTERM.
+    #[arg(long, value_name = "PATH", required_unless_present = "stdio", conflicts_with = "stdio")]
+    pub socket: Option<PathBuf>,
+    /// Answer one session on standard input and output, then exit when
+    /// standard input closes (for --account-command, e.g. through ssh -T).
+    #[arg(long)]
+    pub stdio: bool,
+    /// The account private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1)
+    /// [default: /etc/acme/privkey.pem].
+    #[arg(short = 'f', value_name = "accountkey")]
+    pub account_key: Option<PathBuf>,
+    /// Create the account key (--key-type, mode 0600) if it does not exist.
+    #[arg(short = 'n')]
+    pub new_account_key: bool,
+    /// The type of key -n creates.
+    #[arg(long, value_enum, value_name = "TYPE", default_value_t = KeyType::P256)]
+    pub key_type: KeyType,
+    /// Sign no request that creates, updates, deactivates or re-keys an
+    /// account: only what an issuance or revocation with an existing
+    /// account needs (the client then finds the account with
+    /// onlyReturnExisting).
+    #[arg(long)]
+    pub keyid_only: bool,
+    /// Also log each connection opening and closing (each signature request
+    /// is always logged, to standard error).
+    #[arg(short = 'v', action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl AccountdArgs {
+    /// The daemon's settings; an error names the argument that is wrong.
+    pub fn settings(&self) -> Result<crate::accountd::daemon::Settings, Error> {
+        use crate::accountd::daemon::{Listen, Settings};
+        let key = self
+            .account_key
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(ETC_DIR).join(PRIVKEY_FILE));
+        if key.file_name().is_none() {
+            return Err(Error::Usage(format!(
+                "-f {}: not a file path",
+                key.display()
+            )));
+        }
+        let listen = match &self.socket {
+            Some(path) if path.file_name().is_none() => {
+                return Err(Error::Usage(format!(
+                    "--socket {}: not a file path",
+                    path.display()
+                )))
+            }
+            Some(path) => Listen::Socket(path.clone()),
+            None => Listen::Stdio,
+        };
+        Ok(Settings {
+            listen,
+            key,
+            create: self.new_account_key.then_some(self.key_type),
+            keyid_only: self.keyid_only,
+            verbose: self.verbose,
+        })
+    }
 }
 
 /// The ACME server: its directory URL and the origin the network grant allows.
@@ -234,8 +316,11 @@ pub struct Options {
     /// Where the certificate's files go: with `-c DIR`, DIR/cert.pem,
     /// DIR/chain.pem, DIR/fullchain.pem ([`CertFiles::in_dir`]).
     pub cert_files: CertFiles,
-    /// `-f`.
+    /// `-f` (unused with [`Options::remote_signer`]).
     pub account_key: PathBuf,
+    /// `--account-socket` or `--account-command`: the account key signs in
+    /// an accountd, not in an account stage of this process.
+    pub remote_signer: Option<crate::accountd::Endpoint>,
     /// `-k`.
     pub domain_key: PathBuf,
     /// The ACME server.
@@ -344,7 +429,7 @@ impl Options {
         }
         let origin = validate::https_origin(&url)
             .map_err(|e| Error::Usage(format!("--directory {url:?}: {e}")))?;
-        let (paths, new_dirs) = default_paths(args, &names[0]);
+        let (paths, mut new_dirs) = default_paths(args, &names[0]);
         for (flag, path) in [("-f", &paths.account_key), ("-k", &paths.domain_key)] {
             if path.file_name().is_none() {
                 return Err(Error::Usage(format!(
@@ -376,6 +461,20 @@ impl Options {
         if let Some(cmd) = &args.run.notify {
             crate::notify::check(cmd).map_err(Error::Usage)?;
         }
+        let remote_signer = match (&args.run.account_socket, &args.run.account_command) {
+            (Some(_), Some(_)) => {
+                return Err(Error::Usage(
+                    "--account-socket and --account-command: give one".into(),
+                ))
+            }
+            (Some(path), None) => Some(crate::accountd::Endpoint::Socket(path.clone())),
+            (None, Some(cmd)) => Some(crate::accountd::Endpoint::command(cmd).map_err(Error::Usage)?),
+            (None, None) => None,
+        };
+        if remote_signer.is_some() {
+            // -m: no account key here, so no directory made for one.
+            new_dirs.retain(|d| Some(d.path.as_path()) != paths.account_key.parent());
+        }
         let proxy =
             proxy::choose(args.run.proxy.as_deref(), env, &origin.host).map_err(Error::Usage)?;
         let trust = Trust::choose(
@@ -396,6 +495,7 @@ impl Options {
             challenge_dir: args.challenge_dir.clone(),
             cert_files: CertFiles::in_dir(&paths.cert_dir),
             account_key: paths.account_key,
+            remote_signer,
             domain_key: paths.domain_key,
             server: Server {
                 url,

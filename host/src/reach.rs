@@ -53,14 +53,19 @@ impl std::fmt::Display for Reach {
     }
 }
 
-/// Every key file of `opts` that a stage other than its owner reaches.
+/// Every key file of `opts` that a stage other than its owner reaches. With
+/// `--account-socket` or `--account-command` there is no account key here:
+/// the accountd holds it.
 pub fn keys_reached(opts: &Options, grants: &[Grant]) -> Vec<Reach> {
     let keys = [
         ("account key (-f)", &opts.account_key, Stage::Account),
         ("domain key (-k)", &opts.domain_key, Stage::DomainKey),
     ];
     let mut found = Vec::new();
-    for (key, path, owner) in keys {
+    let local = |(_, _, owner): &(&str, &PathBuf, Stage)| {
+        *owner != Stage::Account || opts.remote_signer.is_none()
+    };
+    for (key, path, owner) in keys.into_iter().filter(local) {
         let resolved = resolve(path);
         for grant in grants.iter().filter(|g| g.name != owner) {
             for dir in &grant.directories {

@@ -39,6 +39,11 @@ pub struct StageReport {
     pub call_deadline_ms: u128,
     /// What the stage can make the host allocate beyond its memory.
     pub host: HostBounds,
+    /// Where the stage runs when not in this process (`accountd at PATH`,
+    /// `accountd via "CMD"`: the account stage of `--account-socket` /
+    /// `--account-command`); null otherwise. Such a stage has no grant
+    /// here: no directories, no WASI, no limits.
+    pub runs_elsewhere: Option<String>,
     /// Where this stage's grant reaches what it should not: `refused: ...`
     /// (a key inside its writable grant: acmebox will not run) or
     /// `warning: ...` (a key it can read, a directory of another stage).
@@ -86,6 +91,7 @@ pub fn reports(rt: &Runtime, grants: &[Grant]) -> wasmtime::Result<Vec<StageRepo
                 memory_bytes: g.memory_bytes,
                 call_deadline_ms: g.call_deadline.as_millis(),
                 host: g.host,
+                runs_elsewhere: g.elsewhere.clone(),
                 warnings: Vec::new(),
             })
         })
@@ -117,6 +123,14 @@ pub fn text(reports: &[StageReport]) -> String {
     let mut out = String::new();
     for r in reports {
         let _ = writeln!(out, "{}  (sha256 {})", r.name, r.sha256);
+        if let Some(elsewhere) = &r.runs_elsewhere {
+            let _ = writeln!(
+                out,
+                "  runs elsewhere: {elsewhere} (no grant here: this process opens no account \
+                 key; the network stage's signer calls go there)"
+            );
+            continue;
+        }
         let _ = writeln!(
             out,
             "  cwasm      sha256 {} (the native code that runs)",

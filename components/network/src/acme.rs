@@ -136,6 +136,21 @@ impl<T: Transport, S: Signer> Session<T, S> {
         Ok(kid)
     }
 
+    /// Find the existing account of the signer's key without creating one
+    /// (§7.3.1, `onlyReturnExisting`): what an accountd with `--keyid-only`
+    /// signs instead of a registration. The server's accountDoesNotExist
+    /// problem is the failure.
+    pub fn find_account(&mut self) -> Result<String, Failure> {
+        let payload = to_json(&types::FindAccount {
+            only_return_existing: true,
+        })?;
+        let url = self.dir.new_account.clone();
+        let reply = self.post("newAccount (onlyReturnExisting)", &url, &payload, None)?;
+        let kid = self.location("newAccount", &reply)?;
+        self.kid = Some(kid.clone());
+        Ok(kid)
+    }
+
     /// Take `kid` as the account URL, as [`Session::account`] would have
     /// found it (the host found it with another session of the same key).
     pub fn use_account(&mut self, kid: &str) -> Result<(), Failure> {

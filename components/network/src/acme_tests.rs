@@ -486,3 +486,46 @@ fn revoke_needs_revoke_cert_in_the_directory() {
     let err = s.revoke(&[0x30], None).unwrap_err().message;
     assert!(err.contains("no revokeCert"), "{err}");
 }
+
+/// An accountd with --keyid-only signs no registration: the account is
+/// looked up with exactly `{"onlyReturnExisting":true}` (§7.3.1), with the
+/// JWK, and later requests carry the kid it found.
+#[test]
+fn find_account_only_returns_an_existing_account() {
+    let script = Script::default();
+    script.replies.borrow_mut().extend([
+        directory(""),
+        reply(200, "n1", None, ""),
+        reply(200, "n2", Some("https://ca.test:14000/acct/7"), "{}"),
+        reply(201, "n3", Some("https://ca.test:14000/o/1"), ORDER),
+    ]);
+    let mut s = Session::open(&script, FakeSigner, DIR).unwrap();
+    assert_eq!(s.find_account().unwrap(), "https://ca.test:14000/acct/7");
+    s.new_order(&["a.test".to_string()]).unwrap();
+    let sent = script.sent.borrow();
+    assert_eq!(sent[2].1, "https://ca.test:14000/acct");
+    assert_eq!(header(&sent[2].2)["jwk"]["kty"], "EC");
+    assert_eq!(payload(&sent[2].2), r#"{"onlyReturnExisting":true}"#);
+    assert_eq!(header(&sent[3].2)["kid"], "https://ca.test:14000/acct/7");
+}
+
+/// The server's accountDoesNotExist is the failure, and no account is
+/// assumed: a later request has no kid to carry.
+#[test]
+fn find_account_fails_when_there_is_none() {
+    let script = Script::default();
+    script.replies.borrow_mut().extend([
+        directory(""),
+        reply(200, "n1", None, ""),
+        reply(
+            400,
+            "n2",
+            None,
+            r#"{"type":"urn:ietf:params:acme:error:accountDoesNotExist","detail":"no account"}"#,
+        ),
+    ]);
+    let mut s = Session::open(&script, FakeSigner, DIR).unwrap();
+    let err = s.find_account().unwrap_err();
+    assert!(err.message.contains("accountDoesNotExist"), "{}", err.message);
+    assert!(s.new_order(&["a.test".to_string()]).is_err());
+}

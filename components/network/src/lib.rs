@@ -154,6 +154,10 @@ impl wit::Guest for Component {
         with(|s| s.account())
     }
 
+    fn find_account() -> Result<String, wit::Failure> {
+        with(|s| s.find_account())
+    }
+
     fn use_account(kid: String) -> Result<(), wit::Failure> {
         with(|s| s.use_account(&kid))
     }

@@ -121,6 +121,14 @@ pub struct NewAccount {
     pub contact: Vec<String>,
 }
 
+/// The newAccount payload that looks an account up without creating one
+/// (§7.3.1): exactly `{"onlyReturnExisting":true}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FindAccount {
+    pub only_return_existing: bool,
+}
+
 /// The newOrder payload (§7.4).
 #[derive(Serialize)]
 pub struct NewOrder {

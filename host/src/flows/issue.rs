@@ -147,31 +147,17 @@ fn install(
     // all, as acme-client opens both before anything else: a missing or bad
     // key fails the run even when the certificate is up to date.
     let component = |stage: Stage| source.component(&rt, stage);
-    let (signer, key) = match shared {
-        Some(session) => (session.signer(), session.key().clone()),
-        None => {
-            let mut account = account::load_component(
-                &rt,
-                grant(&grants, Stage::Account),
-                &component(Stage::Account)?,
-            )?;
-            let loaded = account
-                .load_key(
-                    &file_name(&opts.account_key),
-                    opts.new_account_key.then_some(opts.account_key_type),
-                )
-                .map_err(|e| e.about(&opts.account_key))?;
-            if loaded.created {
-                crate::durable::sync_parent(&opts.account_key)?;
-            }
-            log.step(&format!(
-                "3. account key {}: {} {}",
-                created_or_read(loaded.created),
-                loaded.key.alg,
-                loaded.key.thumbprint
-            ));
-            (Signer::from(account), loaded.key)
-        }
+    let AccountSigner {
+        signer,
+        key,
+        find_only,
+    } = match shared {
+        Some(session) => AccountSigner {
+            signer: session.signer(),
+            key: session.key().clone(),
+            find_only: session.find_only(),
+        },
+        None => account_signer(&rt, &grants, opts, source, log, ("3. account key", ""))?,
     };
     let mut domain = domain_key::load_component(
         &rt,
@@ -274,14 +260,15 @@ fn install(
     agree(&mut net, opts, log)?;
     let kid = match shared {
         Some(session) => {
-            let (kid, found_now) =
-                session.kid_or_find(|| retry(&deadline, log, || net.account(&origin)))?;
+            let (kid, found_now) = session.kid_or_find(|| {
+                retry(&deadline, log, || find_account(&mut net, &origin, find_only))
+            })?;
             if !found_now {
                 net.use_account(&kid, &origin)?;
             }
             kid
         }
-        None => retry(&deadline, log, || net.account(&origin))?,
+        None => retry(&deadline, log, || find_account(&mut net, &origin, find_only))?,
     };
     log.step(&format!("2. account {kid}"));
 
@@ -413,6 +400,89 @@ fn install(
     }
     installing.done();
     Ok(Outcome::Changed)
+}
+
+/// The signer of the account key, and what it says about the key.
+pub(crate) struct AccountSigner {
+    /// The account stage, or an accountd's connection.
+    pub(crate) signer: Signer,
+    /// The key's public half, checked.
+    pub(crate) key: account::AccountKey,
+    /// The account is only looked up (`onlyReturnExisting`), never
+    /// registered: the accountd runs with `--keyid-only` and would refuse.
+    pub(crate) find_only: bool,
+}
+
+/// Steps 2–3: load the account stage and read (or, with `-n`, make) the
+/// key; or, with `--account-socket` / `--account-command`, connect to the
+/// accountd, which holds it (accountd/client.rs). The `-v` line starts with
+/// `label` ("3. account key", "R3. account key") and ends with `note`.
+pub(crate) fn account_signer(
+    rt: &Runtime,
+    grants: &[Grant],
+    opts: &Options,
+    source: &Source,
+    log: &Log,
+    (label, note): (&str, &str),
+) -> Result<AccountSigner, Error> {
+    if let Some(endpoint) = &opts.remote_signer {
+        let remote = crate::accountd::client::Remote::connect(endpoint, opts.timeout)?;
+        log.step(&format!(
+            "{label} in {}: {} {}{}{note}",
+            remote.name(),
+            remote.key().alg,
+            remote.key().thumbprint,
+            if remote.keyid_only() {
+                " (--keyid-only: the account is looked up, never registered)"
+            } else {
+                ""
+            }
+        ));
+        return Ok(AccountSigner {
+            key: remote.key().clone(),
+            find_only: remote.keyid_only(),
+            signer: Signer::from(remote),
+        });
+    }
+    let mut account = account::load_component(
+        rt,
+        grant(grants, Stage::Account),
+        &source.component(rt, Stage::Account)?,
+    )?;
+    let loaded = account
+        .load_key(
+            &file_name(&opts.account_key),
+            opts.new_account_key.then_some(opts.account_key_type),
+        )
+        .map_err(|e| e.about(&opts.account_key))?;
+    if loaded.created {
+        crate::durable::sync_parent(&opts.account_key)?;
+    }
+    log.step(&format!(
+        "{label} {}: {} {}{note}",
+        created_or_read(loaded.created),
+        loaded.key.alg,
+        loaded.key.thumbprint
+    ));
+    Ok(AccountSigner {
+        signer: Signer::from(account),
+        key: loaded.key,
+        find_only: false,
+    })
+}
+
+/// Step 2's account request: find or register the account (newAccount),
+/// or with `find_only` only find it (`onlyReturnExisting`).
+pub(crate) fn find_account(
+    net: &mut Network,
+    origin: &Origin,
+    find_only: bool,
+) -> Result<String, super::retry::Failed> {
+    if find_only {
+        net.find_account(origin)
+    } else {
+        net.account(origin)
+    }
 }
 
 /// Step 2's terms of service. With `-a`, the directory must name exactly

@@ -15,7 +15,7 @@ use crate::log::Log;
 use crate::options::{Options, Revocation};
 use crate::stage::Stage;
 use crate::stages::signer::Signer;
-use crate::stages::{account, cert_parser, domain_key, file_writer, network, Source};
+use crate::stages::{cert_parser, domain_key, file_writer, network, Source};
 
 /// Revoke the certificate in `opts.cert_files` (cert, else fullchain), with
 /// the embedded stages.
@@ -87,6 +87,7 @@ pub fn run_from(
     // R3. The signer: the account key (2-3 of the issuance), or the
     // certificate's own key, read by the domain-key stage (5), which must be
     // the key cert.pem certifies.
+    let mut find_only = false;
     let signer: Signer = if revocation.with_domain_key {
         let mut domain = domain_key::load_component(
             &rt,
@@ -113,27 +114,9 @@ pub fn run_from(
         ));
         domain.into()
     } else {
-        let mut account = account::load_component(
-            &rt,
-            grant(&grants, Stage::Account),
-            &component(Stage::Account)?,
-        )?;
-        let loaded = account
-            .load_key(
-                &issue::file_name(&opts.account_key),
-                opts.new_account_key.then_some(opts.account_key_type),
-            )
-            .map_err(|e| e.about(&opts.account_key))?;
-        if loaded.created {
-            crate::durable::sync_parent(&opts.account_key)?;
-        }
-        log.step(&format!(
-            "R3. account key {}: {} {}",
-            issue::created_or_read(loaded.created),
-            loaded.key.alg,
-            loaded.key.thumbprint
-        ));
-        account.into()
+        let account = issue::account_signer(&rt, &grants, opts, source, log, ("R3. account key", ""))?;
+        find_only = account.find_only;
+        account.signer
     };
 
     // R4. network: the directory, the account (only with the account key:
@@ -141,7 +124,7 @@ pub fn run_from(
     // jwk), then revokeCert. An already revoked certificate is the server's
     // error (alreadyRevoked), and the files stay.
     let origin = issue::origin(opts);
-    let with_account = matches!(signer, Signer::Account(_));
+    let with_account = !revocation.with_domain_key;
     let mut net = network::load_component(
         &rt,
         grant(&grants, Stage::Network),
@@ -157,7 +140,9 @@ pub fn run_from(
         // The account request agrees to the terms: -a is checked as for an
         // issuance.
         issue::agree(&mut net, opts, log)?;
-        let kid = retry(&deadline, log, || net.account(&origin))?;
+        let kid = retry(&deadline, log, || {
+            issue::find_account(&mut net, &origin, find_only)
+        })?;
         log.step(&format!("R4. account {kid}"));
     }
     deadline.check("revoke certificate")?;

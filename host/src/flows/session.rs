@@ -1,7 +1,9 @@
 //! One account session per authority in a many-certificate run
 //! (flows/batch.rs): the account stage is loaded, and its key read (or made,
-//! `-n`), once per account key and ACME directory; every certificate's
-//! network stage signs through it ([`Signer::Shared`]); and the account URL
+//! `-n`), once per account key and ACME directory (with `--account-socket` or
+//! `--account-command`, the accountd is connected to once per directory);
+//! every certificate's network stage signs through it ([`Signer::Shared`],
+//! [`Signer::Remote`]); and the account URL
 //! (`kid`) found by the first certificate's newAccount request is handed to
 //! the others' network stages (`use-account`), so newAccount is sent once.
 //!
@@ -15,18 +17,20 @@ use crate::log::Log;
 use crate::options::Options;
 use crate::sandbox::Runtime;
 use crate::stage::Stage;
-use crate::stages::account::{self, Account, AccountKey};
+use crate::accountd::client::Remote;
+use crate::accountd::Endpoint;
+use crate::stages::account::{Account, AccountKey};
 use crate::stages::signer::Signer;
 use crate::stages::Source;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// What makes two certificates share an account session: the same account
-/// key file and the same ACME directory.
+/// key file (or the same accountd) and the same ACME directory.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionKey {
-    /// `-f` / `account key`.
-    pub account_key: PathBuf,
+    /// `-f` / `account key`; the accountd's endpoint when one signs.
+    pub account_key: Result<PathBuf, Endpoint>,
     /// The directory URL.
     pub directory: String,
 }
@@ -35,16 +39,29 @@ impl SessionKey {
     /// The session `opts` belongs to.
     pub fn of(opts: &Options) -> SessionKey {
         SessionKey {
-            account_key: opts.account_key.clone(),
+            account_key: match &opts.remote_signer {
+                Some(endpoint) => Err(endpoint.clone()),
+                None => Ok(opts.account_key.clone()),
+            },
             directory: opts.server.url.clone(),
         }
     }
 }
 
-/// A loaded account stage shared by the certificates of one session.
+/// The signer a session's certificates share.
+enum Held {
+    /// The account stage, loaded here.
+    Stage(Arc<Mutex<Account>>),
+    /// An accountd's connection.
+    Remote(Arc<Mutex<Remote>>),
+}
+
+/// A loaded account stage (or accountd connection) shared by the
+/// certificates of one session.
 pub struct SharedAccount {
-    account: Arc<Mutex<Account>>,
+    account: Held,
     key: AccountKey,
+    find_only: bool,
     kid: Mutex<Option<String>>,
     // Dropped last: the stage's store belongs to this runtime's engine.
     rt: Runtime,
@@ -70,32 +87,34 @@ impl SharedAccount {
         // As every run does before a stage is loaded: no key inside another
         // stage's writable grant (the warnings are the jobs' to print).
         crate::reach::check(opts, &grants)?;
-        let grant = grants
-            .iter()
-            .find(|g| g.name == Stage::Account)
-            .ok_or_else(|| Error::Protocol {
+        if grants.iter().all(|g| g.name != Stage::Account) {
+            return Err(Error::Protocol {
                 step: "start",
                 message: "no grant for the account stage".into(),
-            })?;
-        let mut account =
-            account::load_component(&rt, grant, &source.component(&rt, Stage::Account)?)?;
-        let name = crate::issue::file_name(&opts.account_key);
-        let loaded = account
-            .load_key(&name, opts.new_account_key.then_some(opts.account_key_type))
-            .map_err(|e| e.about(&opts.account_key))?;
-        if loaded.created {
-            crate::durable::sync_parent(&opts.account_key)?;
+            });
         }
-        log.step(&format!(
-            "3. account key {} {}: {} {} (shared by this authority's certificates)",
-            opts.account_key.display(),
-            crate::issue::created_or_read(loaded.created),
-            loaded.key.alg,
-            loaded.key.thumbprint
-        ));
+        let label = format!("3. account key {}", opts.account_key.display());
+        let label = match &opts.remote_signer {
+            Some(_) => "3. account key",
+            None => &label,
+        };
+        let note = " (shared by this authority's certificates)";
+        let signer =
+            crate::issue::account_signer(&rt, &grants, opts, source, log, (label, note))?;
+        let account = match signer.signer {
+            Signer::Account(account) => Held::Stage(Arc::new(Mutex::new(account))),
+            Signer::Remote(remote) => Held::Remote(remote),
+            _ => {
+                return Err(Error::Protocol {
+                    step: "start",
+                    message: "the account signer is neither a stage nor an accountd".into(),
+                })
+            }
+        };
         Ok(SharedAccount {
-            account: Arc::new(Mutex::new(account)),
-            key: loaded.key,
+            account,
+            key: signer.key,
+            find_only: signer.find_only,
             kid: Mutex::new(None),
             rt,
         })
@@ -114,7 +133,16 @@ impl SharedAccount {
 
     /// A signer for one certificate's network stage.
     pub fn signer(&self) -> Signer {
-        Signer::Shared(Arc::clone(&self.account))
+        match &self.account {
+            Held::Stage(account) => Signer::Shared(Arc::clone(account)),
+            Held::Remote(remote) => Signer::Remote(Arc::clone(remote)),
+        }
+    }
+
+    /// Whether the account is only looked up, never registered (an
+    /// accountd with `--keyid-only`).
+    pub fn find_only(&self) -> bool {
+        self.find_only
     }
 
     /// The account URL: the one found earlier, or the one `find` finds

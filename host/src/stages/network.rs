@@ -233,6 +233,16 @@ impl Network {
         Ok(kid)
     }
 
+    /// Find the account of the signer's key without creating one
+    /// (`onlyReturnExisting`, RFC 8555 §7.3.1): the lookup an accountd with
+    /// `--keyid-only` signs (docs/ACCOUNTD.md); returns its URL.
+    pub fn find_account(&mut self, origin: &Origin) -> Result<String, Failed> {
+        let step = "find account";
+        let kid = self.net_call(step, |b, s| b.acmebox_stages_acme().call_find_account(s))?;
+        check_url(step, &kid, origin)?;
+        Ok(kid)
+    }
+
     /// Use the account `kid` another network stage of this run found with
     /// the same account key (flows/batch.rs): no newAccount request.
     pub fn use_account(&mut self, kid: &str, origin: &Origin) -> Result<(), Failed> {

@@ -3,9 +3,12 @@
 //! certificate with its own key (§7.6, a JWS with `jwk`). The host forwards
 //! each call to the stage's store and checks the answer there
 //! (stages/account.rs, stages/domain_key.rs); the key never leaves its stage.
+//! With `--account-socket` or `--account-command` the account key signs in
+//! an accountd instead, whose answers accountd/client.rs checks the same way.
 
 use super::account::{Account, AccountKey};
 use super::domain_key::DomainSigner;
+use crate::accountd::client::Remote;
 use crate::error::Error;
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +22,16 @@ pub enum Signer {
     Shared(Arc<Mutex<Account>>),
     /// The domain key (`-k`), for `--revoke-with-domain-key`.
     DomainKey(DomainSigner),
+    /// The account key in an accountd (`--account-socket`,
+    /// `--account-command`): one connection, shared by the certificates of
+    /// a many-certificate run like [`Signer::Shared`].
+    Remote(Arc<Mutex<Remote>>),
+}
+
+impl From<Remote> for Signer {
+    fn from(remote: Remote) -> Signer {
+        Signer::Remote(Arc::new(Mutex::new(remote)))
+    }
 }
 
 impl From<Account> for Signer {
@@ -40,6 +53,7 @@ impl Signer {
             Signer::Account(a) => a.public_key(),
             Signer::Shared(a) => lock(a)?.public_key(),
             Signer::DomainKey(d) => d.public_key(),
+            Signer::Remote(r) => Ok(lock(r)?.key().clone()),
         }
     }
 
@@ -49,15 +63,17 @@ impl Signer {
             Signer::Account(a) => a.sign(input),
             Signer::Shared(a) => lock(a)?.sign(input),
             Signer::DomainKey(d) => d.sign(input),
+            Signer::Remote(r) => lock(r)?.sign(input),
         }
     }
 }
 
-/// The shared account stage, for one call. A poisoned lock (a job panicked
-/// inside a call) is an error for the jobs after it, not a second panic.
-fn lock(account: &Mutex<Account>) -> Result<std::sync::MutexGuard<'_, Account>, Error> {
+/// The shared account stage (or accountd connection), for one call. A
+/// poisoned lock (a job panicked inside a call) is an error for the jobs
+/// after it, not a second panic.
+fn lock<T>(account: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, Error> {
     account.lock().map_err(|_| Error::Protocol {
         step: "sign",
-        message: "the shared account stage failed in another certificate's run".into(),
+        message: "the shared account signer failed in another certificate's run".into(),
     })
 }

@@ -109,6 +109,10 @@ impl Guest for Liar {
         })
     }
 
+    fn find_account() -> Result<String, Failure> {
+        Self::account()
+    }
+
     fn use_account(_kid: String) -> Result<(), Failure> {
         Ok(())
     }
