@@ -115,6 +115,7 @@ mod tests {
             memory_bytes: 16 << 20,
             call_deadline: Duration::from_secs(5),
             host: HostBounds::STAGE,
+            elsewhere: None,
         }
     }
 
