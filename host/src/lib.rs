@@ -5,6 +5,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod anchors;
 pub mod backup;
 pub mod ca_file;
 pub mod certdir;
