@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod csr;
 pub mod error;
 pub mod key_type;
 pub mod lexer;
@@ -27,6 +28,7 @@ pub mod validate;
 #[cfg(test)]
 mod tests;
 
+pub use csr::{CsrError, KeyUsage, KeyUsages, Subject, TlsFeature, TlsFeatures};
 pub use error::{ConfigError, Pos};
 pub use key_type::KeyType;
 pub use load::{load, FileSources};
@@ -114,6 +116,22 @@ pub struct Domain {
     /// the installed files, as written ([`validate::owner_spec`]); the host
     /// resolves the names. It wins over `--chown` for this domain.
     pub chown: Option<String>,
+    /// `subject "/CN=.../O=..."` (acmebox's own, lacme's `subject`): the
+    /// request's subject, its CN (if any) one of [`Domain::names`]; `None`:
+    /// `--subject`, else CN = the first name. It wins over `--subject`.
+    pub subject: Option<Subject>,
+    /// `key usage NAME, ...` (lacme's `keyUsage`): a keyUsage extension in
+    /// the request; `None`: `--key-usage`, else none. It wins over
+    /// `--key-usage`.
+    pub key_usage: Option<KeyUsages>,
+    /// `tls feature NAME, ...` (lacme's `tlsfeature`): a TLS Feature
+    /// extension (RFC 7633) in the request; `None`: `--tls-feature`. It
+    /// wins over `--tls-feature`; `-O` still adds status_request.
+    pub tls_features: Option<TlsFeatures>,
+    /// `verify with FILE` (lacme's `CAfile`): PEM trust anchors the issued
+    /// chain must lead to, absolute; `None`: `--verify-with`, else no such
+    /// check. It wins over `--verify-with`.
+    pub verify_with: Option<PathBuf>,
 }
 
 /// The largest `min-days` (and `--min-days`): a year and a day. A

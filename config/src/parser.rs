@@ -5,6 +5,7 @@
 //! the value; what needs the whole file (`sign with`, files used twice) is
 //! checked at the end, pointing at the statement.
 
+use crate::csr::{KeyUsages, Subject, TlsFeatures};
 use crate::error::{ConfigError, Pos};
 use crate::key_type::KeyType;
 use crate::lexer::{excerpt, is_macro_name, Kind, Lexer, Token};
@@ -118,6 +119,10 @@ struct RawDomain {
     notify: Option<At<String>>,
     chmod: Option<At<u32>>,
     chown: Option<At<String>>,
+    subject: Option<At<Subject>>,
+    key_usage: Option<At<KeyUsages>>,
+    tls_features: Option<At<TlsFeatures>>,
+    verify_with: Option<At<PathBuf>>,
 }
 
 /// One file's tokens, with the expansion of a `$macro` waiting in front.
@@ -673,6 +678,28 @@ impl Parser<'_> {
                     }
                     raw.notify = Some(cmd);
                 }
+                "subject" => {
+                    once(&raw.subject, &loc, "subject", s.file)?;
+                    let word = p.string(s, "a subject after `subject`")?;
+                    raw.subject = Some(checked(word, "a subject /TYPE=VALUE/... after `subject`")?);
+                }
+                "key" => {
+                    once(&raw.key_usage, &loc, "key usage", s.file)?;
+                    p.keyword(s, "usage", "`usage` after `key`")?;
+                    let list = p.list(s, "key usages after `key usage`")?;
+                    raw.key_usage = Some(checked(list, "key usages after `key usage`")?);
+                }
+                "tls" => {
+                    once(&raw.tls_features, &loc, "tls feature", s.file)?;
+                    p.keyword(s, "feature", "`feature` after `tls`")?;
+                    let list = p.list(s, "TLS features after `tls feature`")?;
+                    raw.tls_features = Some(checked(list, "TLS features after `tls feature`")?);
+                }
+                "verify" => {
+                    once(&raw.verify_with, &loc, "verify with", s.file)?;
+                    p.keyword(s, "with", "`with` after `verify`")?;
+                    raw.verify_with = Some(p.path(s, "trust anchors' file", true)?);
+                }
                 _ => return Ok(false),
             }
             Ok(true)
@@ -723,6 +750,31 @@ impl Parser<'_> {
                 .loc
                 .error(expected, format!("{:?}", excerpt(&word.value)))),
         }
+    }
+
+    /// `WORD [,] WORD ...` to the end of the statement: the words joined by
+    /// `,` (a quoted word may hold commas itself), where the first is.
+    fn list(&mut self, s: &mut Stream, what: &str) -> Result<At<String>, ConfigError> {
+        let first = self.string(s, what)?;
+        let mut items = vec![first.value];
+        let mut after_comma = false;
+        loop {
+            let token = self.peek(s)?.clone();
+            match &token.kind {
+                Kind::Word { text, .. } => {
+                    items.push(text.clone());
+                    after_comma = false;
+                }
+                Kind::Comma if !after_comma => after_comma = true,
+                kind if !after_comma && (is_end(kind) || *kind == Kind::Close) => break,
+                _ => return Err(s.error(&token, what)),
+            }
+            self.next(s)?;
+        }
+        Ok(At {
+            value: items.join(","),
+            loc: first.loc,
+        })
     }
 
     /// `{ name [,] name ... }`: names separated by spaces, commas or
@@ -831,6 +883,18 @@ impl Parser<'_> {
                 }
                 names.push(alt);
             }
+            if let Some(subject) = &raw.subject {
+                let values: Vec<String> = names.iter().map(|n| n.value.clone()).collect();
+                subject.value.check_names(&values).map_err(|e| {
+                    subject.loc.error(
+                        format!(
+                            "a subject whose CN is one of domain {:?}'s names",
+                            handle.value
+                        ),
+                        e.to_string(),
+                    )
+                })?;
+            }
             let (key, key_type) = raw.key.expect("checked");
             domains.push(Domain {
                 handle: handle.value,
@@ -849,6 +913,10 @@ impl Parser<'_> {
                 notify: raw.notify.map(|c| c.value),
                 chmod: raw.chmod.map(|m| m.value),
                 chown: raw.chown.map(|o| o.value),
+                subject: raw.subject.map(|s| s.value),
+                key_usage: raw.key_usage.map(|u| u.value),
+                tls_features: raw.tls_features.map(|t| t.value),
+                verify_with: raw.verify_with.map(|p| p.value),
             });
         }
         Ok(Config {
@@ -863,7 +931,8 @@ const TOP_LEVEL: &str =
 const AUTHORITY_STATEMENTS: &str =
     "an authority statement (`api url`, `account key`, `contact`, `ca file`) or `}`";
 const DOMAIN_STATEMENTS: &str = "a domain statement (`domain ...`, `alternative names`, \
-     `sign with`, `challengedir`, `min-days`, `notify`, `chmod`, `chown`) or `}`";
+     `sign with`, `challengedir`, `min-days`, `notify`, `chmod`, `chown`, `subject`, \
+     `key usage`, `tls feature`, `verify with`) or `}`";
 const DOMAIN_WHAT: &str = "`name`, `key`, `certificate`, `chain certificate` or \
      `full chain certificate` after `domain`";
 
@@ -900,6 +969,23 @@ fn once(
             "a second one",
         )),
         None => Ok(()),
+    }
+}
+
+/// `word` read as a `T` (a subject, key usages, TLS features), or an error
+/// at it expecting `what` and saying what is wrong.
+fn checked<T>(word: At<String>, what: &str) -> Result<At<T>, ConfigError>
+where
+    T: std::str::FromStr<Err = crate::csr::CsrError>,
+{
+    match word.value.parse::<T>() {
+        Ok(value) => Ok(At {
+            value,
+            loc: word.loc,
+        }),
+        Err(e) => Err(word
+            .loc
+            .error(what, format!("{:?}: {e}", excerpt(&word.value)))),
     }
 }
 

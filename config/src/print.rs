@@ -1,6 +1,8 @@
 //! [`print`]: a [`Config`] written back as acme-client.conf(5) text,
 //! normalised: macros expanded, every default written out (domain name, key
-//! types, `sign with`, `challengedir`; `min-days`, `chmod`, `chown` and `notify` when given), one statement per line, strings
+//! types, `sign with`, `challengedir`; `min-days`, `chmod`, `chown`,
+//! `notify`, `subject`, `key usage`, `tls feature` and `verify with` when
+//! given), one statement per line, strings
 //! quoted. Parsing the output gives the same [`Config`].
 
 use crate::{Authority, Config, Domain};
@@ -91,6 +93,20 @@ fn domain(d: &Domain) -> String {
     }
     if let Some(cmd) = &d.notify {
         let _ = writeln!(out, "\tnotify {}", quote(cmd));
+    }
+    if let Some(subject) = &d.subject {
+        let _ = writeln!(out, "\tsubject {}", quote(&subject.to_string()));
+    }
+    if let Some(usages) = &d.key_usage {
+        let names: Vec<&str> = usages.usages().iter().map(|u| u.name()).collect();
+        let _ = writeln!(out, "\tkey usage {}", names.join(", "));
+    }
+    if let Some(features) = &d.tls_features {
+        let names: Vec<&str> = features.features().iter().map(|t| t.name()).collect();
+        let _ = writeln!(out, "\ttls feature {}", names.join(", "));
+    }
+    if let Some(file) = &d.verify_with {
+        let _ = writeln!(out, "\tverify with {}", path(file));
     }
     out.push_str("}\n");
     out

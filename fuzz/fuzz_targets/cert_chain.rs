@@ -1,11 +1,13 @@
 //! cert-parser's reading of a certificate chain in PEM (RFC 7468, RFC 5280)
 //! as downloaded from the server or read back from cert.pem: `inspect` and
-//! `check`. The first byte chooses the input: even, the rest is the PEM
+//! `check`; and as trust anchors (`--verify-with`): `inspect_anchors` and
+//! `verify_chain`, the input as the chain and as its own anchors. The first byte chooses the input: even, the rest is the PEM
 //! text; odd, the rest is DER certificates, armoured here one by one.
 //! Properties: errors are one printable line; names come normalized; the
 //! canonical PEM `inspect` returns reads back to the same answer; `check`
 //! with the leaf's own names, key and a time in its validity passes exactly
-//! when the chain is linked, and fails for another key.
+//! when the chain is linked, and fails for another key; `inspect_anchors`
+//! counts what `inspect` parsed.
 
 #![no_main]
 
@@ -53,5 +55,16 @@ fuzz_target!(|data: &[u8]| {
     match cert_parser::check(&input, &info.names, b"another key", now) {
         Ok(_) => panic!("check passed a leaf for another key"),
         Err(e) => assert_one_line("check's error", &e),
+    }
+    match cert_parser::inspect_anchors(&input) {
+        Ok(count) => assert_eq!(
+            count,
+            canonical.matches("-----BEGIN CERTIFICATE-----").count(),
+            "inspect_anchors counts otherwise than inspect"
+        ),
+        Err(e) => assert_one_line("inspect_anchors' error", &e),
+    }
+    if let Err(e) = cert_parser::verify_chain(&input, &input, now) {
+        assert_one_line("verify_chain's error", &e);
     }
 });

@@ -53,7 +53,9 @@ fuzz_target!(|data: &[u8]| {
         .expect("the signature verifies with the key's public key");
 
     let names = vec!["b.example".to_string(), "a.example".to_string()];
-    let csr = key.csr_der(&names, false).expect("a key read makes a CSR");
+    let csr = key
+        .csr_der(&keys::CsrRequest::for_names(&names))
+        .expect("a key read makes a CSR");
     let info = cert_parser::inspect_csr(&csr).expect("cert-parser reads the CSR");
     assert_eq!(info.names, ["a.example", "b.example"]);
     assert_eq!(Some(info.spki), key.spki_der().ok());

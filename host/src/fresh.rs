@@ -17,7 +17,11 @@
 //! - the record [`DIRECTORY_RECORD`], written with the certificates, holds
 //!   the configured directory URL, byte for byte: the certificate came
 //!   through the same ACME server (switching from `-s` to production, or to
-//!   another CA, renews).
+//!   another CA, renews);
+//! - with `--verify-with`, cert-parser finds that the chain leads to one of
+//!   its trust anchors (checked last, only when all else holds): a root
+//!   changed, distrusted or expired renews, and the renewal must then pass
+//!   the same check before anything is installed.
 //!
 //! With files configured one by one ([`CertFiles`]: any subset with cert or
 //! fullchain), the same checks on the files there are; see [`check`] for
@@ -28,6 +32,7 @@
 //! The host only compares bytes it read with bytes it wrote or a stage
 //! returned; the parsing is cert-parser's, in an instance of its own.
 
+use crate::anchors::Anchors;
 use crate::certdir::Existing;
 use crate::certfiles::{name_of, CertFiles, LockedDirs, Role};
 use crate::error::Error;
@@ -89,6 +94,9 @@ pub struct Wanted<'a> {
     /// `-e`: a requested name the certificate lacks renews it; without it,
     /// such a name is an error ([`Verdict::NotListed`]).
     pub expand: bool,
+    /// `--verify-with`: the chain must lead to one of these anchors, else it
+    /// is renewed (checked last, only when nothing else renews it).
+    pub anchors: Option<&'a Anchors>,
 }
 
 /// Step 0's answer.
@@ -199,6 +207,21 @@ pub fn check(
     let mut why = reasons(&installed, wanted);
     if !new.is_empty() {
         why.insert(0, format!("-e: expanding to {}", new.join(", ")));
+    }
+    // --verify-with, on the leaf and chain as acmebox wrote them (the
+    // reasons above say they are what is installed), in an instance of its
+    // own.
+    if let (true, Some(anchors)) = (why.is_empty(), wanted.anchors) {
+        let mut parser = cert_parser::load_component(rt, grant, component)?;
+        let chain = format!("{}{}", info.cert_pem, info.chain_pem);
+        match anchors.verify(&mut parser, chain.as_bytes(), wanted.now) {
+            Ok(anchor) => log.step(&format!("0. the chain leads to {anchor} (--verify-with)")),
+            Err(Error::File { message, .. }) => why.push(format!(
+                "--verify-with {}: {message}",
+                anchors.path().display()
+            )),
+            Err(e) => return Err(e),
+        }
     }
     Ok(if why.is_empty() {
         Verdict::UpToDate

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod accountd;
+pub mod anchors;
 pub mod backup;
 pub mod ca_file;
 pub mod certdir;

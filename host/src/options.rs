@@ -10,6 +10,7 @@ use crate::key_type::KeyType;
 use crate::proxy::{self, Env, ProxyChoice};
 use crate::trust::Trust;
 use crate::validate;
+use acmebox_config::csr::{KeyUsages, Subject, TlsFeature, TlsFeatures};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -122,6 +123,32 @@ pub struct RunFlags {
     /// error is acmebox's.
     #[arg(long, value_name = "CMD", conflicts_with = "new_account_key")]
     pub account_command: Option<String>,
+    /// The certificate request's subject, as lacme writes it:
+    /// /TYPE=VALUE/TYPE=VALUE..., TYPE one of CN, O, OU, C, ST, L,
+    /// emailAddress, serialNumber (each once; C two letters; a CN one of the
+    /// names); '\' escapes the next character ('\/' for a slash). "/" is an
+    /// empty subject. A domain's `subject` wins [default: CN=domain].
+    #[arg(long, value_name = "DN")]
+    pub subject: Option<Subject>,
+    /// Ask for a critical keyUsage extension (RFC 5280) in the certificate
+    /// request, comma-separated: digitalSignature, nonRepudiation,
+    /// keyEncipherment, dataEncipherment, keyAgreement, keyCertSign,
+    /// cRLSign, encipherOnly, decipherOnly. The CA decides what the
+    /// certificate gets. A domain's `key usage` wins.
+    #[arg(long, value_name = "LIST")]
+    pub key_usage: Option<KeyUsages>,
+    /// Ask for a TLS Feature extension (RFC 7633) in the certificate
+    /// request, comma-separated: status_request (OCSP must-staple, as -O;
+    /// Let's Encrypt refuses it), status_request_v2. With -O,
+    /// status_request is added once. A domain's `tls feature` wins.
+    #[arg(long, value_name = "LIST")]
+    pub tls_feature: Option<TlsFeatures>,
+    /// After issuance, the downloaded chain must lead to one of the PEM
+    /// certificates in FILE (lacme's CAfile), else nothing is installed
+    /// (exit 1); an installed certificate whose chain does not is renewed.
+    /// A domain's `verify with` wins.
+    #[arg(long, value_name = "FILE")]
+    pub verify_with: Option<PathBuf>,
 }
 
 /// Flags and operands shared by issuance and `acmebox grants`.
@@ -344,8 +371,20 @@ pub struct Options {
     pub account_key_type: KeyType,
     /// What `-N` creates (`--key-type`, or `domain key FILE TYPE`).
     pub domain_key_type: KeyType,
-    /// `-O`: OCSP must-staple in the CSR.
-    pub must_staple: bool,
+    /// `--subject` (or a domain's `subject`): the CSR's subject, its CN
+    /// one of [`Options::names`]; `None`: CN = the first name, when it has
+    /// at most 64 characters (RFC 5280's bound).
+    pub subject: Option<Subject>,
+    /// `--key-usage` (or a domain's `key usage`): a keyUsage extension in
+    /// the CSR; `None`: none.
+    pub key_usage: Option<KeyUsages>,
+    /// `--tls-feature` (or a domain's `tls feature`), and status_request
+    /// with `-O` (OCSP must-staple): a TLS Feature extension in the CSR
+    /// when not empty.
+    pub tls_features: TlsFeatures,
+    /// `--verify-with` (or a domain's `verify with`): the PEM trust anchors
+    /// the downloaded chain must lead to (anchors.rs).
+    pub verify_with: Option<PathBuf>,
     /// `-r`, with `--reason` and `--revoke-with-domain-key`.
     pub revoke: Option<Revocation>,
     /// `-b`.
@@ -474,6 +513,14 @@ impl Options {
         if remote_signer.is_some() {
             // -m: no account key here, so no directory made for one.
             new_dirs.retain(|d| Some(d.path.as_path()) != paths.account_key.parent());
+        if let Some(subject) = &args.run.subject {
+            subject
+                .check_names(&names)
+                .map_err(|e| Error::Usage(format!("--subject {:?}: {e}", subject.to_string())))?;
+        }
+        let mut tls_features = args.run.tls_feature.clone().unwrap_or_default();
+        if args.run.must_staple {
+            tls_features = tls_features.with(TlsFeature::StatusRequest);
         }
         let proxy =
             proxy::choose(args.run.proxy.as_deref(), env, &origin.host).map_err(Error::Usage)?;
@@ -516,7 +563,10 @@ impl Options {
             contact: None,
             account_key_type: args.key_type,
             domain_key_type: args.key_type,
-            must_staple: args.run.must_staple,
+            subject: args.run.subject.clone(),
+            key_usage: args.run.key_usage.clone(),
+            tls_features,
+            verify_with: args.run.verify_with.clone(),
             min_days: u32::try_from(args.run.min_days).unwrap_or(crate::fresh::DEFAULT_MIN_DAYS),
             notify: args.run.notify.clone(),
             chmod: args.run.chmod.unwrap_or(crate::validate::DEFAULT_CERT_MODE),

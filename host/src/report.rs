@@ -298,10 +298,11 @@ fn overlaps_by_stage(grants: &[Grant]) -> Vec<(Stage, String)> {
     found
 }
 
-/// `grants`' lines for what the host itself does to a certificate after
-/// file-writer's part, when set: the installed files' mode (`--chmod`, a
-/// domain's `chmod`), their owner (`--chown`) and the notify command it runs (notify.rs; not a
-/// stage: nothing sandboxes it). Empty with neither.
+/// `grants`' lines for what the host itself does for a certificate beyond
+/// the stages, when set: the installed files' mode (`--chmod`, a domain's
+/// `chmod`), their owner (`--chown`), the trust anchors' file it reads
+/// (`--verify-with`) and the notify command it runs (notify.rs; not a
+/// stage: nothing sandboxes it). Empty with none.
 pub fn host_text(opts: &crate::options::Options) -> String {
     let mut out = String::new();
     if opts.chmod != crate::validate::DEFAULT_CERT_MODE {
@@ -315,6 +316,14 @@ pub fn host_text(opts: &crate::options::Options) -> String {
         let _ = writeln!(
             out,
             "  chown      {owner} on the installed files, before the commit"
+        );
+    }
+    if let Some(file) = &opts.verify_with {
+        let _ = writeln!(
+            out,
+            "  verify     reads {} (--verify-with): its certificates, handed to cert-parser, \
+             which checks the downloaded chain leads to one",
+            file.display()
         );
     }
     if let Some(cmd) = &opts.notify {

@@ -101,7 +101,8 @@ fn csr_without_must_staple_asked_by_o_is_refused() {
         result,
         Stage::DomainKey,
         "make CSR",
-        "the CSR does not ask for OCSP must-staple (RFC 7633) and -O was given",
+        "the CSR asks for TLS features none (RFC 7633), not the requested status_request \
+         (-O, --tls-feature)",
     );
     assert_eq!(scene.entries("certs"), Vec::<String>::new());
 }
@@ -111,7 +112,8 @@ fn csr_without_must_staple_asked_by_o_is_refused() {
 fn csr_with_must_staple_not_asked_is_refused() {
     refused(
         "must-staple-flipped",
-        "the CSR asks for OCSP must-staple (RFC 7633) and -O was not given",
+        "the CSR asks for TLS features status_request (RFC 7633), not the requested none \
+         (-O, --tls-feature)",
     );
 }
 
@@ -120,5 +122,83 @@ fn csr_with_must_staple_not_asked_is_refused() {
 #[test]
 fn honest_csr_with_must_staple_is_accepted() {
     let (_scene, result) = run_lie_with("honest", &["-O"]);
+    assert_eq!(result.expect("issued"), Outcome::Changed);
+}
+
+/// `--subject` asks for an organization, and the stage's CSR has the
+/// default subject: refused at step 6, naming both subjects.
+#[test]
+fn csr_without_the_subject_asked_is_refused() {
+    let name = &test_names(1)[0];
+    let subject = format!("/CN={name}/O=Example Org");
+    let (scene, result) = run_lie_with("names-only", &["--subject", &subject]);
+    assert_rejected(
+        result,
+        Stage::DomainKey,
+        "make CSR",
+        &format!(
+            "the CSR's subject is /CN={name}, not the requested /CN={name}/O=Example Org \
+             (--subject)"
+        ),
+    );
+    assert_eq!(scene.entries("certs"), Vec::<String>::new());
+}
+
+/// `--key-usage` and `--tls-feature`, and the stage's CSR has neither:
+/// refused at step 6 (key usage is checked first).
+#[test]
+fn csr_without_the_key_usage_asked_is_refused() {
+    let (scene, result) = run_lie_with(
+        "names-only",
+        &[
+            "--key-usage",
+            "digitalSignature,keyEncipherment",
+            "--tls-feature",
+            "status_request_v2",
+        ],
+    );
+    assert_rejected(
+        result,
+        Stage::DomainKey,
+        "make CSR",
+        "the CSR asks for key usage none, not the requested \
+         digitalSignature,keyEncipherment (--key-usage)",
+    );
+    assert_eq!(scene.entries("certs"), Vec::<String>::new());
+}
+
+/// `--tls-feature status_request_v2` alone, and the stage's CSR has no TLS
+/// Feature extension: refused.
+#[test]
+fn csr_without_the_tls_feature_asked_is_refused() {
+    let (_scene, result) = run_lie_with("names-only", &["--tls-feature", "status_request_v2"]);
+    assert_rejected(
+        result,
+        Stage::DomainKey,
+        "make CSR",
+        "the CSR asks for TLS features none (RFC 7633), not the requested status_request_v2 \
+         (-O, --tls-feature)",
+    );
+}
+
+/// The control for the three above: the honest CSR carries the subject,
+/// key usage and TLS features asked for, passes the check, and pebble
+/// issues.
+#[test]
+fn honest_csr_with_subject_key_usage_and_tls_features_is_accepted() {
+    let name = &test_names(1)[0];
+    let subject = format!("/CN={name}/O=Example Org/C=DE");
+    let (_scene, result) = run_lie_with(
+        "honest",
+        &[
+            "--subject",
+            &subject,
+            "--key-usage",
+            "digitalSignature",
+            "--tls-feature",
+            "status_request_v2",
+            "-O",
+        ],
+    );
     assert_eq!(result.expect("issued"), Outcome::Changed);
 }

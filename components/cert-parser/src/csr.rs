@@ -7,13 +7,16 @@
 //! parsers up in `std` `HashMap`s, whose `RandomState` would make the
 //! component import `wasi:random/insecure-seed` (see chain.rs); so the
 //! request's structure is walked here with asn1-rs, x509-parser parses the
-//! subject, the key and the algorithm, and only the subjectAltName and TLS
-//! Feature (RFC 7633, OCSP must-staple) extensions are decoded.
+//! subject, the key and the algorithm, and only the subjectAltName, keyUsage
+//! and TLS Feature (RFC 7633; status_request is OCSP must-staple)
+//! extensions are decoded.
 
 use x509_parser::asn1_rs::{Any, BitString, Class, FromDer, Oid, Tag};
-use x509_parser::extensions::{GeneralName, SubjectAlternativeName, X509ExtensionParser};
+use x509_parser::extensions::{GeneralName, KeyUsage, SubjectAlternativeName, X509ExtensionParser};
 use x509_parser::nom::Parser as _;
-use x509_parser::oid_registry::{OID_PKCS9_EXTENSION_REQUEST, OID_X509_EXT_SUBJECT_ALT_NAME};
+use x509_parser::oid_registry::{
+    OID_PKCS9_EXTENSION_REQUEST, OID_X509_EXT_KEY_USAGE, OID_X509_EXT_SUBJECT_ALT_NAME,
+};
 use x509_parser::verify::verify_signature;
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo, X509Name};
 
@@ -27,9 +30,16 @@ pub struct CsrInfo {
     pub names: Vec<String>,
     /// The SubjectPublicKeyInfo, DER, as encoded in the request.
     pub spki: Vec<u8>,
-    /// Whether the request asks for OCSP must-staple: a TLS Feature
-    /// extension (RFC 7633 §4.2.1) listing status_request (5).
-    pub must_staple: bool,
+    /// The subject's attributes in order: (type OID dotted, value). Each
+    /// RDN holds one attribute (a multi-valued one is an error).
+    pub subject: Vec<(String, String)>,
+    /// The keyUsage extension's bits (RFC 5280 §4.2.1.3), bit n as
+    /// `1 << n`; `None` without the extension.
+    pub key_usage: Option<u16>,
+    /// The TLS Feature extension's features (RFC 7633 §4.1) in order;
+    /// `None` without the extension. status_request (5) is OCSP
+    /// must-staple.
+    pub tls_features: Option<Vec<u16>>,
 }
 
 /// What the extensionRequest attribute asks for.
@@ -37,14 +47,14 @@ pub struct CsrInfo {
 struct Requested {
     /// The subjectAltName's dNSNames.
     names: Vec<String>,
+    /// The keyUsage extension's bits, if there is one.
+    key_usage: Option<u16>,
     /// The TLS Feature extension's features, if there is one.
-    tls_features: Option<Vec<u32>>,
+    tls_features: Option<Vec<u16>>,
 }
 
 /// id-pe-tlsfeature (RFC 7633 §6).
 const OID_TLS_FEATURE: &str = "1.3.6.1.5.5.7.1.24";
-/// status_request (RFC 6066 §8), the feature meaning OCSP must-staple.
-const STATUS_REQUEST: u32 = 5;
 
 /// Parses a DER request, verifies its self-signature with its own key, and
 /// returns its names and key.
@@ -79,9 +89,20 @@ pub fn inspect(der: &[u8]) -> Result<CsrInfo, String> {
     }
 
     let requested = extension_request(attributes.data)?;
-    let must_staple = requested
-        .tls_features
-        .is_some_and(|features| features.contains(&STATUS_REQUEST));
+    let mut attributes = Vec::new();
+    for rdn in subject.iter_rdn() {
+        let mut each = rdn.iter();
+        let (Some(attribute), None) = (each.next(), each.next()) else {
+            return Err("the CSR's subject has an RDN of other than one attribute".to_string());
+        };
+        let value = attribute.as_str().map_err(|e| {
+            format!(
+                "the CSR's subject attribute {} is not a string: {e}",
+                attribute.attr_type().to_id_string()
+            )
+        })?;
+        attributes.push((attribute.attr_type().to_id_string(), value.to_string()));
+    }
     let mut names = requested.names;
     for cn in subject.iter_common_name() {
         let cn = cn
@@ -94,16 +115,19 @@ pub fn inspect(der: &[u8]) -> Result<CsrInfo, String> {
     Ok(CsrInfo {
         names: normalize(&names),
         spki: spki.raw.to_vec(),
-        must_staple,
+        subject: attributes,
+        key_usage: requested.key_usage,
+        tls_features: requested.tls_features,
     })
 }
 
-/// The dNSNames of the subjectAltName and the TLS Feature extension's
-/// features in the extensionRequest attribute (RFC 2985 §5.4.2) among
-/// `attributes` (the contents of the `[0]` set); any other kind of name is
-/// an error, as is a second subjectAltName or TLS Feature extension.
+/// The dNSNames of the subjectAltName, the keyUsage bits and the TLS
+/// Feature extension's features in the extensionRequest attribute (RFC 2985
+/// §5.4.2) among `attributes` (the contents of the `[0]` set); any other
+/// kind of name is an error, as is a second extension of one of these.
 fn extension_request(mut attributes: &[u8]) -> Result<Requested, String> {
     let mut found = None;
+    let mut key_usage = None;
     let mut tls_features = None;
     while !attributes.is_empty() {
         let (rest, attribute) = element(attributes, Tag::Sequence, "attribute")?;
@@ -133,6 +157,17 @@ fn extension_request(mut attributes: &[u8]) -> Result<Requested, String> {
                 tls_features = Some(features(extension.value)?);
                 continue;
             }
+            if extension.oid == OID_X509_EXT_KEY_USAGE {
+                if key_usage.is_some() {
+                    return Err("the CSR has two keyUsage extensions".to_string());
+                }
+                key_usage = Some(match KeyUsage::from_der(extension.value) {
+                    Ok(([], usage)) => usage.flags,
+                    Ok(_) => return Err("the CSR's keyUsage has stray bytes".to_string()),
+                    Err(e) => return Err(invalid("keyUsage", e)),
+                });
+                continue;
+            }
             if extension.oid != OID_X509_EXT_SUBJECT_ALT_NAME {
                 continue;
             }
@@ -144,20 +179,21 @@ fn extension_request(mut attributes: &[u8]) -> Result<Requested, String> {
     }
     Ok(Requested {
         names: found.unwrap_or_default(),
+        key_usage,
         tls_features,
     })
 }
 
 /// The features of a DER TLS Feature value (RFC 7633 §4.1:
 /// `SEQUENCE OF INTEGER`).
-fn features(value: &[u8]) -> Result<Vec<u32>, String> {
+fn features(value: &[u8]) -> Result<Vec<u16>, String> {
     let (end, mut items) = element(value, Tag::Sequence, "TLS Feature")?;
     if !end.is_empty() {
         return Err("the CSR's TLS Feature extension has stray bytes".to_string());
     }
     let mut features = Vec::new();
     while !items.is_empty() {
-        let (rest, feature) = u32::from_der(items).map_err(|e| invalid("TLS Feature", e))?;
+        let (rest, feature) = u16::from_der(items).map_err(|e| invalid("TLS Feature", e))?;
         items = rest;
         features.push(feature);
     }

@@ -4,8 +4,8 @@
 //!
 //! It has no file system, network, clock or randomness: the time comes in
 //! as an argument. The logic lives in plain functions ([`inspect`],
-//! [`check`], [`inspect_csr`]) that are unit-tested natively; the WIT glue
-//! only converts.
+//! [`check`], [`inspect_csr`], [`inspect_anchors`], [`verify_chain`]) that
+//! are unit-tested natively; the WIT glue only converts.
 
 #![deny(unsafe_code)]
 
@@ -16,6 +16,7 @@ mod dn;
 mod pem;
 #[cfg(test)]
 mod tests;
+mod verify;
 
 /// Bindings for the `cert-parser` world (generated code needs `unsafe`).
 ///
@@ -32,7 +33,7 @@ mod bindings {
     export!(Component);
 }
 
-use bindings::exports::acmebox::stages::x509::{ChainInfo, CsrInfo, Guest};
+use bindings::exports::acmebox::stages::x509::{ChainInfo, CsrInfo, Guest, NameAttribute};
 pub use chain::Info;
 
 /// The component: implements the exported `x509` interface.
@@ -57,8 +58,22 @@ impl Guest for Component {
         csr::inspect(&der).map(|info| CsrInfo {
             names: info.names,
             spki: info.spki,
-            must_staple: info.must_staple,
+            subject: info
+                .subject
+                .into_iter()
+                .map(|(oid, value)| NameAttribute { oid, value })
+                .collect(),
+            key_usage: info.key_usage,
+            tls_features: info.tls_features,
         })
+    }
+
+    fn inspect_anchors(anchors: Vec<u8>) -> Result<u32, String> {
+        inspect_anchors(&anchors).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    fn verify_chain(pem: Vec<u8>, anchors: Vec<u8>, now: i64) -> Result<String, String> {
+        verify_chain(&pem, &anchors, now)
     }
 }
 
@@ -118,4 +133,17 @@ pub fn check<S: AsRef<str>>(
 /// its SubjectPublicKeyInfo, for the host to compare (step 6).
 pub fn inspect_csr(der: &[u8]) -> Result<csr::CsrInfo, String> {
     csr::inspect(der)
+}
+
+/// Parses trust anchors (`--verify-with`): PEM certificates, each a valid
+/// X.509 certificate; how many there are.
+pub fn inspect_anchors(anchors: &[u8]) -> Result<usize, String> {
+    verify::anchors(anchors).map(|ders| ders.len())
+}
+
+/// Checks that the PEM chain `pem` (leaf first) leads to one of the trust
+/// anchors `anchors` (PEM certificates) at `now` (Unix seconds), and names
+/// the anchor (its subject): see [`verify::verify`].
+pub fn verify_chain(pem: &[u8], anchors: &[u8], now: i64) -> Result<String, String> {
+    verify::verify(pem, anchors, now)
 }

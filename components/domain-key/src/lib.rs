@@ -15,7 +15,9 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use bindings::exports::acmebox::stages::csr::{Guest, KeyType, LoadedKey};
+use bindings::exports::acmebox::stages::csr::{
+    AttributeType, CsrRequest, Guest, KeyType, KeyUsage, LoadedKey, TlsFeatures,
+};
 use bindings::exports::acmebox::stages::signer::{AccountKey, Guest as Signer};
 use keys::Key;
 
@@ -44,6 +46,66 @@ fn key_type(kind: KeyType) -> keys::KeyType {
         KeyType::Rsa2048 => keys::KeyType::Rsa2048,
         KeyType::Rsa3072 => keys::KeyType::Rsa3072,
         KeyType::Rsa4096 => keys::KeyType::Rsa4096,
+    }
+}
+
+/// The WIT request as the keys crate takes it.
+fn csr_request(request: CsrRequest) -> keys::CsrRequest {
+    let subject = request.subject.map(|attributes| {
+        attributes
+            .into_iter()
+            .map(|a| keys::SubjectAttribute {
+                kind: match a.kind {
+                    AttributeType::CommonName => keys::AttributeType::CommonName,
+                    AttributeType::Organization => keys::AttributeType::Organization,
+                    AttributeType::OrganizationalUnit => keys::AttributeType::OrganizationalUnit,
+                    AttributeType::Country => keys::AttributeType::Country,
+                    AttributeType::StateOrProvince => keys::AttributeType::StateOrProvince,
+                    AttributeType::Locality => keys::AttributeType::Locality,
+                    AttributeType::EmailAddress => keys::AttributeType::EmailAddress,
+                    AttributeType::SerialNumber => keys::AttributeType::SerialNumber,
+                },
+                value: a.value,
+            })
+            .collect()
+    });
+    let usages = [
+        (
+            KeyUsage::DIGITAL_SIGNATURE,
+            keys::KeyUsage::DigitalSignature,
+        ),
+        (KeyUsage::NON_REPUDIATION, keys::KeyUsage::NonRepudiation),
+        (KeyUsage::KEY_ENCIPHERMENT, keys::KeyUsage::KeyEncipherment),
+        (
+            KeyUsage::DATA_ENCIPHERMENT,
+            keys::KeyUsage::DataEncipherment,
+        ),
+        (KeyUsage::KEY_AGREEMENT, keys::KeyUsage::KeyAgreement),
+        (KeyUsage::KEY_CERT_SIGN, keys::KeyUsage::KeyCertSign),
+        (KeyUsage::CRL_SIGN, keys::KeyUsage::CrlSign),
+        (KeyUsage::ENCIPHER_ONLY, keys::KeyUsage::EncipherOnly),
+        (KeyUsage::DECIPHER_ONLY, keys::KeyUsage::DecipherOnly),
+    ];
+    let features = [
+        (TlsFeatures::STATUS_REQUEST, keys::TlsFeature::StatusRequest),
+        (
+            TlsFeatures::STATUS_REQUEST_V2,
+            keys::TlsFeature::StatusRequestV2,
+        ),
+    ];
+    keys::CsrRequest {
+        names: request.names,
+        subject,
+        key_usage: usages
+            .into_iter()
+            .filter(|(flag, _)| request.key_usage.contains(*flag))
+            .map(|(_, usage)| usage)
+            .collect(),
+        tls_features: features
+            .into_iter()
+            .filter(|(flag, _)| request.tls_features.contains(*flag))
+            .map(|(_, feature)| feature)
+            .collect(),
     }
 }
 
@@ -84,9 +146,10 @@ impl Guest for DomainKey {
         })
     }
 
-    fn make_csr(names: Vec<String>, must_staple: bool) -> Result<Vec<u8>, String> {
-        check_names(&names)?;
-        with_key(|key| key.csr_der(&names, must_staple).map_err(|e| e.to_string()))
+    fn make_csr(request: CsrRequest) -> Result<Vec<u8>, String> {
+        check_names(&request.names)?;
+        let request = csr_request(request);
+        with_key(|key| key.csr_der(&request).map_err(|e| e.to_string()))
     }
 }
 

@@ -32,7 +32,10 @@ mod normalize;
 mod pem_file;
 mod prime;
 
-pub use csr::{MUST_STAPLE_VALUE, TLS_FEATURE_OID};
+pub use csr::{
+    AttributeType, CsrRequest, KeyUsage, SubjectAttribute, TlsFeature, MUST_STAPLE_VALUE,
+    TLS_FEATURE_OID,
+};
 pub use error::KeyError;
 pub use file::{load_or_create, Loaded};
 pub use generate::KeyType;

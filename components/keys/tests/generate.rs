@@ -2,7 +2,7 @@
 //! (ring's verifiers, x509-parser), and the must-staple request.
 
 use base64::Engine as _;
-use keys::{Algorithm, Key, KeyType, MUST_STAPLE_VALUE};
+use keys::{Algorithm, CsrRequest, Key, KeyType, TlsFeature, MUST_STAPLE_VALUE};
 use ring::signature::{self, UnparsedPublicKey};
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::prelude::FromDer as _;
@@ -63,7 +63,9 @@ fn check_generated(kind: KeyType) {
         .unwrap_or_else(|_| panic!("{kind:?}: signature does not verify"));
     let again = Key::from_pem(key.to_pkcs8_pem().as_bytes()).expect("re-read");
     assert_eq!(again.jwk(), key.jwk(), "{kind:?}: PEM round trip");
-    let der = key.csr_der(&["example.com".into()], false).expect("csr");
+    let der = key
+        .csr_der(&CsrRequest::for_names(&["example.com".into()]))
+        .expect("csr");
     let (_, csr) = X509CertificationRequest::from_der(&der).expect("parse csr");
     csr.verify_signature()
         .unwrap_or_else(|e| panic!("{kind:?}: csr signature: {e}"));
@@ -132,14 +134,19 @@ fn must_staple_csr_carries_the_tls_feature() {
     let names = ["example.com".to_string(), "www.example.com".to_string()];
     for kind in [KeyType::P256, KeyType::P384, KeyType::Rsa2048] {
         let key = Key::generate(kind).expect("generate");
-        let with = key.csr_der(&names, true).expect("csr -O");
+        let with = key
+            .csr_der(&CsrRequest {
+                tls_features: vec![TlsFeature::StatusRequest],
+                ..CsrRequest::for_names(&names)
+            })
+            .expect("csr -O");
         assert_eq!(
             tls_features(&with),
             [(false, MUST_STAPLE_VALUE.to_vec())],
             "{kind:?}"
         );
         assert_eq!(MUST_STAPLE_VALUE, [0x30, 0x03, 0x02, 0x01, 0x05]);
-        let without = key.csr_der(&names, false).expect("csr");
+        let without = key.csr_der(&CsrRequest::for_names(&names)).expect("csr");
         assert!(tls_features(&without).is_empty(), "{kind:?}");
     }
 }

@@ -2,7 +2,7 @@
 //! with independent implementations (ring's verifiers, x509-parser).
 
 use base64::Engine as _;
-use keys::{Algorithm, Key, KeyType};
+use keys::{Algorithm, CsrRequest, Key, KeyType};
 use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer as _;
@@ -105,7 +105,7 @@ fn spki_holds_the_public_key() {
 fn csr_parses_and_verifies() {
     let names = vec!["example.com".to_string(), "www.example.com".to_string()];
     for (name, key) in all_keys() {
-        let der = key.csr_der(&names, false).expect("csr");
+        let der = key.csr_der(&CsrRequest::for_names(&names)).expect("csr");
         let (rest, csr) =
             x509_parser::certification_request::X509CertificationRequest::from_der(&der)
                 .expect(&name);
@@ -144,11 +144,13 @@ fn csr_parses_and_verifies() {
 #[test]
 fn csr_edge_cases() {
     let key = Key::generate(KeyType::P256).expect("generate");
-    assert!(key.csr_der(&[], false).is_err());
-    assert!(key.csr_der(&["bücher.example".into()], false).is_err());
+    assert!(key.csr_der(&CsrRequest::for_names(&[])).is_err());
+    assert!(key
+        .csr_der(&CsrRequest::for_names(&["bücher.example".into()]))
+        .is_err());
     // A first name too long for a CN is left out of the subject.
     let long = format!("{}.example.com", "a".repeat(60));
-    let der = key.csr_der(&[long], false).expect("csr");
+    let der = key.csr_der(&CsrRequest::for_names(&[long])).expect("csr");
     let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&der)
         .expect("parse");
     assert_eq!(

@@ -1,5 +1,7 @@
 //! The per-certificate settings of a domain block: `min-days N` and
-//! `notify CMD`, `chmod MODE` and `chown USER[:GROUP]` (lacme's certificate sections).
+//! `notify CMD`, `chmod MODE` and `chown USER[:GROUP]`, `subject DN`, `key
+//! usage LIST`, `tls feature LIST` and `verify with FILE` (lacme's
+//! certificate sections).
 
 use super::{fails_at, ok, EXAMPLE, PEBBLE};
 use crate::{print, MAX_MIN_DAYS};
@@ -106,4 +108,133 @@ fn print_writes_them_and_parses_back() {
         "{printed}"
     );
     assert_eq!(ok(&printed), config, "{printed}");
+}
+
+#[test]
+fn subject_key_usage_tls_feature_and_verify_with_are_read() {
+    let config = ok(&with(
+        "subject \"/CN=Example.com/O=Example Org/C=DE\"\n\
+         key usage digitalSignature, keyEncipherment\n\
+         tls feature status_request_v2 status_request\n\
+         verify with /etc/ssl/roots.pem",
+    ));
+    let d = &config.domains[0];
+    assert_eq!(
+        d.subject.as_ref().map(ToString::to_string).as_deref(),
+        Some("/CN=Example.com/O=Example Org/C=DE")
+    );
+    assert_eq!(
+        d.key_usage.as_ref().map(ToString::to_string).as_deref(),
+        Some("digitalSignature,keyEncipherment")
+    );
+    assert_eq!(
+        d.tls_features.as_ref().map(ToString::to_string).as_deref(),
+        Some("status_request,status_request_v2")
+    );
+    assert_eq!(
+        d.verify_with.as_deref(),
+        Some(std::path::Path::new("/etc/ssl/roots.pem"))
+    );
+    // A quoted list may hold its commas itself.
+    let quoted = ok(&with("key usage \"keyAgreement,digitalSignature\""));
+    assert_eq!(
+        quoted.domains[0]
+            .key_usage
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("digitalSignature,keyAgreement")
+    );
+    let none = &ok(&with("")).domains[0];
+    assert_eq!(
+        (
+            &none.subject,
+            &none.key_usage,
+            &none.tls_features,
+            &none.verify_with
+        ),
+        (&None, &None, &None, &None)
+    );
+}
+
+#[test]
+fn bad_values_are_errors_at_the_value() {
+    fails_at(
+        &with("subject \"CN=example.com\""),
+        6,
+        9,
+        "must start with '/'",
+    );
+    fails_at(
+        &with("subject \"/DC=example\""),
+        6,
+        9,
+        "unknown attribute type",
+    );
+    fails_at(&with("subject \"/C=Germany\""), 6, 9, "is not a country");
+    fails_at(
+        &with("key usage digitalSignature, serverAuth"),
+        6,
+        11,
+        "serverAuth",
+    );
+    fails_at(&with("key usage"), 6, 10, "key usages after `key usage`");
+    fails_at(&with("key usage a,"), 6, 13, "key usages after `key usage`");
+    fails_at(
+        &with("tls feature must-staple"),
+        6,
+        13,
+        "unknown TLS feature",
+    );
+    fails_at(&with("verify with roots.pem"), 6, 13, "an absolute path");
+    fails_at(&with("verify roots.pem"), 6, 8, "`with` after `verify`");
+    fails_at(&with("key use x"), 6, 5, "`usage` after `key`");
+}
+
+#[test]
+fn the_subjects_common_name_is_one_of_the_domains_names() {
+    let text = format!(
+        "{PEBBLE}domain example.com {{\n\tsubject \"/CN=www.example.com\"\n\
+         \talternative names {{ www.example.com }}\n\tdomain key /k\n\tdomain certificate /c\n}}\n"
+    );
+    assert!(ok(&text).domains[0].subject.is_some());
+    fails_at(
+        &with("subject \"/CN=other.example.com\""),
+        6,
+        9,
+        "CN is one of domain \"example.com\"'s names",
+    );
+}
+
+#[test]
+fn csr_settings_are_printed_and_parse_back() {
+    let config = ok(&with(
+        "subject '/CN=example.com/O=A\\/B \\+ \"C\"'; key usage cRLSign,digitalSignature\n\
+         tls feature status_request; verify with \"/etc/ssl/my roots.pem\"",
+    ));
+    let printed = print(&config);
+    assert!(
+        printed.contains("\tkey usage digitalSignature, cRLSign\n"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("\ttls feature status_request\n"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("\tverify with \"/etc/ssl/my roots.pem\"\n"),
+        "{printed}"
+    );
+    assert_eq!(
+        config.domains[0]
+            .subject
+            .as_ref()
+            .expect("subject")
+            .attributes()[1]
+            .value,
+        "A/B + \"C\""
+    );
+    assert_eq!(ok(&printed), config, "{printed}");
+    assert_eq!(print(&ok(&printed)), printed);
+    fails_at(&with("subject /\nsubject /"), 7, 1, "subject");
 }

@@ -3,8 +3,10 @@
 //! as a command line naming the same files would build them (the run's
 //! flags, [`RunFlags`], apply to every domain), then given the domain's own
 //! certificate files, key types, the authority's contact, and its own
-//! `min-days`, `chmod`, `chown` and `notify` when set (they win over `--min-days`,
-//! `--chmod`, `--chown`, `--notify`).
+//! `min-days`, `chmod`, `chown`, `notify`, `subject`, `key usage`, `tls
+//! feature` and `verify with` when set (they win over `--min-days`,
+//! `--chmod`, `--chown`, `--notify`, `--subject`, `--key-usage`,
+//! `--tls-feature` and `--verify-with`; `-O` still adds status_request).
 
 use super::Domain;
 use crate::certfiles::CertFiles;
@@ -13,6 +15,7 @@ use crate::flows::batch::Job;
 use crate::key_type::KeyType;
 use crate::options::{IssueArgs, Options, RunFlags};
 use crate::proxy::Env;
+use acmebox_config::csr::TlsFeature;
 
 /// One job per domain of `domains`, in that order; an error names the
 /// domain's handle and what is wrong (a wildcard name without `-t dns-01`,
@@ -23,8 +26,13 @@ pub fn jobs(domains: &[&Domain], flags: &RunFlags, env: &Env) -> Result<Vec<Job>
 
 fn job(d: &Domain, flags: &RunFlags, env: &Env) -> Result<Job, Error> {
     let authority = &d.authority;
+    let mut run = flags.clone();
+    if d.subject.is_some() {
+        // The domain's wins: --subject's CN need not be one of its names.
+        run.subject = None;
+    }
     let args = IssueArgs {
-        run: flags.clone(),
+        run,
         staging: false,
         multidir: false,
         challenge_dir: d.challengedir.clone(),
@@ -65,6 +73,22 @@ fn job(d: &Domain, flags: &RunFlags, env: &Env) -> Result<Job, Error> {
     }
     if let Some(cmd) = &d.notify {
         options.notify = Some(cmd.clone());
+    }
+    if let Some(subject) = &d.subject {
+        // The configuration checked its CN against the domain's names.
+        options.subject = Some(subject.clone());
+    }
+    if let Some(usages) = &d.key_usage {
+        options.key_usage = Some(usages.clone());
+    }
+    if let Some(features) = &d.tls_features {
+        options.tls_features = match flags.must_staple {
+            true => features.clone().with(TlsFeature::StatusRequest),
+            false => features.clone(),
+        };
+    }
+    if let Some(file) = &d.verify_with {
+        options.verify_with = Some(file.clone());
     }
     Ok(Job {
         handle: d.handle.clone(),

@@ -7,6 +7,7 @@ use super::caller::{self, Caller, ChallengeType};
 use super::deadline::{Backoff, Deadline, Polled};
 use super::retry::retry;
 use super::session::SharedAccount;
+use crate::anchors::Anchors;
 use crate::certfiles::{LockedDirs, Role};
 use crate::error::Error;
 use crate::fresh;
@@ -139,6 +140,7 @@ fn install(
     // created and before the first request (preflight below).
     let Ready {
         ca_pem,
+        anchors,
         dirs,
         mut answer,
     } = preflight(&rt, &grants, opts, log, source, dirs)?;
@@ -193,6 +195,7 @@ fn install(
             now,
             min_days: opts.min_days,
             expand: opts.expand,
+            anchors: anchors.as_ref(),
         };
         let parser = grant(&grants, Stage::CertParser);
         match fresh::check(
@@ -232,14 +235,16 @@ fn install(
     // Made before the CA is contacted (it needs only the names and the key),
     // so the domain-key and cert-parser stages are done, and their memory
     // given back (embedded.rs), before the network stage is loaded.
-    let csr = domain.make_csr(&opts.names, opts.must_staple)?;
+    // The subject, key usage and TLS features asked for are checked too.
+    let ask = domain_key::CsrAsk::of(opts);
+    let csr = domain.make_csr(&ask)?;
     drop(domain);
     let mut parser = cert_parser::load_component(
         &rt,
         grant(&grants, Stage::CertParser),
         &component(Stage::CertParser)?,
     )?;
-    domain_key::check_csr(&mut parser, &csr, &opts.names, &spki, opts.must_staple)?;
+    domain_key::check_csr(&mut parser, &csr, &ask, &spki)?;
     drop(parser);
     log.step("6. CSR made and checked");
 
@@ -336,8 +341,24 @@ fn install(
         &component(Stage::CertParser)?,
     )?;
     let info = parser.check(&pem, &opts.names, &spki, as_of)?;
-    drop(parser);
     log.step(&format!("9. certificate serial {} checked", info.serial));
+    // 10. --verify-with: what will be installed (cert.pem and chain.pem as
+    // cert-parser wrote them) leads to one of its trust anchors, or nothing
+    // is installed (lacme's CAfile).
+    if let Some(anchors) = &anchors {
+        let installed = format!("{}{}", info.cert_pem, info.chain_pem);
+        let anchor = anchors
+            .verify(&mut parser, installed.as_bytes(), as_of)
+            .map_err(|e| match e {
+                Error::File { .. } => e.noted("nothing was installed"),
+                other => other,
+            })?;
+        log.step(&format!(
+            "10. the chain leads to {anchor} (--verify-with {})",
+            anchors.path().display()
+        ));
+    }
+    drop(parser);
 
     // 11. Install cert.pem, chain.pem, fullchain.pem (fileproc) and the
     // record of the directory they came through (fresh.rs), with -b after
@@ -603,6 +624,8 @@ struct Ready {
     /// The trust anchors' certificates (`--ca-file`, `--system-roots`,
     /// `SSL_CERT_FILE`), or none for the built-in roots.
     ca_pem: Option<Vec<u8>>,
+    /// `--verify-with`'s trust anchors, read and parsed by cert-parser.
+    anchors: Option<Anchors>,
     /// The certificate directories, locked for the run.
     dirs: LockedDirs,
     /// The challenge stage, its directory proven writable; with `-t`, the
@@ -613,7 +636,8 @@ struct Ready {
 /// Before any key is read or created and before the first request, every
 /// local thing the run will need, so that a misconfiguration never costs an
 /// order, a certificate the CA counts against its limits, or a new key:
-/// the trust anchors' file holds certificates (and no private key); the certificate
+/// the trust anchors' file holds certificates (and no private key), and so
+/// does `--verify-with`'s, each of them a certificate cert-parser parses; the certificate
 /// directory opens and takes the run's lock (its lock file is created there:
 /// the directory is writable), and stale files of killed runs are removed;
 /// the challenge directory takes a new file (a probe file created, checked
@@ -632,6 +656,20 @@ fn preflight(
     dirs: Option<LockedDirs>,
 ) -> Result<Ready, Error> {
     let (ca_pem, dirs) = trust_and_lock(grants, opts, log, dirs)?;
+    let anchors = match &opts.verify_with {
+        Some(path) => {
+            let anchors = Anchors::read(path)?;
+            let mut parser = cert_parser::load_component(
+                rt,
+                grant(grants, Stage::CertParser),
+                &source.component(rt, Stage::CertParser)?,
+            )?;
+            anchors.check(&mut parser)?;
+            log.step(&format!("preflight: --verify-with {} read", path.display()));
+            Some(anchors)
+        }
+        None => None,
+    };
     let answer = match opts.challenge_type {
         Some(kind) => {
             log.step(&format!(
@@ -653,6 +691,7 @@ fn preflight(
     };
     Ok(Ready {
         ca_pem,
+        anchors,
         dirs,
         answer,
     })

@@ -52,6 +52,7 @@ fn why_at(min_days: u32, edit: impl FnOnce(&mut Files)) -> Vec<String> {
         now: NOW,
         min_days,
         expand: false,
+        anchors: None,
     };
     reasons(
         &Installed {

@@ -13,7 +13,7 @@ mod bindings {
     wasmtime::component::bindgen!({ world: "cert-parser", path: "../wit" });
 }
 
-pub use bindings::exports::acmebox::stages::x509::{ChainInfo, CsrInfo};
+pub use bindings::exports::acmebox::stages::x509::{ChainInfo, CsrInfo, NameAttribute};
 
 /// The latest notAfter the host believes, as seconds after "now": ten years
 /// (3653 days). An ACME CA issues for months; a stage answering more (up to
@@ -22,6 +22,10 @@ pub const MAX_NOT_AFTER_AHEAD: i64 = 3653 * 86_400;
 
 /// The step name of [`CertParser::inspect`], in errors.
 pub const INSPECT: &str = "parse existing certificate";
+
+/// The longest anchor name the host takes from `verify-chain`, in bytes: a
+/// subject, formatted.
+pub const MAX_ANCHOR_NAME: usize = 4096;
 
 /// The cert-parser stage in its sandbox.
 pub type CertParser = Sandboxed<(), bindings::CertParser>;
@@ -131,6 +135,47 @@ impl CertParser {
         self.call("check CSR", |b, s| {
             b.acmebox_stages_x509().call_inspect_csr(s, der)
         })
+    }
+
+    /// Parse the trust anchors of `--verify-with` (PEM certificates, the
+    /// host's `count` of them); the stage's count must be `count`.
+    pub fn inspect_anchors(&mut self, pem: &[u8], count: usize) -> Result<(), Error> {
+        let step = "read trust anchors";
+        let found = self.call(step, |b, s| {
+            b.acmebox_stages_x509().call_inspect_anchors(s, pem)
+        })?;
+        if usize::try_from(found).ok() != Some(count) {
+            return Err(refuse(
+                Stage::CertParser,
+                step,
+                format!("counted {found} trust anchors where the host handed over {count}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Check that the PEM chain `pem` (leaf first) leads to one of the
+    /// trust anchors `anchors` at `now`: the anchor's subject, one line of
+    /// at most [`MAX_ANCHOR_NAME`] bytes. What cert-parser says is all the
+    /// host has: it parses no certificate.
+    pub fn verify_chain(&mut self, pem: &[u8], anchors: &[u8], now: i64) -> Result<String, Error> {
+        let step = "verify chain";
+        let anchor = self.call(step, |b, s| {
+            b.acmebox_stages_x509()
+                .call_verify_chain(s, pem, anchors, now)
+        })?;
+        if anchor.is_empty() || anchor.len() > MAX_ANCHOR_NAME || anchor.contains('\n') {
+            return Err(refuse(
+                Stage::CertParser,
+                step,
+                format!(
+                    "named the trust anchor with {} bytes over {} lines",
+                    anchor.len(),
+                    anchor.lines().count()
+                ),
+            ));
+        }
+        Ok(anchor)
     }
 }
 

@@ -16,8 +16,188 @@ mod bindings {
     wasmtime::component::bindgen!({ world: "domain-key", path: "../wit" });
 }
 
-use bindings::exports::acmebox::stages::csr::KeyType as WitKeyType;
+use acmebox_config::csr::{AttributeType, KeyUsage, KeyUsages, Subject, TlsFeature, TlsFeatures};
 pub use bindings::exports::acmebox::stages::csr::LoadedKey;
+use bindings::exports::acmebox::stages::csr::{
+    AttributeType as WitAttributeType, CsrRequest, KeyType as WitKeyType, KeyUsage as WitKeyUsage,
+    SubjectAttribute, TlsFeatures as WitTlsFeatures,
+};
+
+/// Upper bound of an X.520 CommonName (RFC 5280 appendix A.1): a first name
+/// longer than this is not the default subject's CN (the stage's rule, in
+/// wit/domain-key.wit, which the host checks).
+pub const MAX_CN_LEN: usize = 64;
+
+/// What the CSR of step 6 must ask for: the names, and the options'
+/// subject, key usage and TLS features.
+#[derive(Clone, Copy, Debug)]
+pub struct CsrAsk<'a> {
+    /// The names, each a subjectAltName dNSName.
+    pub names: &'a [String],
+    /// `--subject`; `None`: the first name as CN (at most [`MAX_CN_LEN`]
+    /// characters).
+    pub subject: Option<&'a Subject>,
+    /// `--key-usage`.
+    pub key_usage: Option<&'a KeyUsages>,
+    /// `--tls-feature` and `-O`.
+    pub tls_features: &'a TlsFeatures,
+}
+
+impl<'a> CsrAsk<'a> {
+    /// What `opts` ask for.
+    pub fn of(opts: &'a crate::options::Options) -> CsrAsk<'a> {
+        CsrAsk {
+            names: &opts.names,
+            subject: opts.subject.as_ref(),
+            key_usage: opts.key_usage.as_ref(),
+            tls_features: &opts.tls_features,
+        }
+    }
+
+    /// The subject the CSR must have: (type OID, value) in order.
+    fn subject(&self) -> Vec<(String, String)> {
+        match self.subject {
+            Some(subject) => subject
+                .attributes()
+                .iter()
+                .map(|a| (a.kind.oid().to_string(), a.value.clone()))
+                .collect(),
+            None => self
+                .names
+                .first()
+                .filter(|n| n.len() <= MAX_CN_LEN)
+                .map(|n| (AttributeType::CommonName.oid().to_string(), n.clone()))
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// The keyUsage bits the CSR must ask for; `None`: no extension.
+    fn key_usage_bits(&self) -> Option<u16> {
+        self.key_usage
+            .map(|u| u.usages().iter().fold(0, |bits, u| bits | (1 << u.bit())))
+    }
+
+    /// The TLS features the CSR must list, by number; `None`: no extension.
+    fn tls_numbers(&self) -> Option<Vec<u16>> {
+        let numbers: Vec<u16> = self
+            .tls_features
+            .features()
+            .iter()
+            .map(|t| t.number())
+            .collect();
+        (!numbers.is_empty()).then_some(numbers)
+    }
+
+    /// The WIT request.
+    fn request(&self) -> CsrRequest {
+        let subject = self.subject.map(|subject| {
+            subject
+                .attributes()
+                .iter()
+                .map(|a| SubjectAttribute {
+                    kind: match a.kind {
+                        AttributeType::CommonName => WitAttributeType::CommonName,
+                        AttributeType::Organization => WitAttributeType::Organization,
+                        AttributeType::OrganizationalUnit => WitAttributeType::OrganizationalUnit,
+                        AttributeType::Country => WitAttributeType::Country,
+                        AttributeType::StateOrProvince => WitAttributeType::StateOrProvince,
+                        AttributeType::Locality => WitAttributeType::Locality,
+                        AttributeType::EmailAddress => WitAttributeType::EmailAddress,
+                        AttributeType::SerialNumber => WitAttributeType::SerialNumber,
+                    },
+                    value: a.value.clone(),
+                })
+                .collect()
+        });
+        let mut key_usage = WitKeyUsage::empty();
+        for usage in self.key_usage.map(KeyUsages::usages).unwrap_or_default() {
+            key_usage |= match usage {
+                KeyUsage::DigitalSignature => WitKeyUsage::DIGITAL_SIGNATURE,
+                KeyUsage::NonRepudiation => WitKeyUsage::NON_REPUDIATION,
+                KeyUsage::KeyEncipherment => WitKeyUsage::KEY_ENCIPHERMENT,
+                KeyUsage::DataEncipherment => WitKeyUsage::DATA_ENCIPHERMENT,
+                KeyUsage::KeyAgreement => WitKeyUsage::KEY_AGREEMENT,
+                KeyUsage::KeyCertSign => WitKeyUsage::KEY_CERT_SIGN,
+                KeyUsage::CrlSign => WitKeyUsage::CRL_SIGN,
+                KeyUsage::EncipherOnly => WitKeyUsage::ENCIPHER_ONLY,
+                KeyUsage::DecipherOnly => WitKeyUsage::DECIPHER_ONLY,
+            };
+        }
+        let mut tls_features = WitTlsFeatures::empty();
+        for feature in self.tls_features.features() {
+            tls_features |= match feature {
+                TlsFeature::StatusRequest => WitTlsFeatures::STATUS_REQUEST,
+                TlsFeature::StatusRequestV2 => WitTlsFeatures::STATUS_REQUEST_V2,
+            };
+        }
+        CsrRequest {
+            names: self.names.to_vec(),
+            subject,
+            key_usage,
+            tls_features,
+        }
+    }
+}
+
+/// A subject as `/NAME=value/...`, types by their short name (the OID
+/// when acmebox has none), values escaped: for errors.
+fn subject_text(attributes: &[(String, String)]) -> String {
+    if attributes.is_empty() {
+        return "empty".to_string();
+    }
+    attributes
+        .iter()
+        .map(|(oid, value)| {
+            let name = AttributeType::ALL
+                .iter()
+                .find(|t| t.oid() == oid)
+                .map_or(oid.as_str(), |t| t.name());
+            format!("/{}={}", name.escape_debug(), value.escape_debug())
+        })
+        .collect()
+}
+
+/// Key usage bits by their names, for errors.
+fn key_usage_text(bits: Option<u16>) -> String {
+    match bits {
+        None => "none".to_string(),
+        Some(bits) => {
+            let mut parts: Vec<String> = KeyUsage::ALL
+                .iter()
+                .filter(|u| bits & (1 << u.bit()) != 0)
+                .map(|u| u.name().to_string())
+                .collect();
+            let unknown = bits & !0x1ff;
+            if unknown != 0 {
+                parts.push(format!("unknown bits {unknown:#x}"));
+            }
+            if parts.is_empty() {
+                "an empty keyUsage".to_string()
+            } else {
+                parts.join(",")
+            }
+        }
+    }
+}
+
+/// TLS features by their names (their numbers when unknown), for errors.
+fn tls_text(numbers: &Option<Vec<u16>>) -> String {
+    match numbers {
+        None => "none".to_string(),
+        Some(numbers) if numbers.is_empty() => "an empty TLS Feature list".to_string(),
+        Some(numbers) => numbers
+            .iter()
+            .map(|n| {
+                TlsFeature::ALL
+                    .iter()
+                    .find(|t| t.number() == *n)
+                    .map_or(n.to_string(), |t| t.name().to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
 
 /// The domain-key stage in its sandbox.
 pub type DomainKey = Sandboxed<(), bindings::DomainKey>;
@@ -58,11 +238,11 @@ impl DomainKey {
         Ok(loaded)
     }
 
-    /// A DER CSR for `names`, asking for OCSP must-staple when `must_staple`
-    /// (check it with [`check_csr`]).
-    pub fn make_csr(&mut self, names: &[String], must_staple: bool) -> Result<Vec<u8>, Error> {
+    /// A DER CSR for what `ask` asks (check it with [`check_csr`]).
+    pub fn make_csr(&mut self, ask: &CsrAsk<'_>) -> Result<Vec<u8>, Error> {
+        let request = ask.request();
         self.call("make CSR", |b, s| {
-            b.acmebox_stages_csr().call_make_csr(s, names, must_staple)
+            b.acmebox_stages_csr().call_make_csr(s, &request)
         })
     }
 
@@ -149,16 +329,16 @@ fn wit_key_type(kind: KeyType) -> WitKeyType {
 
 /// Check the CSR domain-key made (step 6) before it goes to the CA, without
 /// the host parsing DER: `parser` (an instance of cert-parser of its own)
-/// reads its names and key and verifies its self-signature; the names must
-/// be exactly `names`, the key `spki`, what domain-key returned when it read
-/// the key (step 5), which the new certificate is then checked against; and
-/// it must ask for OCSP must-staple exactly when `must_staple` (`-O`).
+/// reads it and verifies its self-signature; its names must be exactly
+/// `ask`'s, its key `spki` (what domain-key returned when it read the key,
+/// step 5, which the new certificate is then checked against), and its
+/// subject, key usage and TLS features exactly those `ask` asks for (no
+/// extension of either kind when none is asked).
 pub fn check_csr(
     parser: &mut CertParser,
     csr: &[u8],
-    names: &[String],
+    ask: &CsrAsk<'_>,
     spki: &[u8],
-    must_staple: bool,
 ) -> Result<(), Error> {
     let step = "make CSR";
     let info = parser.inspect_csr(csr).map_err(|e| match e {
@@ -170,32 +350,39 @@ pub fn check_csr(
         ),
         other => other,
     })?;
-    if !same_names(&info.names, names) {
-        return Err(refuse(
-            Stage::DomainKey,
-            step,
-            format!(
-                "the CSR is for {:?}, not the requested {:?}",
-                info.names, names
-            ),
+    let wrong = |message: String| Err(refuse(Stage::DomainKey, step, message));
+    if !same_names(&info.names, ask.names) {
+        return wrong(format!(
+            "the CSR is for {:?}, not the requested {:?}",
+            info.names, ask.names
         ));
     }
     if info.spki != spki {
-        return Err(refuse(
-            Stage::DomainKey,
-            step,
-            "the CSR's public key is not the domain key the stage read (step 5)".into(),
+        return wrong("the CSR's public key is not the domain key the stage read (step 5)".into());
+    }
+    let subject: Vec<(String, String)> =
+        info.subject.into_iter().map(|a| (a.oid, a.value)).collect();
+    let want = ask.subject();
+    if subject != want {
+        return wrong(format!(
+            "the CSR's subject is {}, not the requested {} (--subject)",
+            subject_text(&subject),
+            subject_text(&want)
         ));
     }
-    if info.must_staple != must_staple {
-        let (has, asked) = match must_staple {
-            true => ("does not ask", "-O was given"),
-            false => ("asks", "-O was not given"),
-        };
-        return Err(refuse(
-            Stage::DomainKey,
-            step,
-            format!("the CSR {has} for OCSP must-staple (RFC 7633) and {asked}"),
+    if info.key_usage != ask.key_usage_bits() {
+        return wrong(format!(
+            "the CSR asks for key usage {}, not the requested {} (--key-usage)",
+            key_usage_text(info.key_usage),
+            key_usage_text(ask.key_usage_bits())
+        ));
+    }
+    if info.tls_features != ask.tls_numbers() {
+        return wrong(format!(
+            "the CSR asks for TLS features {} (RFC 7633), not the requested {} (-O, \
+             --tls-feature)",
+            tls_text(&info.tls_features),
+            tls_text(&ask.tls_numbers())
         ));
     }
     Ok(())

@@ -14,7 +14,13 @@ struct Component;
 impl Guest for Component {
     fn attack(kind: String, arg: String) -> Result<String, String> {
         match kind.as_str() {
-            "csr" => csr::make_csr(&[arg], false).map(|der| format!("{} bytes of CSR", der.len())),
+            "csr" => csr::make_csr(&csr::CsrRequest {
+                names: vec![arg],
+                subject: None,
+                key_usage: csr::KeyUsage::empty(),
+                tls_features: csr::TlsFeatures::empty(),
+            })
+            .map(|der| format!("{} bytes of CSR", der.len())),
             _ => Err(format!("unknown attack {kind}")),
         }
     }

@@ -94,6 +94,14 @@ impl Guest for Liar {
     fn inspect_csr(_der: Vec<u8>) -> Result<CsrInfo, String> {
         Err("this liar does not read CSRs".into())
     }
+
+    fn inspect_anchors(_anchors: Vec<u8>) -> Result<u32, String> {
+        Err("this liar does not read trust anchors".into())
+    }
+
+    fn verify_chain(_pem: Vec<u8>, _anchors: Vec<u8>, _now: i64) -> Result<String, String> {
+        Err("this liar does not verify chains".into())
+    }
 }
 
 export!(Liar);
