@@ -57,7 +57,12 @@ fn issues_with_the_responder_and_no_other_web_server() {
     let client = Client::new();
     let names = test_names(2);
     let listen = listen_on(&bed, "127.0.0.1");
-    let run = issue(&bed, &client, &["-nN", "-v", "--http-listen", &listen], &names);
+    let run = issue(
+        &bed,
+        &client,
+        &["-nN", "-v", "--http-listen", &listen],
+        &names,
+    );
     run.expect_code(0);
     assert_installed(&bed, &client, &names);
     for name in &names {
@@ -69,7 +74,8 @@ fn issues_with_the_responder_and_no_other_web_server() {
         );
     }
     assert!(
-        run.stderr.contains(&format!("the responder listens on {listen}")),
+        run.stderr
+            .contains(&format!("the responder listens on {listen}")),
         "{}",
         run.stderr
     );
@@ -260,7 +266,12 @@ fn http_listen_is_an_address_and_port_and_not_with_t() {
         "{}",
         run.stderr
     );
-    let run = run_with(&["--http-listen", "127.0.0.1:80", "--http-listen", "127.0.0.1:80"]);
+    let run = run_with(&[
+        "--http-listen",
+        "127.0.0.1:80",
+        "--http-listen",
+        "127.0.0.1:80",
+    ]);
     run.expect_code(1);
     assert!(run.stderr.contains("given twice"), "{}", run.stderr);
     assert!(
@@ -297,9 +308,13 @@ fn grants_shows_the_responders_addresses_or_that_it_is_not_run() {
             .clone()
     };
 
-    let listening = ["--http-listen", "127.0.0.1:8080", "--http-listen", "[::1]:8080"];
-    let json: serde_json::Value =
-        serde_json::from_str(&grants(&listening, true)).expect("JSON");
+    let listening = [
+        "--http-listen",
+        "127.0.0.1:8080",
+        "--http-listen",
+        "[::1]:8080",
+    ];
+    let json: serde_json::Value = serde_json::from_str(&grants(&listening, true)).expect("JSON");
     let responder = stage(&json, "responder");
     assert_eq!(
         responder["listen"],
@@ -332,7 +347,10 @@ fn grants_shows_the_responders_addresses_or_that_it_is_not_run() {
         "{imports:?}"
     );
     // -C is not used: the challenge stage has no directory.
-    assert_eq!(stage(&json, "challenge")["directories"], serde_json::json!([]));
+    assert_eq!(
+        stage(&json, "challenge")["directories"],
+        serde_json::json!([])
+    );
     let text = grants(&listening, false);
     assert!(
         text.contains("listen     TCP on 127.0.0.1:8080, [::1]:8080 only"),

@@ -207,7 +207,10 @@ pub fn grants_are_those_of_design() {
             imports.push("acmebox:stages/key-authorizations");
         }
         assert_eq!(g.host_imports, imports, "{stage}: acmebox imports");
-        assert!(g.listen.is_empty(), "{stage}: listens without --http-listen");
+        assert!(
+            g.listen.is_empty(),
+            "{stage}: listens without --http-listen"
+        );
         assert_eq!(g.memory_bytes, e.memory_mib << 20, "{stage}: memory limit");
         assert_eq!(g.call_deadline, e.deadline, "{stage}: CPU deadline");
     }
@@ -222,7 +225,11 @@ pub fn grants_are_those_of_design() {
             .iter()
             .map(|a| a.to_string())
             .collect();
-        let want: &[&str] = if expect(stage).listen { &addresses } else { &[] };
+        let want: &[&str] = if expect(stage).listen {
+            &addresses
+        } else {
+            &[]
+        };
         assert_eq!(listen, want, "{stage}: listen addresses");
     }
 }
