@@ -68,7 +68,11 @@ mod tests {
             assert!(!admits(&granted, addr(to), SocketAddrUse::UdpSend));
             assert!(!admits(&granted, addr(to), SocketAddrUse::UdpReceive));
         }
-        assert!(admits(&granted, addr("203.0.113.9:41234"), SocketAddrUse::TcpAccept));
+        assert!(admits(
+            &granted,
+            addr("203.0.113.9:41234"),
+            SocketAddrUse::TcpAccept
+        ));
     }
 
     #[test]

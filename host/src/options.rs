@@ -400,7 +400,9 @@ impl Options {
             .enumerate()
             .find_map(|(i, a)| listen[..i].contains(a).then_some(a))
         {
-            return Err(Error::Usage(format!("--http-listen {twice} is given twice")));
+            return Err(Error::Usage(format!(
+                "--http-listen {twice} is given twice"
+            )));
         }
         if let Some(cmd) = &args.run.notify {
             crate::notify::check(cmd).map_err(Error::Usage)?;

@@ -168,10 +168,10 @@ fn garbage_is_400() {
         format!("GET {target} http/1.1\r\nHost: x\r\n\r\n"),
         format!("GET {target} HTTP/1.1x\r\nHost: x\r\n\r\n"),
         format!("G(T {target} HTTP/1.1\r\nHost: x\r\n\r\n"),
-        format!("GET /tab\there HTTP/1.1\r\nHost: x\r\n\r\n"),
+        "GET /tab\there HTTP/1.1\r\nHost: x\r\n\r\n".into(),
         format!("GET {target}\u{7f} HTTP/1.1\r\nHost: x\r\n\r\n"),
-        format!("GET * HTTP/1.1\r\nHost: x\r\n\r\n"),
-        format!("GET example.org:80 HTTP/1.1\r\nHost: x\r\n\r\n"),
+        "GET * HTTP/1.1\r\nHost: x\r\n\r\n".into(),
+        "GET example.org:80 HTTP/1.1\r\nHost: x\r\n\r\n".into(),
         format!("GET {target} HTTP/1.1\r\n\r\n"),
         format!("GET {target} HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"),
         format!("GET {target} HTTP/1.0\r\nHost: x\r\nHost: y\r\n\r\n"),
@@ -258,7 +258,8 @@ fn an_oversized_head_is_431() {
 
 #[test]
 fn a_head_just_under_the_limit_is_answered() {
-    let start = format!("GET /.well-known/acme-challenge/{TOKEN} HTTP/1.1\r\nHost: x\r\nX-Filler: ");
+    let start =
+        format!("GET /.well-known/acme-challenge/{TOKEN} HTTP/1.1\r\nHost: x\r\nX-Filler: ");
     let mut request = start.into_bytes();
     request.resize(MAX_HEAD - 4, b'a');
     request.extend_from_slice(b"\r\n\r\n");

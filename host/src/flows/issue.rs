@@ -129,7 +129,12 @@ pub(crate) fn run_in(
 }
 
 /// [`run_in`] up to and including the install, without notify.
-fn install(opts: &Options, log: &Log, source: &Source, batch: Shared<'_>) -> Result<Outcome, Error> {
+fn install(
+    opts: &Options,
+    log: &Log,
+    source: &Source,
+    batch: Shared<'_>,
+) -> Result<Outcome, Error> {
     let shared = batch.account;
     let Started {
         deadline,

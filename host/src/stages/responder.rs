@@ -95,9 +95,8 @@ impl Responder {
     /// connections under way for the next call).
     pub fn serve(&mut self, budget: Duration) -> Result<(), Error> {
         let ms = u32::try_from(budget.as_millis()).unwrap_or(u32::MAX);
-        self.stage.call("serve", |b, s| {
-            b.acmebox_stages_http01().call_serve(s, ms)
-        })
+        self.stage
+            .call("serve", |b, s| b.acmebox_stages_http01().call_serve(s, ms))
     }
 
     /// The key authorizations the stage answers from (a handle sharing
