@@ -16,6 +16,7 @@ const STAGES: &[(&str, &str)] = &[
     ("challenge", "challenge"),
     ("cert-parser", "cert_parser"),
     ("file-writer", "file_writer"),
+    ("responder", "responder"),
 ];
 
 fn main() {

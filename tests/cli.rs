@@ -201,7 +201,7 @@ fn grants_json(client: &Client) -> Vec<Value> {
 }
 
 #[test]
-fn grants_json_describes_six_stages_with_hashes_and_imports() {
+fn grants_json_describes_seven_stages_with_hashes_and_imports() {
     let client = Client::new();
     let stages = grants_json(&client);
     let names: Vec<&str> = stages.iter().filter_map(|s| s["name"].as_str()).collect();
@@ -213,7 +213,8 @@ fn grants_json_describes_six_stages_with_hashes_and_imports() {
             "network",
             "challenge",
             "cert-parser",
-            "file-writer"
+            "file-writer",
+            "responder"
         ]
     );
     for stage in &stages {
@@ -234,12 +235,15 @@ fn grants_json_describes_six_stages_with_hashes_and_imports() {
             .flatten()
             .any(|i| i.as_str().is_some_and(|i| i.starts_with(prefix)))
     };
-    // Read from the components: only the network stage imports sockets,
-    // and the network and cert-parser stages import no file system.
+    // Read from the components: only the network stage and the responder
+    // import sockets, only the network stage UDP and name lookup, and the
+    // network, cert-parser and responder stages import no file system.
     for stage in &stages {
         let name = stage["name"].as_str().unwrap_or_default();
-        assert_eq!(has(stage, "wasi:sockets/"), name == "network", "{name}");
-        let files = !matches!(name, "network" | "cert-parser");
+        let sockets = matches!(name, "network" | "responder");
+        assert_eq!(has(stage, "wasi:sockets/tcp@"), sockets, "{name}");
+        assert_eq!(has(stage, "wasi:sockets/udp@"), name == "network", "{name}");
+        let files = !matches!(name, "network" | "cert-parser" | "responder");
         assert_eq!(has(stage, "wasi:filesystem/"), files, "{name}");
     }
     let net = &stages[2];
@@ -341,14 +345,15 @@ fn staging_flag_grants_the_staging_server() {
     assert_eq!(production["hosts"][0], "acme-v02.api.letsencrypt.org");
 }
 
-/// The six stage files `components export` writes.
-const EXPORTED: [&str; 6] = [
+/// The seven stage files `components export` writes.
+const EXPORTED: [&str; 7] = [
     "account.wasm",
     "cert-parser.wasm",
     "challenge.wasm",
     "domain-key.wasm",
     "file-writer.wasm",
     "network.wasm",
+    "responder.wasm",
 ];
 
 /// The names of the entries in `dir`, sorted.
@@ -477,7 +482,8 @@ fn components_verify_passes_on_the_built_binary() {
             "network  ok",
             "challenge  ok",
             "cert-parser  ok",
-            "file-writer  ok"
+            "file-writer  ok",
+            "responder  ok"
         ]
     );
 }

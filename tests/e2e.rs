@@ -1,4 +1,4 @@
-//! End to end: real certificates from pebble (tests/testbed) through the six
+//! End to end: real certificates from pebble (tests/testbed) through the
 //! sandboxed stages, checked with openssl against pebble's root. A CA's bad
 //! days (rejected nonces, failed validation, a server down) are in
 //! tests/pebble_faults.rs.

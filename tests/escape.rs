@@ -170,6 +170,16 @@ rows! { network: [network => Stage::Network] {
     resolver_alone_answers_only_the_grant => resolver_alone_answers_only_the_grant,
 } }
 
+// The responder: listening sockets on the addresses of --http-listen only
+// (TCP alone: UDP and name lookup are refused at load, the Sockets row
+// below), and the run's key authorizations.
+rows! { responder: [responder => Stage::Responder] {
+    cannot_connect_out => connect_out,
+    cannot_bind_or_listen_elsewhere => bind_or_listen_elsewhere,
+    serves_a_client_on_its_grant => serve_on_the_grant,
+    key_authorizations_are_only_the_runs => key_authorizations_only_of_the_run,
+} }
+
 // What every stage has: wasi:cli and wasi:io, memory, tables, host
 // handles, CPU.
 rows! { every_stage: [
@@ -179,6 +189,7 @@ rows! { every_stage: [
     challenge => Stage::Challenge,
     cert_parser => Stage::CertParser,
     file_writer => Stage::FileWriter,
+    responder => Stage::Responder,
 ] {
     cannot_read_environment_or_arguments => read_environment_and_arguments,
     cannot_allocate_past_memory_limit => allocate_past_memory_limit,
@@ -196,6 +207,7 @@ child_rows! { blocked_in_host: [
     network => Stage::Network,
     challenge => Stage::Challenge,
     file_writer => Stage::FileWriter,
+    responder => Stage::Responder,
 ] cannot_outlast_deadline => outlast_deadline_blocked_in_host }
 
 child_rows! { silent_server: [network => Stage::Network]
@@ -204,23 +216,32 @@ cannot_outlast_deadline => outlast_deadline_reading_silent_server }
 // Whole interfaces a stage lacks: one refusal each, at load.
 refused_at_load! {
     account => Stage::Account => [
-        sockets => Sockets, resolver => Resolver, trace => Trace, signer => Signer, csr => Csr,
+        sockets => Sockets, tcp => Tcp, resolver => Resolver, trace => Trace, signer => Signer,
+        csr => Csr, key_authorizations => KeyAuthorizations,
     ];
     domain_key => Stage::DomainKey => [
-        sockets => Sockets, resolver => Resolver, trace => Trace, signer => Signer, csr => Csr,
+        sockets => Sockets, tcp => Tcp, resolver => Resolver, trace => Trace, signer => Signer,
+        csr => Csr, key_authorizations => KeyAuthorizations,
     ];
-    network => Stage::Network => [filesystem => Filesystem, csr => Csr];
+    network => Stage::Network => [
+        filesystem => Filesystem, csr => Csr, key_authorizations => KeyAuthorizations,
+    ];
     challenge => Stage::Challenge => [
-        sockets => Sockets, resolver => Resolver, trace => Trace, random => Random,
-        signer => Signer, csr => Csr,
+        sockets => Sockets, tcp => Tcp, resolver => Resolver, trace => Trace, random => Random,
+        signer => Signer, csr => Csr, key_authorizations => KeyAuthorizations,
     ];
     cert_parser => Stage::CertParser => [
-        filesystem => Filesystem, sockets => Sockets, resolver => Resolver, trace => Trace,
-        clocks => Clocks, random => Random, signer => Signer, csr => Csr,
+        filesystem => Filesystem, sockets => Sockets, tcp => Tcp, resolver => Resolver,
+        trace => Trace, clocks => Clocks, random => Random, signer => Signer, csr => Csr,
+        key_authorizations => KeyAuthorizations,
     ];
     file_writer => Stage::FileWriter => [
-        sockets => Sockets, resolver => Resolver, trace => Trace, random => Random,
-        signer => Signer, csr => Csr,
+        sockets => Sockets, tcp => Tcp, resolver => Resolver, trace => Trace, random => Random,
+        signer => Signer, csr => Csr, key_authorizations => KeyAuthorizations,
+    ];
+    responder => Stage::Responder => [
+        filesystem => Filesystem, sockets => Sockets, resolver => Resolver, trace => Trace,
+        random => Random, signer => Signer, csr => Csr,
     ];
 }
 

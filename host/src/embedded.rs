@@ -36,6 +36,7 @@ fn artefacts(stage: Stage) -> (&'static [u8], &'static [u8]) {
         Stage::Challenge => artefacts!("challenge"),
         Stage::CertParser => artefacts!("cert_parser"),
         Stage::FileWriter => artefacts!("file_writer"),
+        Stage::Responder => artefacts!("responder"),
     }
 }
 

@@ -8,6 +8,7 @@ use crate::proxy::{Endpoint, Proxy, ProxyChoice};
 use crate::stage::Stage;
 use crate::trust::Trust;
 use serde::Serialize;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -177,6 +178,10 @@ pub enum Wasi {
     Filesystem,
     /// wasi:sockets, limited by the connect check of the network grant.
     Sockets,
+    /// wasi:sockets' TCP alone (`tcp`, `tcp-create-socket`, `network`,
+    /// `instance-network`: no UDP, no name lookup), limited by the listen
+    /// check of the responder's grant (listen.rs).
+    Tcp,
 }
 
 impl Wasi {
@@ -188,6 +193,12 @@ impl Wasi {
             Wasi::Random => &["wasi:random/"],
             Wasi::Filesystem => &["wasi:filesystem/"],
             Wasi::Sockets => &["wasi:sockets/"],
+            Wasi::Tcp => &[
+                "wasi:sockets/tcp@",
+                "wasi:sockets/tcp-create-socket@",
+                "wasi:sockets/network@",
+                "wasi:sockets/instance-network@",
+            ],
         }
     }
 }
@@ -201,6 +212,9 @@ pub struct Grant {
     pub directories: Vec<DirGrant>,
     /// Outgoing network, if any.
     pub network: Option<NetGrant>,
+    /// Addresses the stage may listen on (the responder's, from
+    /// `--http-listen`); nothing else may be bound, and nothing connected to.
+    pub listen: Vec<SocketAddr>,
     /// WASI interface groups its linker holds.
     pub wasi: Vec<Wasi>,
     /// acmebox interfaces the host provides to it (the network stage's
@@ -253,9 +267,10 @@ fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
 
 const MIB: usize = 1 << 20;
 
-/// The challenge stage's grant: `-C`, writable; with `-t` no directory at
-/// all, as the caller makes the challenges answerable and the stage is not
-/// run (`grants` still lists it, with "directory none").
+/// The challenge stage's grant: `-C`, writable; with `-t` or
+/// `--http-listen` no directory at all, as the caller or the responder makes
+/// the challenges answerable and the stage is not run (`grants` still lists
+/// it, with "directory none").
 fn challenge_grant(opts: &Options) -> Grant {
     let grant = Grant::new(
         Stage::Challenge,
@@ -263,14 +278,35 @@ fn challenge_grant(opts: &Options) -> Grant {
         16,
         5,
     );
-    match opts.challenge_type {
-        Some(_) => grant,
-        None => grant.dir(
-            opts.challenge_dir.clone(),
-            "/challenge",
-            true,
-            Names::challenge(),
-        ),
+    if opts.challenge_type.is_some() || !opts.http_listen.is_empty() {
+        return grant;
+    }
+    grant.dir(
+        opts.challenge_dir.clone(),
+        "/challenge",
+        true,
+        Names::challenge(),
+    )
+}
+
+/// The host import of the responder: the key authorizations of the run.
+pub const KEY_AUTHORIZATIONS: &str = "acmebox:stages/key-authorizations";
+
+/// The responder's grant: listening TCP on the addresses of `--http-listen`
+/// and nothing else (no outgoing connection, no UDP, no name lookup, no
+/// files), a monotonic clock for its time bounds, and the run's key
+/// authorizations. Without `--http-listen` it has no address and is not run
+/// (`grants` still lists it, with "listen none").
+fn responder_grant(opts: &Options) -> Grant {
+    Grant {
+        listen: opts.http_listen.clone(),
+        host_imports: vec![KEY_AUTHORIZATIONS],
+        ..Grant::new(
+            Stage::Responder,
+            &[Wasi::Cli, Wasi::Clocks, Wasi::Tcp],
+            16,
+            5,
+        )
     }
 }
 
@@ -303,6 +339,7 @@ impl Grant {
             name,
             directories: Vec::new(),
             network: None,
+            listen: Vec::new(),
             wasi: wasi.to_vec(),
             host_imports: Vec::new(),
             memory_bytes: memory_mib * MIB,
@@ -434,6 +471,7 @@ impl Grant {
             // Never the certificate directory itself: the domain key may lie
             // under it (acme-client's default layout).
             Grant::new(Stage::FileWriter, &files, 16, 5).staging_dirs(&opts.cert_files),
+            responder_grant(opts),
         ]
     }
 

@@ -1,5 +1,6 @@
 //! acmebox: an ACME (RFC 8555) client whose stages — account key, domain
-//! key, network, challenge files, certificate parsing, file writing — each run
+//! key, network, challenge files, certificate parsing, file writing, the
+//! http-01 responder — each run
 //! as a WebAssembly component in a wasmtime sandbox granted only what it
 //! needs. See docs/ARCHITECTURE.md for the map and docs/DESIGN.md for the rules.
 #![deny(unsafe_code)]
@@ -22,10 +23,12 @@ pub mod flows;
 pub use flows::issue;
 pub mod fresh;
 pub mod grant;
+pub mod key_authorizations;
 pub mod key_type;
 pub mod leftovers;
 pub mod limits;
 pub mod linker;
+pub mod listen;
 pub mod log;
 pub mod modes;
 pub mod multidir;

@@ -75,6 +75,15 @@ pub fn wasi_linker<T: WasiView + NarrowView>(
                 sync::sockets::udp::add_to_linker::<T, WasiSockets>(l, s)?;
                 sync::sockets::udp_create_socket::add_to_linker::<T, WasiSockets>(l, s)?;
             }
+            Wasi::Tcp => {
+                // TCP alone: UDP and name lookup are not in the linker, so
+                // a component importing them is refused at load.
+                let s = T::sockets;
+                sockets::tcp_create_socket::add_to_linker::<T, WasiSockets>(l, s)?;
+                sockets::instance_network::add_to_linker::<T, WasiSockets>(l, s)?;
+                sockets::network::add_to_linker::<T, WasiSockets>(l, &Default::default(), s)?;
+                sync::sockets::tcp::add_to_linker::<T, WasiSockets>(l, s)?;
+            }
         }
     }
     Ok(linker)

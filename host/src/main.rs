@@ -22,11 +22,12 @@ use std::process::ExitCode;
 ///
 /// acmebox submits a certificate request for domain and its altnames to an
 /// ACME server (Let's Encrypt by default), answers the http-01 challenge
-/// through files in challengedir, and installs cert.pem, chain.pem and
-/// fullchain.pem in certdir, following acme-client(1)'s command line and
-/// steps. Each step (account key, domain key, network, challenge files,
-/// certificate parsing, file writing) runs as a WebAssembly component
-/// granted only what it needs: `acmebox grants` prints it.
+/// through files in challengedir (or itself, with --http-listen), and
+/// installs cert.pem, chain.pem and fullchain.pem in certdir, following
+/// acme-client(1)'s command line and steps. Each step (account key, domain
+/// key, network, challenge files, certificate parsing, file writing, the
+/// http-01 responder) runs as a WebAssembly component granted only what it
+/// needs: `acmebox grants` prints it.
 #[derive(Parser)]
 #[command(name = "acmebox", version, args_conflicts_with_subcommands = true)]
 #[command(subcommand_negates_reqs = true)]
@@ -37,7 +38,8 @@ struct Cli {
     /// Read the authorities and domains from this acme-client.conf(5) file
     /// (docs/CONFIG.md) and keep every domain's certificate (or those whose
     /// handles are the operands), --jobs at a time; -F -n -N -v -e -b -O -a
-    /// -t --timeout --proxy --system-roots --jobs apply to each. Also
+    /// -t --http-listen --timeout --proxy --system-roots --jobs apply to
+    /// each (one responder serves them all). Also
     /// `acmebox grants --config FILE [--json] [handle ...]`.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,

@@ -12,6 +12,7 @@ use crate::trust::Trust;
 use crate::validate;
 use acmebox_config::csr::{KeyUsages, Subject, TlsFeature, TlsFeatures};
 use clap::Args;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ use std::time::Duration;
 pub const LETSENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
 /// Let's Encrypt's staging directory, selected by `-s`.
 pub const LETSENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
+/// The most addresses `--http-listen` may give: a listener costs the
+/// responder host handles, and two (IPv4 and IPv6) are the usual need.
+pub const MAX_HTTP_LISTEN: usize = 8;
 /// `--timeout`'s default, in seconds: lacme's. Long enough for a CA's
 /// validation and a few retries (flows/retry.rs), short enough that a cron
 /// run against a CA having a bad day ends with a line rather than hanging.
@@ -59,6 +63,13 @@ pub struct RunFlags {
     /// (*.example.com) need -t dns-01.
     #[arg(short = 't', value_name = "challenge")]
     pub challenge_type: Option<ChallengeType>,
+    /// Answer http-01 challenges with the built-in responder, listening on
+    /// this address and port (IPv4 0.0.0.0:80, IPv6 [::]:80; repeatable, at
+    /// most 8) instead of writing token files: -C is ignored. The port must
+    /// be the one the CA connects to (80) or forwarded to it. Not with -t.
+    #[arg(long = "http-listen", value_name = "ADDR:PORT", conflicts_with = "challenge_type",
+          value_parser = crate::validate::listen_address)]
+    pub http_listen: Vec<SocketAddr>,
     /// Trust the system's CA bundle (the first of /etc/ssl/certs/ca-certificates.crt,
     /// /etc/pki/tls/certs/ca-bundle.crt, /etc/ssl/cert.pem, /etc/ssl/ca-bundle.pem)
     /// instead of the built-in web PKI roots.
@@ -164,7 +175,8 @@ pub struct IssueArgs {
     /// -C), creating missing directories (key directories mode 0700).
     #[arg(short = 'm')]
     pub multidir: bool,
-    /// Where http-01 token files are written (ignored with -t).
+    /// Where http-01 token files are written (ignored with -t and
+    /// --http-listen).
     #[arg(
         short = 'C',
         value_name = "challengedir",
@@ -343,8 +355,11 @@ pub struct Options {
     /// `-t`: the caller makes each challenge answerable (flows/caller.rs);
     /// `None`: the challenge stage writes http-01 token files in `-C`.
     pub challenge_type: Option<ChallengeType>,
-    /// `-C` (not used with `-t`).
+    /// `-C` (not used with `-t` or `--http-listen`).
     pub challenge_dir: PathBuf,
+    /// `--http-listen`: the responder stage answers http-01 on these
+    /// addresses (flows/respond.rs); empty: token files in `-C`, or `-t`.
+    pub http_listen: Vec<SocketAddr>,
     /// Where the certificate's files go: with `-c DIR`, DIR/cert.pem,
     /// DIR/chain.pem, DIR/fullchain.pem ([`CertFiles::in_dir`]).
     pub cert_files: CertFiles,
@@ -502,6 +517,22 @@ impl Options {
             .map(crate::owner::resolve)
             .transpose()
             .map_err(|e| Error::Usage(format!("--chown {e}")))?;
+        let listen = &args.run.http_listen;
+        if listen.len() > MAX_HTTP_LISTEN {
+            return Err(Error::Usage(format!(
+                "--http-listen is given {} times: at most {MAX_HTTP_LISTEN} addresses",
+                listen.len()
+            )));
+        }
+        if let Some(twice) = listen
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| listen[..i].contains(a).then_some(a))
+        {
+            return Err(Error::Usage(format!(
+                "--http-listen {twice} is given twice"
+            )));
+        }
         if let Some(cmd) = &args.run.notify {
             crate::notify::check(cmd).map_err(Error::Usage)?;
         }
@@ -548,6 +579,7 @@ impl Options {
             verbose: args.run.verbose,
             challenge_type: args.run.challenge_type,
             challenge_dir: args.challenge_dir.clone(),
+            http_listen: args.run.http_listen.clone(),
             cert_files: CertFiles::in_dir(&paths.cert_dir),
             account_key: paths.account_key,
             remote_signer,

@@ -29,6 +29,10 @@ pub struct StageReport {
     pub directories: Vec<Directory>,
     /// Outgoing network, or null.
     pub network: Option<NetGrant>,
+    /// Addresses the stage may listen on (the responder's, from
+    /// `--http-listen`); empty for every other stage, and for the responder
+    /// when it is not run.
+    pub listen: Vec<String>,
     /// WASI interface groups in the stage's linker.
     pub wasi: Vec<Wasi>,
     /// acmebox interfaces the host serves it.
@@ -86,6 +90,7 @@ pub fn reports(rt: &Runtime, grants: &[Grant]) -> wasmtime::Result<Vec<StageRepo
                     })
                     .collect(),
                 network: g.network.clone(),
+                listen: g.listen.iter().map(|a| a.to_string()).collect(),
                 wasi: g.wasi.clone(),
                 host_imports: g.host_imports.clone(),
                 memory_bytes: g.memory_bytes,
@@ -152,6 +157,9 @@ pub fn text(reports: &[StageReport]) -> String {
             None => {
                 let _ = writeln!(out, "  network    none");
             }
+        }
+        if r.name == Stage::Responder.name() {
+            listen_text(&mut out, &r.listen);
         }
         let wasi: Vec<String> = r
             .wasi
@@ -231,6 +239,20 @@ fn network_text(out: &mut String, n: &NetGrant) {
             "not followed"
         }
     );
+}
+
+/// The responder's line: where it listens, or that it is not run.
+fn listen_text(out: &mut String, listen: &[String]) {
+    let _ = if listen.is_empty() {
+        writeln!(out, "  listen     none (not run: no --http-listen)")
+    } else {
+        writeln!(
+            out,
+            "  listen     TCP on {} only (accepting any client); no outgoing connection, \
+             no UDP, no name lookup",
+            listen.join(", ")
+        )
+    };
 }
 
 /// Imports grouped by package for reading, e.g.

@@ -5,7 +5,8 @@
 //! stage, and of the whole run.
 
 use crate::error::Error;
-use crate::grant::Grant;
+use crate::grant::{Grant, KEY_AUTHORIZATIONS};
+use crate::key_authorizations::KeyAuthorizations;
 use crate::limits::{self, Exceeded, Limits};
 use crate::linker;
 use crate::narrow::{NarrowCtxView, NarrowView, Narrowing};
@@ -34,6 +35,10 @@ pub struct StageState<T> {
     /// The name resolver of a network grant, sharing its record of answered
     /// addresses with the connect check.
     pub resolver: Option<Resolver>,
+    /// The run's key authorizations, for a grant with the responder's
+    /// import ([`KEY_AUTHORIZATIONS`]): empty at load, filled by the
+    /// issuance flow through [`Sandboxed::key_authorizations`].
+    pub key_authorizations: Option<KeyAuthorizations>,
     /// Host-side state for the stage's acmebox imports.
     pub data: T,
 }
@@ -167,6 +172,10 @@ impl Runtime {
             limits,
             narrowing: Narrowing::of(grant),
             resolver,
+            key_authorizations: grant
+                .host_imports
+                .contains(&KEY_AUTHORIZATIONS)
+                .then(KeyAuthorizations::default),
             data,
         };
         let mut store = Store::new(&self.engine, state);
@@ -194,7 +203,10 @@ impl Runtime {
 }
 
 /// The WASI context of a grant: the granted directories and sockets, and
-/// nothing else (no environment, arguments, stdin; output discarded).
+/// nothing else (no environment, arguments, stdin; output discarded). TCP
+/// goes through the resolver's connect check for a network grant, through
+/// the listen check (listen.rs) for listen addresses; a grant has at most
+/// one of the two.
 fn wasi_ctx(grant: &Grant, resolver: Option<&Resolver>) -> Result<WasiCtx, Error> {
     let mut b = WasiCtxBuilder::new();
     // File operations run on the calling thread instead of a thread pool's:
@@ -233,14 +245,30 @@ fn wasi_ctx(grant: &Grant, resolver: Option<&Resolver>) -> Result<WasiCtx, Error
             })?;
     }
     b.allow_ip_name_lookup(false).allow_udp(false);
-    if let Some(resolver) = resolver {
-        let check = resolver.connect_check();
-        b.allow_tcp(true).socket_addr_check(move |addr, usage| {
-            let ok = check(addr, usage);
-            Box::pin(async move { ok })
-        });
-    } else {
-        b.allow_tcp(false);
+    match (resolver, grant.listen.as_slice()) {
+        (Some(_), [_, ..]) => {
+            return Err(Error::Grant {
+                stage: grant.name,
+                message: "a grant both connects and listens".into(),
+            })
+        }
+        (Some(resolver), []) => {
+            let check = resolver.connect_check();
+            b.allow_tcp(true).socket_addr_check(move |addr, usage| {
+                let ok = check(addr, usage);
+                Box::pin(async move { ok })
+            });
+        }
+        (None, [_, ..]) => {
+            let check = crate::listen::check(&grant.listen);
+            b.allow_tcp(true).socket_addr_check(move |addr, usage| {
+                let ok = check(addr, usage);
+                Box::pin(async move { ok })
+            });
+        }
+        (None, []) => {
+            b.allow_tcp(false);
+        }
     }
     Ok(b.build())
 }
@@ -263,6 +291,12 @@ impl<T: Send, B> Sandboxed<T, B> {
     /// The host-side state of the stage's imports.
     pub fn data_mut(&mut self) -> &mut T {
         &mut self.store.data_mut().data
+    }
+
+    /// The key authorizations the stage's `key-authorizations` import
+    /// answers from (a handle sharing them), for a grant with that import.
+    pub fn key_authorizations(&self) -> Option<KeyAuthorizations> {
+        self.store.data().key_authorizations.clone()
     }
 
     /// Call into the stage for `step`, with a fresh CPU deadline. A trap, or

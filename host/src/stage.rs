@@ -1,4 +1,4 @@
-//! The six stages, named as in docs/DESIGN.md.
+//! The seven stages, named as in docs/DESIGN.md.
 
 use serde::Serialize;
 use std::fmt;
@@ -19,17 +19,21 @@ pub enum Stage {
     CertParser,
     /// Installs certificate files (fileproc).
     FileWriter,
+    /// Answers http-01 challenges over HTTP itself, with `--http-listen`
+    /// (lacme's webserver).
+    Responder,
 }
 
 impl Stage {
     /// Every stage, in the order of docs/DESIGN.md.
-    pub const ALL: [Stage; 6] = [
+    pub const ALL: [Stage; 7] = [
         Stage::Account,
         Stage::DomainKey,
         Stage::Network,
         Stage::Challenge,
         Stage::CertParser,
         Stage::FileWriter,
+        Stage::Responder,
     ];
 
     /// The stage's name, as in `components/` and in `acmebox grants`.
@@ -41,6 +45,7 @@ impl Stage {
             Stage::Challenge => "challenge",
             Stage::CertParser => "cert-parser",
             Stage::FileWriter => "file-writer",
+            Stage::Responder => "responder",
         }
     }
 
@@ -52,7 +57,7 @@ impl Stage {
             Stage::DomainKey => Some("-k"),
             Stage::Challenge => Some("-C"),
             Stage::FileWriter => Some("-c"),
-            Stage::Network | Stage::CertParser => None,
+            Stage::Network | Stage::CertParser | Stage::Responder => None,
         }
     }
 }

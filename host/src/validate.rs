@@ -5,6 +5,24 @@ pub use acmebox_config::validate::{
     cert_mode, dns_name, https_origin, wildcard_name, Origin, DEFAULT_CERT_MODE,
 };
 
+/// `--http-listen`'s value: an IP address and a port other than 0,
+/// `127.0.0.1:80` or `[::1]:80` (no host name: the host looks up nothing
+/// for the responder, and a name could stand for addresses it cannot bind).
+pub fn listen_address(text: &str) -> Result<std::net::SocketAddr, String> {
+    let addr: std::net::SocketAddr = text.parse().map_err(|_| {
+        format!(
+            "{text:?} is not ADDR:PORT: an IPv4 address and port (127.0.0.1:80) or an IPv6 \
+             address in brackets and port ([::1]:80)"
+        )
+    })?;
+    if addr.port() == 0 {
+        return Err(format!(
+            "{text:?}: port 0 is no port the CA could be told to use"
+        ));
+    }
+    Ok(addr)
+}
+
 /// Refuse a URL (from a stage) that is not on the directory's origin.
 pub fn same_origin(url: &str, origin: &Origin) -> Result<(), String> {
     match https_origin(url) {
@@ -157,6 +175,30 @@ fn excerpt(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listen_addresses_are_ip_and_port() {
+        assert_eq!(
+            listen_address("127.0.0.1:5002").map(|a| a.to_string()),
+            Ok("127.0.0.1:5002".to_string())
+        );
+        assert_eq!(
+            listen_address("[::1]:80").map(|a| a.to_string()),
+            Ok("[::1]:80".to_string())
+        );
+        for bad in [
+            "localhost:80",
+            "127.0.0.1",
+            "::1:80",
+            "[::1]",
+            "127.0.0.1:0",
+            "127.0.0.1:65536",
+            "",
+            "0.0.0.0:80 ",
+        ] {
+            assert!(listen_address(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn urls_off_origin_are_refused() {

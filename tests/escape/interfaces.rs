@@ -40,8 +40,10 @@ pub fn read_environment_and_arguments(stage: Stage) {
 pub enum Whole {
     /// wasi:filesystem (at 0.2.12, and at 0.2.6 through Rust's std).
     Filesystem,
-    /// wasi:sockets.
+    /// wasi:sockets, all of it (UDP and name lookup too).
     Sockets,
+    /// wasi:sockets' TCP alone (the responder's group).
+    Tcp,
     /// wasi:clocks.
     Clocks,
     /// wasi:random.
@@ -54,19 +56,23 @@ pub enum Whole {
     Resolver,
     /// acmebox:stages/trace: the network stage's `-vv` lines.
     Trace,
+    /// acmebox:stages/key-authorizations: the responder's, imported alone.
+    KeyAuthorizations,
 }
 
 impl Whole {
     /// Every such interface.
-    pub const ALL: [Whole; 8] = [
+    pub const ALL: [Whole; 10] = [
         Whole::Filesystem,
         Whole::Sockets,
+        Whole::Tcp,
         Whole::Clocks,
         Whole::Random,
         Whole::Signer,
         Whole::Csr,
         Whole::Resolver,
         Whole::Trace,
+        Whole::KeyAuthorizations,
     ];
 
     /// Whether docs/DESIGN.md gives `stage` this interface.
@@ -75,6 +81,8 @@ impl Whole {
         match self {
             Whole::Filesystem => e.dir.is_some(),
             Whole::Sockets | Whole::Resolver | Whole::Trace => e.network,
+            Whole::Tcp => e.network || e.listen,
+            Whole::KeyAuthorizations => e.listen,
             Whole::Clocks => e.clocks,
             Whole::Random => e.random,
             Whole::Signer => e.signer,
@@ -87,22 +95,27 @@ impl Whole {
         match self {
             Whole::Filesystem => (&[Hostile::Fs, Hostile::StdFs], "wasi:filesystem/"),
             Whole::Sockets => (&[Hostile::Net], "wasi:sockets/"),
+            Whole::Tcp => (&[Hostile::Listen], "wasi:sockets/"),
             Whole::Clocks => (&[Hostile::Clocks], "wasi:clocks/"),
             Whole::Random => (&[Hostile::Random], "wasi:random/"),
             Whole::Signer => (&[Hostile::Signer], "acmebox:stages/signer@"),
             Whole::Csr => (&[Hostile::Csr], "acmebox:stages/csr@"),
             Whole::Resolver => (&[Hostile::Resolver], "acmebox:stages/resolver@"),
             Whole::Trace => (&[Hostile::Trace], "acmebox:stages/trace@"),
+            Whole::KeyAuthorizations => (
+                &[Hostile::KeyAuthorizations],
+                "acmebox:stages/key-authorizations@",
+            ),
         }
     }
 }
 
 /// One load-time refusal: `stage`, which docs/DESIGN.md does not give
 /// `whole`, refuses every component importing it, naming the interface. The
-/// host's resolver is checked on its own: the component imports nothing else
-/// the stage lacks, so the very first refusal names it (elsewhere it would
-/// hide behind wasi:sockets', which a component using the resolver for
-/// anything also imports).
+/// host's resolver and the responder's key authorizations are checked on
+/// their own: each component imports nothing else the stage lacks, so the
+/// very first refusal names it (elsewhere the resolver would hide behind
+/// wasi:sockets', which a component using it for anything also imports).
 pub fn refused_at_load(stage: Stage, whole: Whole) {
     assert!(!whole.granted(stage), "{stage} is granted {whole:?}");
     let scene = Scene::new();
@@ -110,14 +123,14 @@ pub fn refused_at_load(stage: Stage, whole: Whole) {
     for kind in kinds {
         assert_refused_at_load(&scene, stage, *kind, interface);
     }
-    if whole == Whole::Resolver {
-        match Attacker::load(&scene.grant(stage), Hostile::Resolver) {
+    if let [alone @ (Hostile::Resolver | Hostile::KeyAuthorizations)] = kinds {
+        match Attacker::load(&scene.grant(stage), *alone) {
             Err(acmebox::Error::Refused { import, .. }) => assert!(
                 import.starts_with(interface),
-                "{stage} refused {import} first, not the resolver"
+                "{stage} refused {import} first, not {interface}"
             ),
             Err(other) => panic!("{stage}: expected a load-time refusal, got: {other}"),
-            Ok(_) => panic!("ESCAPE: {stage} loaded the resolver component"),
+            Ok(_) => panic!("ESCAPE: {stage} loaded the {alone:?} component"),
         }
     }
 }
@@ -190,8 +203,33 @@ pub fn grants_are_those_of_design() {
         if e.network {
             imports.push("acmebox:stages/trace");
         }
+        if e.listen {
+            imports.push("acmebox:stages/key-authorizations");
+        }
         assert_eq!(g.host_imports, imports, "{stage}: acmebox imports");
+        assert!(
+            g.listen.is_empty(),
+            "{stage}: listens without --http-listen"
+        );
         assert_eq!(g.memory_bytes, e.memory_mib << 20, "{stage}: memory limit");
         assert_eq!(g.call_deadline, e.deadline, "{stage}: CPU deadline");
+    }
+    // With --http-listen, the responder listens on exactly its addresses,
+    // and no other stage on anything.
+    let addresses = ["127.0.0.1:8080", "[::1]:8080"];
+    let listening = Scene::listening(&addresses);
+    for stage in Stage::ALL {
+        let listen: Vec<String> = listening
+            .grant(stage)
+            .listen
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        let want: &[&str] = if expect(stage).listen {
+            &addresses
+        } else {
+            &[]
+        };
+        assert_eq!(listen, want, "{stage}: listen addresses");
     }
 }

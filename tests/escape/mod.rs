@@ -4,6 +4,7 @@
 mod files;
 mod interfaces;
 mod limits;
+mod listen;
 mod narrow;
 mod network;
 mod new_keys;
@@ -12,6 +13,7 @@ mod timeout;
 pub use files::*;
 pub use interfaces::*;
 pub use limits::*;
+pub use listen::*;
 pub use narrow::*;
 pub use network::*;
 pub use new_keys::*;

@@ -198,13 +198,13 @@ pub fn every_path_function_with_a_stray_name(stage: Stage) {
 
 /// [`PATH_FUNCTIONS`] is every function of wasi:filesystem/types whose
 /// parameters include a path, in the WIT of the version the host registers
-/// (tests/hostile/wit/deps/filesystem.wit, the one the hostile components
+/// (wit/deps/filesystem.wit, the one the hostile components
 /// call through): a function added to the interface fails here until it is
 /// checked.
 pub fn path_functions_are_every_path_function_of_the_wit() {
     let wit = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../tests/hostile/wit/deps/filesystem.wit"
+        "/../wit/deps/filesystem.wit"
     ))
     .expect("the WIT of wasi:filesystem");
     let version = acmebox::linker::FILESYSTEM_TYPES

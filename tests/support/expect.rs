@@ -17,6 +17,9 @@ pub struct Expect {
     pub dir: Option<(&'static str, bool)>,
     /// wasi:sockets and the host's resolver.
     pub network: bool,
+    /// Listening TCP on the addresses of `--http-listen` (wasi:sockets'
+    /// TCP alone) and the host's key authorizations: the responder.
+    pub listen: bool,
     /// wasi:clocks.
     pub clocks: bool,
     /// wasi:random.
@@ -30,12 +33,13 @@ pub struct Expect {
 }
 
 /// Every WASI group a grant can hold.
-pub const GROUPS: [Wasi; 5] = [
+pub const GROUPS: [Wasi; 6] = [
     Wasi::Cli,
     Wasi::Clocks,
     Wasi::Random,
     Wasi::Filesystem,
     Wasi::Sockets,
+    Wasi::Tcp,
 ];
 
 impl Expect {
@@ -47,6 +51,7 @@ impl Expect {
             Wasi::Random => self.random,
             Wasi::Filesystem => self.dir.is_some(),
             Wasi::Sockets => self.network,
+            Wasi::Tcp => self.listen,
         }
     }
 }
@@ -57,6 +62,7 @@ pub fn expect(stage: Stage) -> Expect {
     let e = |dir, network, clocks, random, signer, memory_mib, deadline_s| Expect {
         dir,
         network,
+        listen: false,
         clocks,
         random,
         signer,
@@ -72,6 +78,12 @@ pub fn expect(stage: Stage) -> Expect {
         // A fresh staging directory inside the certificate directory, never
         // the certificate directory itself.
         Stage::FileWriter => e(Some(("/stage", true)), false, true, false, false, 16, 5),
+        // Listening sockets on the addresses of --http-listen, nothing else:
+        // no files, no outgoing connections, no name lookup.
+        Stage::Responder => Expect {
+            listen: true,
+            ..e(None, false, true, false, false, 16, 5)
+        },
     }
 }
 

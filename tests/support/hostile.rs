@@ -23,10 +23,15 @@ pub enum Hostile {
     StdFs,
     /// wasi:sockets and the host's resolver.
     Net,
+    /// wasi:sockets' TCP alone (the responder's sockets).
+    Listen,
     /// The host's resolver alone (acmebox:stages/resolver), no wasi:sockets.
     Resolver,
     /// The network stage's `-vv` trace (acmebox:stages/trace) alone.
     Trace,
+    /// The responder's key authorizations
+    /// (acmebox:stages/key-authorizations) alone.
+    KeyAuthorizations,
     /// wasi:clocks.
     Clocks,
     /// wasi:random.
@@ -40,13 +45,15 @@ pub enum Hostile {
 }
 
 impl Hostile {
-    const ALL: [Hostile; 11] = [
+    const ALL: [Hostile; 13] = [
         Hostile::Bare,
         Hostile::Fs,
         Hostile::StdFs,
         Hostile::Net,
+        Hostile::Listen,
         Hostile::Resolver,
         Hostile::Trace,
+        Hostile::KeyAuthorizations,
         Hostile::Clocks,
         Hostile::Random,
         Hostile::Signer,
@@ -61,8 +68,10 @@ impl Hostile {
             Hostile::Fs => "hostile_fs",
             Hostile::StdFs => "hostile_std_fs",
             Hostile::Net => "hostile_net",
+            Hostile::Listen => "hostile_listen",
             Hostile::Resolver => "hostile_resolver",
             Hostile::Trace => "hostile_trace",
+            Hostile::KeyAuthorizations => "hostile_key_authorizations",
             Hostile::Clocks => "hostile_clocks",
             Hostile::Random => "hostile_random",
             Hostile::Signer => "hostile_signer",
@@ -128,8 +137,9 @@ pub struct Attacker {
 impl Attacker {
     /// Load `kind` into a sandbox built from `grant`, through the same
     /// `Runtime::load` as the stages. The host resolver is linked as
-    /// `network::load` links it (for the one world that imports it); a stage
-    /// without it refuses that world before linking.
+    /// `network::load` links it, the key authorizations as
+    /// `responder::load` does (for the worlds that import them); a stage
+    /// without them refuses those worlds before linking.
     pub fn load(grant: &Grant, kind: Hostile) -> Result<Attacker, Error> {
         let inner = runtime().load(
             grant,
@@ -138,6 +148,9 @@ impl Attacker {
             |linker| match kind {
                 Hostile::Net | Hostile::Resolver => {
                     acmebox::stages::network::add_resolver_to_linker(linker)
+                }
+                Hostile::KeyAuthorizations => {
+                    acmebox::stages::responder::add_key_authorizations_to_linker(linker)
                 }
                 _ => Ok(()),
             },
@@ -148,6 +161,12 @@ impl Attacker {
             },
         )?;
         Ok(Attacker { inner })
+    }
+
+    /// The key authorizations the sandbox's `key-authorizations` import
+    /// answers from (a grant with that import only).
+    pub fn key_authorizations(&self) -> Option<acmebox::key_authorizations::KeyAuthorizations> {
+        self.inner.key_authorizations()
     }
 
     /// Run one attack. `Ok` is what the attack obtained; the guest's `err`

@@ -57,7 +57,9 @@ pub fn names(stage: Stage) -> Names {
             std: "fullchain.pem",
             links: ["cert-1.pem", "cert-2.pem", "cert-3.pem"],
         },
-        Stage::Network | Stage::CertParser => panic!("{stage} has no directory"),
+        Stage::Network | Stage::CertParser | Stage::Responder => {
+            panic!("{stage} has no directory")
+        }
     }
 }
 
@@ -123,6 +125,17 @@ impl Scene {
     /// their directories read-write, to create the keys.
     pub fn with_new_keys() -> Scene {
         Scene::build("127.0.0.1", 443, &["-n", "-N"])
+    }
+
+    /// A scene of a run with `--http-listen` on each of `addresses`: the
+    /// responder's grant lists them (and the challenge stage has no
+    /// directory: -C is not used).
+    pub fn listening(addresses: &[&str]) -> Scene {
+        let flags: Vec<&str> = addresses
+            .iter()
+            .flat_map(|a| ["--http-listen", a])
+            .collect();
+        Scene::build("127.0.0.1", 443, &flags)
     }
 
     fn build(host: &str, port: u16, flags: &[&str]) -> Scene {
@@ -213,7 +226,9 @@ impl Scene {
             Stage::DomainKey => "domain",
             Stage::Challenge => "challenge",
             Stage::FileWriter => STAGING,
-            Stage::Network | Stage::CertParser => panic!("{stage} has no directory"),
+            Stage::Network | Stage::CertParser | Stage::Responder => {
+                panic!("{stage} has no directory")
+            }
         };
         self.root().join(sub)
     }

@@ -35,15 +35,22 @@
 //!   the first job finds is handed to the others (no second newAccount).
 //! - `-t`: when any job uses it, the batch runs one job at a time, in order,
 //!   so the caller's protocol stays strictly one line out, one line in.
+//! - `--http-listen`: one responder for the batch (respond.rs), listening
+//!   before any job runs (when it cannot, every job using it fails with the
+//!   one line saying why, before any CA is contacted), serving every job's
+//!   key authorizations from one map, stopped once every job is done.
 
-use super::issue::{self, Outcome};
+use super::issue::{self, Outcome, Shared};
+use super::respond::Serving;
 use super::session::{SessionKey, SharedAccount};
 use crate::certdir::CertDir;
 use crate::certfiles::{dir_of, LockedDirs};
 use crate::error::Error;
+use crate::grant::Grant;
 use crate::log::{self, Log};
 use crate::options::Options;
 use crate::sandbox::Runtime;
+use crate::stage::Stage;
 use crate::stages::Source;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -235,6 +242,29 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
         }
     }
 
+    // --http-listen: one responder for every job that uses it (they share
+    // the run's flags, so the addresses), listening before any job runs.
+    let mut responder = None;
+    let listening = |i: usize| failed[i].is_none() && !jobs[i].options.http_listen.is_empty();
+    if let Some(first) = (0..jobs.len()).find(|i| listening(*i)) {
+        let started = match &base {
+            Ok(base) => start_responder(base, &jobs[first].options, source),
+            Err(e) => Err(e.clone()),
+        };
+        match started {
+            Ok(serving) => {
+                batch_log.step(&format!("the responder listens on {}", serving.addresses()));
+                responder = Some(serving);
+            }
+            Err(why) => {
+                let users: Vec<usize> = (0..jobs.len()).filter(|i| listening(*i)).collect();
+                for i in users {
+                    failed[i] = Some(why.clone());
+                }
+            }
+        }
+    }
+
     // -t: one job at a time, in order.
     let caller = jobs.iter().any(|j| j.options.challenge_type.is_some());
     let width = if caller { 1 } else { flags.jobs.max(1) };
@@ -261,11 +291,21 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
                     Some(Ok(session)) => Some(session),
                     _ => None,
                 };
-                let outcome = run_job(job, &locked, source, session, prefixed);
+                let shared = Shared {
+                    dirs: Some(locked.subset(&job.options.cert_files)),
+                    account: session,
+                    responder: responder.as_ref(),
+                };
+                let outcome = run_job(job, source, shared, prefixed);
                 set(&results[i], outcome);
             });
         }
     });
+    // Every job is done with its challenges: the port is closed before the
+    // summary. An error not reported by a job is the batch's.
+    if let Some(Err(e)) = responder.map(Serving::stop) {
+        log::line(&e.to_string());
+    }
 
     let outcome = BatchOutcome {
         results: jobs
@@ -290,22 +330,32 @@ fn set(slot: &Mutex<Option<JobOutcome>>, outcome: JobOutcome) {
     *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
 }
 
-/// One job on this thread: its own issuance with its directories already
-/// locked; a panic is that job's failure, not the batch's.
-fn run_job(
-    job: &Job,
-    locked: &LockedDirs,
+/// The batch's responder, with the grant `opts` gives it (every job's is
+/// the same: the addresses come from the run's flags).
+fn start_responder(
+    base: &Runtime,
+    opts: &crate::options::Options,
     source: &Source,
-    session: Option<&SharedAccount>,
-    prefixed: bool,
-) -> JobOutcome {
+) -> Result<Serving, String> {
+    let grants = Grant::all(opts);
+    source
+        .component(base, Stage::Responder)
+        .and_then(|component| {
+            Serving::start(base, issue::grant(&grants, Stage::Responder), &component)
+        })
+        .map_err(|e| one_line(&e))
+}
+
+/// One job on this thread: its own issuance with its directories already
+/// locked (and what else the batch shares); a panic is that job's failure,
+/// not the batch's.
+fn run_job(job: &Job, source: &Source, shared: Shared<'_>, prefixed: bool) -> JobOutcome {
     let log = Log {
         verbose: job.options.verbose,
     };
     let _prefix = prefixed.then(|| log::in_job(&job.handle));
-    let dirs = locked.subset(&job.options.cert_files);
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        issue::run_in(&job.options, &log, source, Some(dirs), session)
+        issue::run_in(&job.options, &log, source, shared)
     }));
     match run {
         Ok(Ok(Outcome::Changed)) => JobOutcome::Installed,

@@ -3,8 +3,10 @@
 //! stage that may perform it. The host holds no key and parses nothing from
 //! the wire: it moves WIT values between stages and checks them.
 
-use super::caller::{self, Caller, ChallengeType};
+use super::caller::Caller;
+use super::challenges::{authorize, Answer, Responder};
 use super::deadline::{Backoff, Deadline, Polled};
+use super::respond::Serving;
 use super::retry::retry;
 use super::session::SharedAccount;
 use crate::anchors::Anchors;
@@ -16,11 +18,10 @@ use crate::log::Log;
 use crate::options::Options;
 use crate::sandbox::Runtime;
 use crate::stage::Stage;
-use crate::stages::challenge::Challenge;
 use crate::stages::network::{Network, Order, Settings};
 use crate::stages::signer::Signer;
 use crate::stages::{account, cert_parser, challenge, domain_key, file_writer, network, Source};
-use crate::validate::{self, Origin};
+use crate::validate::Origin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A certificate with more time left than this is not renewed without -F.
@@ -84,15 +85,27 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
 /// the embedded ones; tests/liars.rs replaces one stage with a component
 /// that lies, to check the host's refusals on the real sequence.
 pub fn run_from(opts: &Options, log: &Log, source: &Source) -> Result<Outcome, Error> {
-    run_in(opts, log, source, None, None)
+    run_in(opts, log, source, Shared::default())
 }
 
-/// [`run_from`]; with `dirs`, the certificate directories are already
-/// locked, and their stale files removed, by the caller (a batch:
-/// flows/batch.rs), and this run neither locks nor cleans them. With
-/// `shared`, steps 2–3 were done once for this authority's certificates
-/// (flows/session.rs): its account stage signs, and its account URL is
-/// used once known.
+/// What a run in a batch (flows/batch.rs) shares with the batch's other
+/// certificates; nothing for a run of its own.
+#[derive(Default)]
+pub(crate) struct Shared<'a> {
+    /// The certificate directories, locked by the batch, their stale files
+    /// removed: this run neither locks nor cleans them.
+    pub(crate) dirs: Option<LockedDirs>,
+    /// Steps 2–3, done once for this authority's certificates
+    /// (flows/session.rs): its account stage signs, and its account URL is
+    /// used once known.
+    pub(crate) account: Option<&'a SharedAccount>,
+    /// With `--http-listen`, the batch's one responder (flows/respond.rs),
+    /// serving this run's key authorizations beside the others'.
+    pub(crate) responder: Option<&'a Serving>,
+}
+
+/// [`run_from`], with what a batch shares among its certificates
+/// ([`Shared`]).
 ///
 /// After a new certificate is installed ([`Outcome::Changed`]), the notify
 /// command, if any, runs (notify.rs); its failure is this run's error,
@@ -101,10 +114,9 @@ pub(crate) fn run_in(
     opts: &Options,
     log: &Log,
     source: &Source,
-    dirs: Option<LockedDirs>,
-    shared: Option<&SharedAccount>,
+    shared: Shared<'_>,
 ) -> Result<Outcome, Error> {
-    let outcome = install(opts, log, source, dirs, shared)?;
+    let outcome = install(opts, log, source, shared)?;
     if let (Outcome::Changed, Some(cmd)) = (&outcome, &opts.notify) {
         crate::notify::run(
             cmd,
@@ -122,9 +134,9 @@ fn install(
     opts: &Options,
     log: &Log,
     source: &Source,
-    dirs: Option<LockedDirs>,
-    shared: Option<&SharedAccount>,
+    batch: Shared<'_>,
 ) -> Result<Outcome, Error> {
+    let shared = batch.account;
     let Started {
         deadline,
         grants,
@@ -143,7 +155,7 @@ fn install(
         anchors,
         dirs,
         mut answer,
-    } = preflight(&rt, &grants, opts, log, source, dirs)?;
+    } = preflight(&rt, &grants, opts, log, source, batch.dirs, batch.responder)?;
 
     // 2–3. Read (or create) the account key; 5. the domain key. First of
     // all, as acme-client opens both before anything else: a missing or bad
@@ -292,15 +304,11 @@ fn install(
         &deadline,
         log,
     );
-    if let Answer::Files(tokens) = &mut answer {
-        for token in &written {
-            match tokens.remove(token) {
-                Ok(()) => crate::leftovers::token_removed(token),
-                Err(e) => log.warn(&e.to_string()),
-            }
-        }
-    }
-    drop(answer);
+    // Token files removed, key authorizations no longer served, the run's
+    // own responder stopped; a responder that failed while serving explains
+    // the CA's failure to validate, so its error comes first.
+    let finished = answer.finish(&written, log);
+    finished?;
     authorized?;
 
     // 7. Submit the request (made at step 6 above); wait until the order is
@@ -620,7 +628,7 @@ pub(crate) fn settings(
 }
 
 /// What [`preflight`] checked and keeps for the run.
-struct Ready {
+struct Ready<'a> {
     /// The trust anchors' certificates (`--ca-file`, `--system-roots`,
     /// `SSL_CERT_FILE`), or none for the built-in roots.
     ca_pem: Option<Vec<u8>>,
@@ -629,8 +637,8 @@ struct Ready {
     /// The certificate directories, locked for the run.
     dirs: LockedDirs,
     /// The challenge stage, its directory proven writable; with `-t`, the
-    /// caller.
-    answer: Answer,
+    /// caller; with `--http-listen`, the responder, listening.
+    answer: Answer<'a>,
 }
 
 /// Before any key is read or created and before the first request, every
@@ -642,19 +650,23 @@ struct Ready {
 /// the directory is writable), and stale files of killed runs are removed;
 /// the challenge directory takes a new file (a probe file created, checked
 /// and removed by the challenge stage through its own grant), unless `-t`
-/// hands the challenges to the caller (-C is ignored then). Checked even
+/// hands the challenges to the caller (-C is ignored then); with
+/// `--http-listen` instead, the responder listens on every address given (an
+/// address in use or not permitted ends the run here, naming it; a batch's
+/// responder was started before its first certificate). Checked even
 /// when the certificate turns out to be up to date: a broken setup is
 /// reported on the next cron run, not thirty days later. Keys are then read
 /// or created by their stages (step 2–5), which fails just as early for a
 /// missing key or an unwritable key directory.
-fn preflight(
+fn preflight<'a>(
     rt: &Runtime,
     grants: &[Grant],
     opts: &Options,
     log: &Log,
     source: &Source,
     dirs: Option<LockedDirs>,
-) -> Result<Ready, Error> {
+    batch_responder: Option<&'a Serving>,
+) -> Result<Ready<'a>, Error> {
     let (ca_pem, dirs) = trust_and_lock(grants, opts, log, dirs)?;
     let anchors = match &opts.verify_with {
         Some(path) => {
@@ -677,6 +689,24 @@ fn preflight(
                 kind.as_str()
             ));
             Answer::Caller(kind, Caller::stdio())
+        }
+        None if !opts.http_listen.is_empty() => {
+            let (responder, whose) = match batch_responder {
+                Some(serving) => (Responder::Batch(serving), "the batch's responder serves"),
+                None => (
+                    Responder::Own(Serving::start(
+                        rt,
+                        grant(grants, Stage::Responder),
+                        &source.component(rt, Stage::Responder)?,
+                    )?),
+                    "the responder listens",
+                ),
+            };
+            log.step(&format!(
+                "preflight: trust anchors and -c checked; {whose} on {} (-C is not used)",
+                responder.serving().addresses()
+            ));
+            Answer::Served(responder)
         }
         None => {
             let mut tokens = challenge::load_component(
@@ -725,129 +755,6 @@ pub(crate) fn trust_and_lock(
         }
     };
     Ok((ca_pem, dirs))
-}
-
-/// Who makes each challenge answerable before the CA is told to check it.
-enum Answer {
-    /// The challenge stage writes http-01 token files in -C.
-    Files(Box<Challenge>),
-    /// `-t`: the caller, over standard output and input (caller.rs).
-    Caller(ChallengeType, Caller),
-}
-
-/// 4.1–4.3 for every authorization of the order: make each challenge
-/// answerable (a token file, or the caller's line confirmed) and answer it
-/// right away, then wait for each. Written tokens are recorded in `written`
-/// so the caller removes them whatever happens.
-#[allow(clippy::too_many_arguments)]
-fn authorize(
-    net: &mut Network,
-    answer: &mut Answer,
-    written: &mut Vec<String>,
-    order: &Order,
-    thumbprint: &str,
-    opts: &Options,
-    origin: &Origin,
-    deadline: &Deadline,
-    log: &Log,
-) -> Result<(), Error> {
-    let kind = match answer {
-        Answer::Files(_) => ChallengeType::Http01,
-        Answer::Caller(kind, _) => *kind,
-    };
-    let mut waiting = Vec::new();
-    let mut requested = std::collections::BTreeSet::new();
-    for url in &order.authorizations {
-        deadline.check("fetch authorization")?;
-        let authz = retry(deadline, log, || {
-            net.get_authorization(url, &opts.names, origin)
-        })?;
-        let name = network::requested_name(&authz);
-        if !requested.insert(name.clone()) {
-            return Err(Error::Rejected {
-                stage: Stage::Network,
-                step: "fetch authorization",
-                message: format!("a second authorization for {name} ({url})"),
-            });
-        }
-        if authz.status == "valid" {
-            continue;
-        }
-        let Some(ch) = authz.challenges.iter().find(|c| c.type_ == kind.as_str()) else {
-            return Err(Error::Protocol {
-                step: "fetch authorization",
-                message: format!(
-                    "the server offers no {} challenge for {name}",
-                    kind.as_str()
-                ),
-            });
-        };
-        validate::token(&ch.token).map_err(|message| Error::Rejected {
-            stage: Stage::Network,
-            step: "fetch authorization",
-            message,
-        })?;
-        let key_authorization = format!("{}.{thumbprint}", ch.token);
-        match answer {
-            Answer::Files(tokens) => {
-                tokens.write(&ch.token, &key_authorization)?;
-                written.push(ch.token.clone());
-                crate::leftovers::token_written(&opts.challenge_dir, &ch.token);
-                log.step(&format!("4.2 token for {name} written"));
-            }
-            Answer::Caller(kind, caller) => {
-                // The identifier: for *.example.com, example.com.
-                let line = caller::line(
-                    *kind,
-                    &authz.identifier.to_ascii_lowercase(),
-                    &key_authorization,
-                );
-                caller.confirm(&line, deadline.end())?;
-                log.step(&format!(
-                    "4.2 {} for {name} confirmed by the caller",
-                    kind.as_str()
-                ));
-            }
-        }
-        retry(deadline, log, || net.respond(&ch.url, origin))?;
-        waiting.push(url.clone());
-    }
-    for url in waiting {
-        let mut backoff = Backoff::new();
-        loop {
-            let authz = retry(deadline, log, || {
-                net.get_authorization(&url, &opts.names, origin)
-            })?;
-            match authz.status.as_str() {
-                "valid" => {
-                    log.step(&format!(
-                        "4.3 {} authorized",
-                        network::requested_name(&authz)
-                    ));
-                    break;
-                }
-                "pending" | "processing" => {}
-                status => {
-                    return Err(Error::Protocol {
-                        step: "authorization",
-                        message: format!(
-                            "{} is {status}: {}",
-                            network::requested_name(&authz),
-                            authz.error.as_deref().unwrap_or("no reason given")
-                        ),
-                    })
-                }
-            }
-            let polled = Polled {
-                kind: "authorization",
-                url: &url,
-                status: &authz.status,
-                retry_after: authz.retry_after,
-            };
-            deadline.poll_pause("authorization", &polled, &mut backoff)?;
-        }
-    }
-    Ok(())
 }
 
 fn order_failed(order: &Order) -> Error {

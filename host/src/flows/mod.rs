@@ -3,17 +3,21 @@
 //! `-r` (with `-b`, `--reason`, `--revoke-with-domain-key`), `components`
 //! is `components export` and `components verify`; `caller` is the line
 //! protocol of `-t` (the caller makes each challenge answerable), used by
-//! `issue`; `batch` runs many certificates (acme-client.conf's domain
-//! blocks) with `issue`, a few at once. `deadline` is the run's --timeout
+//! `issue`; `challenges` is step 4 of `issue` (answering the challenges by
+//! token files, the caller or the responder), `respond` the responder's
+//! thread (`--http-listen`); `batch` runs many certificates
+//! (acme-client.conf's domain blocks) with `issue`, a few at once. `deadline` is the run's --timeout
 //! and every wait before it (polls, retries); `retry` is the one retry
 //! policy of every network call.
 //! Each flow returns the text for standard output, or an error of one line.
 
 pub mod batch;
 pub mod caller;
+pub(crate) mod challenges;
 pub mod components;
 pub mod deadline;
 pub mod issue;
+pub mod respond;
 pub mod retry;
 pub mod revoke;
 pub mod session;

@@ -110,6 +110,7 @@ mod tests {
                 names: crate::names::Names::challenge(),
             }],
             network: None,
+            listen: Vec::new(),
             wasi: vec![Wasi::Cli, Wasi::Clocks, Wasi::Filesystem],
             host_imports: Vec::new(),
             memory_bytes: 16 << 20,

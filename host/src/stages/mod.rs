@@ -13,6 +13,7 @@ pub mod challenge;
 pub mod domain_key;
 pub mod file_writer;
 pub mod network;
+pub mod responder;
 pub mod signer;
 mod source;
 

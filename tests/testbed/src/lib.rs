@@ -50,7 +50,8 @@ pub struct Testbed {
     // Drop order matters: processes first, then the server thread, then the directory.
     pebble: Proc,
     challtestsrv: Proc,
-    http01: Http01Server,
+    /// None with [`Builder::no_http01_server`].
+    http01: Option<Http01Server>,
     agent: ureq::Agent,
     ports: Ports,
     ca_file: PathBuf,
@@ -66,9 +67,19 @@ pub struct Builder {
     ready_timeout: Duration,
     certificate_validity: Option<Duration>,
     tls_names: Option<Vec<String>>,
+    http01_server: bool,
 }
 
 impl Builder {
+    /// Start no http-01 server: pebble's `httpPort` is a free loopback port where nothing
+    /// listens ([`Testbed::http01_port`]), for the client's own http-01 responder to listen on
+    /// (`acmebox --http-listen 127.0.0.1:PORT`). [`Testbed::challenge_dir`] is then served by
+    /// nobody.
+    pub fn no_http01_server(mut self) -> Builder {
+        self.http01_server = false;
+        self
+    }
+
     /// Sets an environment variable for pebble, overriding the defaults `PEBBLE_VA_NOSLEEP=1`,
     /// `PEBBLE_WFE_NONCEREJECT=0` and `PEBBLE_AUTHZREUSE=0` (e.g. `PEBBLE_WFE_NONCEREJECT=50` to
     /// reject half of all nonces). `PEBBLE_*` variables of the calling process are not passed on.
@@ -129,11 +140,17 @@ impl Builder {
             Some(names) => tls::write_identity_for(dir.path(), names)?,
             None => tls::write_identity(dir.path())?,
         };
-        let http01 = Http01Server::start(challenge_dir.clone())?;
+        let http01 = match self.http01_server {
+            true => Some(Http01Server::start(challenge_dir.clone())?),
+            false => None,
+        };
         let ports = Ports {
             acme: pebble::free_tcp_port()?,
             management: pebble::free_tcp_port()?,
-            http01: http01.port(),
+            http01: match &http01 {
+                Some(server) => server.port(),
+                None => pebble::free_tcp_port()?,
+            },
             tls_alpn01: pebble::free_tcp_port()?,
             dns: pebble::free_dns_port()?,
             challtestsrv_management: pebble::free_tcp_port()?,
@@ -187,6 +204,7 @@ impl Testbed {
             ready_timeout: Duration::from_secs(20),
             certificate_validity: None,
             tls_names: None,
+            http01_server: true,
         }
     }
 
@@ -262,20 +280,26 @@ impl Testbed {
         &self.challenge_dir
     }
 
-    /// The port of the http-01 file server (pebble's `httpPort`), on 127.0.0.1.
+    /// The port of the http-01 file server (pebble's `httpPort`), on 127.0.0.1: where pebble
+    /// validates http-01 challenges. With [`Builder::no_http01_server`], free until the client
+    /// listens there.
     pub fn http01_port(&self) -> u16 {
         self.ports.http01
     }
 
-    /// How many challenge files the http-01 server has served so far (200 responses).
+    /// How many challenge files the http-01 server has served so far (200 responses); 0
+    /// without one.
     pub fn http01_served(&self) -> usize {
-        self.http01.served()
+        self.http01.as_ref().map_or(0, Http01Server::served)
     }
 
     /// The permission bits (`mode & 0o7777`) of each challenge file the http-01 server served,
-    /// as it found them while serving, in order. Empty on non-unix systems.
+    /// as it found them while serving, in order. Empty on non-unix systems, and without one.
     pub fn http01_modes(&self) -> Vec<u32> {
-        self.http01.modes()
+        self.http01
+            .as_ref()
+            .map(Http01Server::modes)
+            .unwrap_or_default()
     }
 
     /// A private, empty temporary directory for the test's own files (keys/, certs/ ...).
