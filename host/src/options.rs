@@ -198,7 +198,12 @@ pub struct AccountdArgs {
     /// Listen on this Unix socket, created mode 0600; refused if the path
     /// exists or its directory is writable by group or others. Removed on
     /// SIGINT and SIGTERM.
-    #[arg(long, value_name = "PATH", required_unless_present = "stdio", conflicts_with = "stdio")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        required_unless_present = "stdio",
+        conflicts_with = "stdio"
+    )]
     pub socket: Option<PathBuf>,
     /// Answer one session on standard input and output, then exit when
     /// standard input closes (for --account-command, e.g. through ssh -T).
@@ -468,7 +473,9 @@ impl Options {
                 ))
             }
             (Some(path), None) => Some(crate::accountd::Endpoint::Socket(path.clone())),
-            (None, Some(cmd)) => Some(crate::accountd::Endpoint::command(cmd).map_err(Error::Usage)?),
+            (None, Some(cmd)) => {
+                Some(crate::accountd::Endpoint::command(cmd).map_err(Error::Usage)?)
+            }
             (None, None) => None,
         };
         if remote_signer.is_some() {
