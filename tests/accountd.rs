@@ -16,7 +16,7 @@ use common::{acmebox, assert_installed, without, Client};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -72,7 +72,10 @@ impl Daemon {
         let start = Instant::now();
         while !socket.exists() {
             if let Ok(Some(status)) = daemon.child.try_wait() {
-                panic!("accountd exited ({status}) before listening:\n{}", daemon.log());
+                panic!(
+                    "accountd exited ({status}) before listening:\n{}",
+                    daemon.log()
+                );
             }
             assert!(start.elapsed() < PATIENCE, "no socket:\n{}", daemon.log());
             std::thread::sleep(Duration::from_millis(20));
@@ -159,7 +162,10 @@ fn assert_no_key_in(log: &str, key: &Path) {
     assert!(!log.contains(&hex), "the private scalar was logged:\n{log}");
     let pem = std::fs::read_to_string(key).expect("key");
     for line in pem.lines().filter(|l| !l.starts_with("-----")) {
-        assert!(!log.contains(line), "a line of the key file was logged:\n{log}");
+        assert!(
+            !log.contains(line),
+            "a line of the key file was logged:\n{log}"
+        );
     }
 }
 
@@ -234,7 +240,11 @@ fn issues_through_account_socket_and_logs_no_key() {
     let key = client.account_key();
     let daemon = Daemon::start(&socket, &["-n", "-f", &s(&key)]);
     assert_eq!(
-        std::fs::symlink_metadata(&socket).unwrap().permissions().mode() & 0o777,
+        std::fs::symlink_metadata(&socket)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
         0o600,
         "socket mode"
     );
@@ -247,7 +257,8 @@ fn issues_through_account_socket_and_logs_no_key() {
     ));
     run.expect_code(0);
     assert!(
-        run.stderr.contains(&format!("account key in accountd at {}", s(&socket))),
+        run.stderr
+            .contains(&format!("account key in accountd at {}", s(&socket))),
         "{}",
         run.stderr
     );
@@ -266,7 +277,13 @@ fn issues_through_account_socket_and_logs_no_key() {
     assert_eq!(status.code(), Some(0), "{log}");
     let acme = bed.directory_url();
     let origin = acme.trim_end_matches("/dir");
-    for kind in ["newAccount", "newOrder", "POST-as-GET", "challenge", "finalize"] {
+    for kind in [
+        "newAccount",
+        "newOrder",
+        "POST-as-GET",
+        "challenge",
+        "finalize",
+    ] {
         assert!(
             log.lines()
                 .any(|l| l.contains(&format!(": sign {kind} {origin}/"))),
@@ -297,7 +314,8 @@ fn issues_through_account_command_over_stdio() {
     assert_installed(&bed, &client, &names);
     // The daemon's standard error is acmebox's.
     assert!(
-        run.stderr.contains("accountd: stdio: sign newOrder https://"),
+        run.stderr
+            .contains("accountd: stdio: sign newOrder https://"),
         "{}",
         run.stderr
     );
@@ -322,7 +340,11 @@ fn revokes_through_account_command() {
     let revoke = ["-r", signer[0], signer[1]];
     let run = acmebox(&remote_args(&client, &bed, &revoke, &names));
     run.expect_code(0);
-    assert!(run.stderr.contains(": sign revokeCert https://"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(": sign revokeCert https://"),
+        "{}",
+        run.stderr
+    );
     assert!(!client.certs.join("cert.pem").exists());
 }
 
@@ -338,24 +360,36 @@ fn a_socket_path_that_exists_is_refused() {
     std::fs::create_dir(&subdir).unwrap();
     let dangling = dir.path().join("dangling");
     std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
-    for (path, kind) in [(&file, "a file"), (&subdir, "a directory"), (&dangling, "a symbolic link")] {
+    for (path, kind) in [
+        (&file, "a file"),
+        (&subdir, "a directory"),
+        (&dangling, "a symbolic link"),
+    ] {
         let run = acmebox(&["accountd", "--socket", &s(path), "-n", "-f", &s(&key)]);
         run.expect_code(1);
         assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
         assert!(
-            run.stderr.contains(&s(path)) && run.stderr.contains(&format!("exists already ({kind})")),
+            run.stderr.contains(&s(path))
+                && run.stderr.contains(&format!("exists already ({kind})")),
             "{}",
             run.stderr
         );
     }
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
     assert!(!dir.path().join("nowhere").exists(), "followed the link");
-    assert!(!key.exists(), "the key was made before the socket was refused");
+    assert!(
+        !key.exists(),
+        "the key was made before the socket was refused"
+    );
 }
 
 #[test]
 fn a_socket_directory_writable_by_group_or_others_is_refused() {
-    for (mode, who) in [(0o770, "its group"), (0o703, "others"), (0o1777, "group and others")] {
+    for (mode, who) in [
+        (0o770, "its group"),
+        (0o703, "others"),
+        (0o1777, "group and others"),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let sockets = dir.path().join("sockets");
         std::fs::create_dir(&sockets).unwrap();
@@ -385,7 +419,12 @@ fn keyid_only_refuses_registration_but_serves_an_existing_account() {
     let daemon = Daemon::start(&strict, &["-n", "--keyid-only", "-f", &s(&key)]);
 
     // A first run: no account for this key, and none may be made.
-    let run = acmebox(&remote_args(&client, &bed, &["-N", "--account-socket", &s(&strict)], &names));
+    let run = acmebox(&remote_args(
+        &client,
+        &bed,
+        &["-N", "--account-socket", &s(&strict)],
+        &names,
+    ));
     run.expect_code(1);
     assert!(run.stderr.contains("accountDoesNotExist"), "{}", run.stderr);
     assert!(!client.certs.join("cert.pem").exists());
@@ -403,16 +442,27 @@ fn keyid_only_refuses_registration_but_serves_an_existing_account() {
         signing_input: new_account_input(&public, &new_acct, r#"{"termsOfServiceAgreed":true}"#),
     });
     let refused = error_of(raw.reply::<Signature>());
-    assert!(refused.contains("--keyid-only") && refused.contains("newAccount"), "{refused}");
+    assert!(
+        refused.contains("--keyid-only") && refused.contains("newAccount"),
+        "{refused}"
+    );
     drop(raw);
 
     // Registered through a daemon without --keyid-only...
     let open = dir.path().join("open.sock");
     let registrar = Daemon::start(&open, &["-f", &s(&key)]);
-    acmebox(&remote_args(&client, &bed, &["-N", "--account-socket", &s(&open)], &names))
-        .expect_code(0);
+    acmebox(&remote_args(
+        &client,
+        &bed,
+        &["-N", "--account-socket", &s(&open)],
+        &names,
+    ))
+    .expect_code(0);
     let (_, registrar_log) = registrar.stop();
-    assert!(registrar_log.contains(": sign newAccount https://"), "{registrar_log}");
+    assert!(
+        registrar_log.contains(": sign newAccount https://"),
+        "{registrar_log}"
+    );
 
     // ...the account exists, and the strict daemon serves a whole run.
     let run = acmebox(&remote_args(
@@ -425,7 +475,10 @@ fn keyid_only_refuses_registration_but_serves_an_existing_account() {
     assert_installed(&bed, &client, &names);
     let (_, log) = daemon.stop();
     assert!(log.contains(": refused newAccount https://"), "{log}");
-    assert!(log.contains(": sign newAccount (onlyReturnExisting) https://"), "{log}");
+    assert!(
+        log.contains(": sign newAccount (onlyReturnExisting) https://"),
+        "{log}"
+    );
     assert!(log.contains(": sign finalize https://"), "{log}");
     assert!(!log.contains(": sign newAccount https://"), "{log}");
 }
@@ -441,7 +494,9 @@ fn garbage_and_huge_frames_get_an_error_and_the_daemon_serves_on() {
 
     // Not the protocol at all: "GET " read as a length.
     let mut raw = Raw::connect(&socket);
-    raw.0.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    raw.0
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let e = error_of(raw.reply::<()>());
     assert!(e.contains("frames are 1 to 65536 bytes"), "{e}");
     raw.assert_closed();
@@ -481,14 +536,25 @@ fn garbage_and_huge_frames_get_an_error_and_the_daemon_serves_on() {
     let mut stuck = Raw::connect(&socket);
     stuck.hello();
     let names = test_names(1);
-    acmebox(&remote_args(&client, &bed, &["-N", "--account-socket", &s(&socket)], &names))
-        .expect_code(0);
+    acmebox(&remote_args(
+        &client,
+        &bed,
+        &["-N", "--account-socket", &s(&socket)],
+        &names,
+    ))
+    .expect_code(0);
     assert_installed(&bed, &client, &names);
 
     let (status, log) = daemon.stop();
     assert_eq!(status.code(), Some(0), "{log}");
-    assert!(log.contains("a frame of 100000000 bytes was announced"), "{log}");
-    assert!(log.contains("refused a signing input: protected header"), "{log}");
+    assert!(
+        log.contains("a frame of 100000000 bytes was announced"),
+        "{log}"
+    );
+    assert!(
+        log.contains("refused a signing input: protected header"),
+        "{log}"
+    );
     assert!(log.contains(": sign newOrder https://"), "{log}");
     assert_no_key_in(&log, &key);
 }
@@ -582,7 +648,11 @@ fn a_remote_signer_conflicts_with_a_local_account_key() {
         args.push("example.com".into());
         let run = acmebox(&args);
         run.expect_code(1);
-        assert!(run.stderr.contains("cannot be used with"), "{extra:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("cannot be used with"),
+            "{extra:?}: {}",
+            run.stderr
+        );
     }
     let mut args: Vec<String> = vec!["--account-socket".into(), "/run/x.sock".into()];
     args.extend(offline.iter().cloned());
@@ -595,7 +665,11 @@ fn a_remote_signer_conflicts_with_a_local_account_key() {
 #[test]
 fn grants_show_the_account_stage_running_elsewhere() {
     let client = Client::new();
-    let mut args: Vec<String> = vec!["grants".into(), "--account-socket".into(), "/run/acct.sock".into()];
+    let mut args: Vec<String> = vec![
+        "grants".into(),
+        "--account-socket".into(),
+        "/run/acct.sock".into(),
+    ];
     args.extend(without(&client.args_offline("https://ca.test/dir"), "-f"));
     args.push("example.com".into());
     let run = acmebox(&args);
@@ -624,7 +698,10 @@ fn grants_show_the_account_stage_running_elsewhere() {
     assert_eq!(account["wasi"], serde_json::json!([]));
     assert_eq!(stages[1]["runs_elsewhere"], serde_json::Value::Null);
 
-    let command = ["--account-command", "ssh -T signer acmebox accountd --stdio"];
+    let command = [
+        "--account-command",
+        "ssh -T signer acmebox accountd --stdio",
+    ];
     let mut args: Vec<String> = vec!["grants".into()];
     args.extend(command.iter().map(|a| a.to_string()));
     args.extend(without(&client.args_offline("https://ca.test/dir"), "-f"));
@@ -632,10 +709,59 @@ fn grants_show_the_account_stage_running_elsewhere() {
     let run = acmebox(&args);
     run.expect_code(0);
     assert!(
-        run.stdout.contains(
-            r#"runs elsewhere: accountd via "ssh -T signer acmebox accountd --stdio""#
-        ),
+        run.stdout
+            .contains(r#"runs elsewhere: accountd via "ssh -T signer acmebox accountd --stdio""#),
         "{}",
         run.stdout
     );
+}
+
+/// `--config` with `--account-socket`: every certificate of the file signs
+/// through the daemon, over one connection (one account session per
+/// authority), with one newAccount; the file's `account key` is not read
+/// (it does not exist here).
+#[test]
+fn a_config_batch_signs_through_one_connection() {
+    let bed = testbed();
+    let tree = tempfile::tempdir().unwrap();
+    let root = tree.path();
+    let dir = socket_dir();
+    let socket = dir.path().join("accountd.sock");
+    let key = dir.path().join("account.pem");
+    let daemon = Daemon::start(&socket, &["-v", "-n", "-f", &s(&key)]);
+    let conf = root.join("acme-client.conf");
+    let text = format!(
+        "authority pebble {{\n\
+         \tapi url \"{url}\"\n\
+         \taccount key \"{root}/absent/account.pem\"\n\
+         \tca file \"{ca}\"\n\
+         }}\n\
+         domain one {{\n\
+         \tdomain name acmebox-1.example.com\n\
+         \tdomain key \"{root}/one.key\"\n\
+         \tdomain full chain certificate \"{root}/one.pem\"\n\
+         \tchallengedir \"{chal}\"\n\
+         }}\n\
+         domain two {{\n\
+         \tdomain name acmebox-2.example.com\n\
+         \tdomain key \"{root}/two.key\"\n\
+         \tdomain full chain certificate \"{root}/two.pem\"\n\
+         \tchallengedir \"{chal}\"\n\
+         }}\n",
+        url = bed.directory_url(),
+        root = s(root),
+        ca = s(bed.ca_file()),
+        chal = s(bed.challenge_dir()),
+    );
+    std::fs::write(&conf, text).unwrap();
+    let run = acmebox(&["--config", &s(&conf), "-N", "--account-socket", &s(&socket)]);
+    run.expect_code(0);
+    for line in ["one: installed", "two: installed"] {
+        assert!(run.stderr.contains(line), "{line:?} in {}", run.stderr);
+    }
+    assert!(!root.join("absent").exists());
+    let (_, log) = daemon.stop();
+    assert_eq!(log.matches(": connected").count(), 1, "{log}");
+    assert_eq!(log.matches(": sign newAccount ").count(), 1, "{log}");
+    assert_eq!(log.matches(": sign finalize ").count(), 2, "{log}");
 }

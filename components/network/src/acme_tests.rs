@@ -526,6 +526,10 @@ fn find_account_fails_when_there_is_none() {
     ]);
     let mut s = Session::open(&script, FakeSigner, DIR).unwrap();
     let err = s.find_account().unwrap_err();
-    assert!(err.message.contains("accountDoesNotExist"), "{}", err.message);
+    assert!(
+        err.message.contains("accountDoesNotExist"),
+        "{}",
+        err.message
+    );
     assert!(s.new_order(&["a.test".to_string()]).is_err());
 }

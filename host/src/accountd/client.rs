@@ -183,9 +183,7 @@ impl Channel {
         loop {
             match child.try_wait() {
                 Ok(Some(status)) => return format!("{why} ({status})"),
-                Ok(None) if Instant::now() < until => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
+                Ok(None) if Instant::now() < until => std::thread::sleep(Duration::from_millis(20)),
                 _ => return why,
             }
         }
@@ -255,7 +253,8 @@ impl Remote {
     /// checked as the account stage's.
     pub fn connect(endpoint: &Endpoint, first_wait: Duration) -> Result<Remote, Error> {
         let mut channel = Channel::open(endpoint)?;
-        let hello: Hello = channel.call("hello", &Request::Hello { version: VERSION }, first_wait)?;
+        let hello: Hello =
+            channel.call("hello", &Request::Hello { version: VERSION }, first_wait)?;
         if hello.version != VERSION {
             return Err(channel.err(
                 "hello",

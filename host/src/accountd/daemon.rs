@@ -268,10 +268,11 @@ impl Daemon {
     /// its kind and URL; else the error to answer. The session goes on
     /// either way.
     fn sign(&self, id: &str, input: &str) -> Result<String, String> {
-        let seen = inspect::inspect(input, &self.key.alg, &self.key.jwk).map_err(|e: BadInput| {
-            say(&format!("{id}: refused a signing input: {e}"));
-            format!("refused a signing input: {e}")
-        })?;
+        let seen =
+            inspect::inspect(input, &self.key.alg, &self.key.jwk).map_err(|e: BadInput| {
+                say(&format!("{id}: refused a signing input: {e}"));
+                format!("refused a signing input: {e}")
+            })?;
         let url = excerpt(&seen.url);
         if self.keyid_only && !seen.keyid_only_signs() {
             say(&format!("{id}: refused {} {url}: --keyid-only", seen.kind));
@@ -462,7 +463,11 @@ fn stop_on_signals(
         .name("accountd-signals".into())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
-                let name = if signal == SIGINT { "SIGINT" } else { "SIGTERM" };
+                let name = if signal == SIGINT {
+                    "SIGINT"
+                } else {
+                    "SIGTERM"
+                };
                 let ours = std::fs::symlink_metadata(&path)
                     .ok()
                     .is_some_and(|m| made.get() == Some(&(m.dev(), m.ino())));

@@ -278,14 +278,18 @@ fn install(
     let kid = match shared {
         Some(session) => {
             let (kid, found_now) = session.kid_or_find(|| {
-                retry(&deadline, log, || find_account(&mut net, &origin, find_only))
+                retry(&deadline, log, || {
+                    find_account(&mut net, &origin, find_only)
+                })
             })?;
             if !found_now {
                 net.use_account(&kid, &origin)?;
             }
             kid
         }
-        None => retry(&deadline, log, || find_account(&mut net, &origin, find_only))?,
+        None => retry(&deadline, log, || {
+            find_account(&mut net, &origin, find_only)
+        })?,
     };
     log.step(&format!("2. account {kid}"));
 

@@ -114,7 +114,8 @@ pub fn run_from(
         ));
         domain.into()
     } else {
-        let account = issue::account_signer(&rt, &grants, opts, source, log, ("R3. account key", ""))?;
+        let account =
+            issue::account_signer(&rt, &grants, opts, source, log, ("R3. account key", ""))?;
         find_only = account.find_only;
         account.signer
     };

@@ -11,14 +11,14 @@
 //! its calls are bounded by its own deadline, whichever job's thread makes
 //! them, one at a time under the lock.
 
+use crate::accountd::client::Remote;
+use crate::accountd::Endpoint;
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::log::Log;
 use crate::options::Options;
 use crate::sandbox::Runtime;
 use crate::stage::Stage;
-use crate::accountd::client::Remote;
-use crate::accountd::Endpoint;
 use crate::stages::account::{Account, AccountKey};
 use crate::stages::signer::Signer;
 use crate::stages::Source;
@@ -99,8 +99,7 @@ impl SharedAccount {
             None => &label,
         };
         let note = " (shared by this authority's certificates)";
-        let signer =
-            crate::issue::account_signer(&rt, &grants, opts, source, log, (label, note))?;
+        let signer = crate::issue::account_signer(&rt, &grants, opts, source, log, (label, note))?;
         let account = match signer.signer {
             Signer::Account(account) => Held::Stage(Arc::new(Mutex::new(account))),
             Signer::Remote(remote) => Held::Remote(remote),
