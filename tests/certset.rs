@@ -261,6 +261,47 @@ fn grants_shows_the_notify_command_and_the_mode() {
     assert!(!run.stdout.contains("host (not a stage)"), "{}", run.stdout);
 }
 
+/// `grants --json` shows the same settings, on file-writer's object only.
+#[test]
+fn grants_json_shows_what_the_host_does_after_the_install() {
+    let client = Client::new();
+    let grants = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut args: Vec<String> = ["grants", "--json"].map(String::from).to_vec();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.extend(client.args_offline("https://acme.test/dir"));
+        args.push("example.com".into());
+        let run = acmebox(&args);
+        run.expect_code(0);
+        serde_json::from_str(&run.stdout).expect("grants --json is JSON")
+    };
+    let set = grants(&[
+        "--chmod",
+        "0440",
+        "--chown",
+        "0:0",
+        "--notify",
+        "systemctl reload nginx",
+    ]);
+    for stage in &set {
+        let after = &stage["after_install"];
+        if stage["name"] == "file-writer" {
+            assert_eq!(after["mode"], "0440", "{after}");
+            assert_eq!(after["owner"], "0:0", "{after}");
+            assert_eq!(after["notify"], "systemctl reload nginx", "{after}");
+        } else {
+            assert!(after.is_null(), "{}: {after}", stage["name"]);
+        }
+    }
+    let default = grants(&[]);
+    let writer = default
+        .iter()
+        .find(|s| s["name"] == "file-writer")
+        .expect("file-writer listed");
+    assert_eq!(writer["after_install"]["mode"], "0444");
+    assert!(writer["after_install"]["owner"].is_null());
+    assert!(writer["after_install"]["notify"].is_null());
+}
+
 #[test]
 fn chmod_sets_the_installed_files_mode() {
     let bed = testbed();

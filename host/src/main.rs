@@ -280,6 +280,7 @@ fn config_grants(cli: &ConfigGrantsCli) -> anyhow::Result<u8> {
         let grants = Grant::all(&job.options);
         let mut reports = report::reports(&rt, &grants).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         refused |= report::attach_warnings(&mut reports, &job.options, &grants);
+        report::attach_after_install(&mut reports, &job.options);
         if cli.json {
             json.push(serde_json::json!({ "handle": job.handle, "stages": reports }));
         } else {
@@ -313,6 +314,7 @@ fn grants(args: &IssueArgs, json: bool) -> anyhow::Result<u8> {
     let rt = Runtime::new().map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let mut reports = report::reports(&rt, &grants).map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let refused = report::attach_warnings(&mut reports, &opts, &grants);
+    report::attach_after_install(&mut reports, &opts);
     let out = if json {
         serde_json::to_string_pretty(&reports)? + "\n"
     } else {

@@ -52,6 +52,34 @@ pub struct StageReport {
     /// (a key inside its writable grant: acmebox will not run) or
     /// `warning: ...` (a key it can read, a directory of another stage).
     pub warnings: Vec<String>,
+    /// For file-writer only (null for the others): what the host itself
+    /// does to the files this stage wrote, after checking them ([`AfterInstall`]).
+    pub after_install: Option<AfterInstall>,
+}
+
+/// What the host does to file-writer's files and after installing them
+/// (`--chmod`, `--chown`, `--notify` or a domain's `chmod`, `chown`,
+/// `notify`): not a stage's grant, but what an auditor must see beside it.
+#[derive(Serialize)]
+pub struct AfterInstall {
+    /// The installed files' mode, octal (`"0444"` unless set).
+    pub mode: String,
+    /// `uid` or `uid:gid` the files are given, or null (left as created).
+    pub owner: Option<String>,
+    /// The command run by `/bin/sh -c` after an install, or null. Not
+    /// sandboxed: the one place acmebox runs another program (notify.rs).
+    pub notify: Option<String>,
+}
+
+impl AfterInstall {
+    /// What `opts` asks of the host after an install.
+    pub fn of(opts: &Options) -> AfterInstall {
+        AfterInstall {
+            mode: format!("{:04o}", opts.chmod),
+            owner: opts.chown.map(|o| o.to_string()),
+            notify: opts.notify.clone(),
+        }
+    }
 }
 
 /// A preopened directory.
@@ -98,9 +126,21 @@ pub fn reports(rt: &Runtime, grants: &[Grant]) -> wasmtime::Result<Vec<StageRepo
                 host: g.host,
                 runs_elsewhere: g.elsewhere.clone(),
                 warnings: Vec::new(),
+                after_install: None,
             })
         })
         .collect()
+}
+
+/// Attach to file-writer's report what the host does to its files after
+/// the install ([`AfterInstall`]).
+pub fn attach_after_install(reports: &mut [StageReport], opts: &Options) {
+    if let Some(r) = reports
+        .iter_mut()
+        .find(|r| r.name == Stage::FileWriter.name())
+    {
+        r.after_install = Some(AfterInstall::of(opts));
+    }
 }
 
 /// Attach to each report the refusals and warnings about its grant (see
