@@ -11,6 +11,7 @@
 //! object without duplicate members. Anything else is refused with an
 //! error naming what was wrong; nothing of it is ever signed.
 
+use super::protocol::one_line;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -160,8 +161,8 @@ pub fn inspect(input: &str, alg: &str, jwk: &str) -> Result<Inspected, BadInput>
     }
     let protected = base64url_decode(protected).ok_or(BadInput::Base64("protected header"))?;
     let payload = base64url_decode(payload).ok_or(BadInput::Base64("payload"))?;
-    let header: Protected =
-        serde_json::from_slice(&protected).map_err(|e| BadInput::Header(e.to_string()))?;
+    let header: Protected = serde_json::from_slice(&protected)
+        .map_err(|e| BadInput::Header(one_line(&e.to_string())))?;
     if header.alg != alg {
         return Err(BadInput::Header(format!(
             "alg {:?}, but this key signs {alg}",
@@ -176,14 +177,14 @@ pub fn inspect(input: &str, alg: &str, jwk: &str) -> Result<Inspected, BadInput>
         [] => None,
         bytes => Some(
             serde_json::from_slice::<Members>(bytes)
-                .map_err(|e| BadInput::Payload(e.to_string()))?
+                .map_err(|e| BadInput::Payload(one_line(&e.to_string())))?
                 .0,
         ),
     };
     let kind = match (&header.jwk, &header.kid) {
         (Some(given), None) => {
             let own: Value = serde_json::from_str(jwk)
-                .map_err(|e| BadInput::Header(format!("this key's JWK: {e}")))?;
+                .map_err(|e| BadInput::Header(one_line(&format!("this key's JWK: {e}"))))?;
             if *given != own {
                 return Err(BadInput::Header("jwk is not this key's".into()));
             }
@@ -275,14 +276,15 @@ fn with_kid(url: &str, kid: &str, members: Option<&[(String, Value)]>) -> Kind {
     }
 }
 
-/// `value` must be an absolute https URL without control characters (the
-/// url crate would drop a tab or line break silently).
+/// `value` must be an absolute https URL, spelled `https://...`, without
+/// control characters (the url crate would drop a tab or line break, and
+/// trim spaces, silently).
 fn https_url(what: &str, value: &str) -> Result<(), BadInput> {
     if value.chars().any(char::is_control) {
         return Err(BadInput::Header(format!("{what} has a control character")));
     }
     match url::Url::parse(value) {
-        Ok(u) if u.scheme() == "https" && u.host_str().is_some() => Ok(()),
+        Ok(u) if value.starts_with("https://") && u.host_str().is_some() => Ok(()),
         _ => Err(BadInput::Header(format!(
             "{what} {:?} is not an https URL",
             excerpt(value)
@@ -539,6 +541,13 @@ mod tests {
             (
                 input(
                     &kid_header("https://ca.test/o").replace("\"url\"", "\"x5u\":\"a\",\"url\""),
+                    order,
+                ),
+                "unknown field",
+            ),
+            (
+                input(
+                    &kid_header("https://ca.test/o").replace("\"url\"", "\"x\\nu\":1,\"url\""),
                     order,
                 ),
                 "unknown field",

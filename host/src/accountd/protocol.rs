@@ -161,7 +161,22 @@ pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
 /// A frame's body as a message of type `T`; the error says what was wrong,
 /// in one line.
 pub fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(frame).map_err(|e| format!("not a valid message: {e}"))
+    serde_json::from_slice(frame).map_err(|e| one_line(&format!("not a valid message: {e}")))
+}
+
+/// `text` with every control character escaped as `\u{NN}` (log.rs's rule),
+/// so an error quoting a peer's bytes (serde_json quotes an unknown `type`)
+/// is one printable line on the wire too.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -228,6 +243,7 @@ mod tests {
             br#"{"type":"sign","signing-input":"a","extra":1}"#,
             br#"{"type":"hello","version":1,"more":true}"#,
             br#"{"type":"private-key"}"#,
+            b"{\"type\":\"a\\nb\"}",
             br#"{"type":"hello","version":-1}"#,
             br#"{"type":"hello","version":1,"version":2}"#,
             br#"["hello"]"#,
