@@ -87,6 +87,9 @@ fn issues_with_the_responder_and_no_other_web_server() {
         0
     );
     assert_free(&listen);
+    // Up to date: it listened (as -C would be probed) and gave the port back.
+    issue(&bed, &client, &["--http-listen", &listen], &names).expect_code(2);
+    assert_free(&listen);
     // And again, forced: the same port is taken and given back once more.
     issue(&bed, &client, &["-F", "--http-listen", &listen], &names).expect_code(0);
     assert_installed(&bed, &client, &names);

@@ -13,10 +13,12 @@ use crate::narrow::{NarrowCtxView, NarrowView, Narrowing};
 use crate::resolver::Resolver;
 use crate::stage::Stage;
 use crate::watchdog::{Armed, Bound, Watchdog};
+use std::net::SocketAddr;
 use std::time::Duration;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store, Trap};
 use wasmtime_wasi::filesystem::WasiFilesystemCtxView;
+use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 /// How often the epoch advances; call deadlines are counted in these ticks.
@@ -245,28 +247,26 @@ fn wasi_ctx(grant: &Grant, resolver: Option<&Resolver>) -> Result<WasiCtx, Error
             })?;
     }
     b.allow_ip_name_lookup(false).allow_udp(false);
-    match (resolver, grant.listen.as_slice()) {
+    type Check = Box<dyn Fn(SocketAddr, SocketAddrUse) -> bool + Send + Sync>;
+    let check: Option<Check> = match (resolver, grant.listen.as_slice()) {
         (Some(_), [_, ..]) => {
             return Err(Error::Grant {
                 stage: grant.name,
                 message: "a grant both connects and listens".into(),
             })
         }
-        (Some(resolver), []) => {
-            let check = resolver.connect_check();
+        (Some(resolver), []) => Some(Box::new(resolver.connect_check())),
+        (None, [_, ..]) => Some(Box::new(crate::listen::check(&grant.listen))),
+        (None, []) => None,
+    };
+    match check {
+        Some(check) => {
             b.allow_tcp(true).socket_addr_check(move |addr, usage| {
                 let ok = check(addr, usage);
                 Box::pin(async move { ok })
             });
         }
-        (None, [_, ..]) => {
-            let check = crate::listen::check(&grant.listen);
-            b.allow_tcp(true).socket_addr_check(move |addr, usage| {
-                let ok = check(addr, usage);
-                Box::pin(async move { ok })
-            });
-        }
-        (None, []) => {
+        None => {
             b.allow_tcp(false);
         }
     }

@@ -332,11 +332,7 @@ fn set(slot: &Mutex<Option<JobOutcome>>, outcome: JobOutcome) {
 
 /// The batch's responder, with the grant `opts` gives it (every job's is
 /// the same: the addresses come from the run's flags).
-fn start_responder(
-    base: &Runtime,
-    opts: &crate::options::Options,
-    source: &Source,
-) -> Result<Serving, String> {
+fn start_responder(base: &Runtime, opts: &Options, source: &Source) -> Result<Serving, String> {
     let grants = Grant::all(opts);
     source
         .component(base, Stage::Responder)
