@@ -121,8 +121,8 @@ fn default_key_type_is_p256() {
 }
 
 /// `-O`: the CSR asks for OCSP must-staple. The run succeeding shows it:
-/// at step 6 the host refuses a CSR whose must-staple (as cert-parser's
-/// `inspect-csr` reads it) differs from `-O` (the refusals themselves:
+/// at step 6 the host refuses a CSR whose TLS features (as cert-parser's
+/// `inspect-csr` reads them) differ from those `-O` asks (the refusals themselves:
 /// tests/lies/domain_key.rs). pebble 2.4 (the version scripts/setup
 /// installs) does not copy the TLS Feature extension into the certificate;
 /// this asserts that, so a pebble that starts copying it shows up here.
