@@ -73,14 +73,25 @@ pub struct NetGrant {
 impl NetGrant {
     /// The network grant of a run with `opts`.
     pub fn of(opts: &Options) -> NetGrant {
+        NetGrant::to(&opts.server, &opts.proxy, &opts.trust, opts.timeout)
+    }
+
+    /// The network grant of a run of at most `timeout` with `server`,
+    /// through `proxy`, trusting `trust` (also `acmebox account`'s).
+    pub fn to(
+        server: &crate::options::Server,
+        proxy: &ProxyChoice,
+        trust: &Trust,
+        timeout: Duration,
+    ) -> NetGrant {
         NetGrant {
             server: Endpoint {
-                host: opts.server.host.clone(),
-                port: opts.server.port,
+                host: server.host.clone(),
+                port: server.port,
             },
-            proxy: opts.proxy.clone(),
-            trust: opts.trust.clone(),
-            request_timeout: request_timeout(opts.timeout),
+            proxy: proxy.clone(),
+            trust: trust.clone(),
+            request_timeout: request_timeout(timeout),
             max_body_bytes: MAX_BODY_BYTES,
         }
     }
@@ -356,23 +367,44 @@ impl Grant {
         grant.with_staging(dir)
     }
 
+    /// The account stage's grant: the directory of the key file `key`, only
+    /// that name in it, writable when it may `create` the key (`-n`), of
+    /// type `kind`.
+    pub fn account(key: &std::path::Path, create: bool, kind: crate::key_type::KeyType) -> Grant {
+        Grant::new(
+            Stage::Account,
+            &[Wasi::Cli, Wasi::Clocks, Wasi::Random, Wasi::Filesystem],
+            32,
+            key_deadline(create, kind),
+        )
+        .dir(parent_of(key), "/key", create, Names::key(key))
+    }
+
+    /// The network stage's grant: `net`, and the host imports it is served
+    /// (resolver, signer, trace).
+    pub fn network(net: NetGrant) -> Grant {
+        use Wasi::*;
+        Grant {
+            network: Some(net),
+            host_imports: vec![
+                "acmebox:stages/resolver",
+                "acmebox:stages/signer",
+                "acmebox:stages/trace",
+            ],
+            ..Grant::new(Stage::Network, &[Cli, Clocks, Random, Sockets], 64, 60)
+        }
+    }
+
     /// The grant of each stage for this invocation, in the order of docs/DESIGN.md.
     pub fn all(opts: &Options) -> Vec<Grant> {
         use Wasi::*;
         let files = [Cli, Clocks, Filesystem];
         let keys = [Cli, Clocks, Random, Filesystem];
         vec![
-            Grant::new(
-                Stage::Account,
-                &keys,
-                32,
-                key_deadline(opts.new_account_key, opts.account_key_type),
-            )
-            .dir(
-                parent_of(&opts.account_key),
-                "/key",
+            Grant::account(
+                &opts.account_key,
                 opts.new_account_key,
-                Names::key(&opts.account_key),
+                opts.account_key_type,
             ),
             Grant::new(
                 Stage::DomainKey,
@@ -386,15 +418,7 @@ impl Grant {
                 opts.new_domain_key,
                 Names::key(&opts.domain_key),
             ),
-            Grant {
-                network: Some(NetGrant::of(opts)),
-                host_imports: vec![
-                    "acmebox:stages/resolver",
-                    "acmebox:stages/signer",
-                    "acmebox:stages/trace",
-                ],
-                ..Grant::new(Stage::Network, &[Cli, Clocks, Random, Sockets], 64, 60)
-            },
+            Grant::network(NetGrant::of(opts)),
             challenge_grant(opts),
             Grant::new(Stage::CertParser, &[Cli], 32, 5),
             // Never the certificate directory itself: the domain key may lie

@@ -20,6 +20,7 @@ pub mod flows;
 pub use flows::issue;
 pub mod fresh;
 pub mod grant;
+pub mod json;
 pub mod key_type;
 pub mod leftovers;
 pub mod limits;

@@ -8,7 +8,7 @@ use acmebox::flows::components;
 use acmebox::grant::Grant;
 use acmebox::issue::{self, Outcome};
 use acmebox::log::Log;
-use acmebox::options::{IssueArgs, Options, RunFlags};
+use acmebox::options::{AccountArgs, AccountOptions, IssueArgs, Options, RunFlags};
 use acmebox::proxy::Env;
 use acmebox::sandbox::Runtime;
 use acmebox::{modes, report};
@@ -59,6 +59,11 @@ enum Command {
         #[command(flatten)]
         issue: Box<IssueArgs>,
     },
+    /// Find the ACME account of the account key (RFC 8555 §7.3.1) and print
+    /// it; with --register create it if absent, with --contact replace its
+    /// contact (§7.3.2), with --deactivate --confirm-deactivate deactivate
+    /// it (§7.3.6). Exit 0 when something changed, 2 when nothing did.
+    Account(Box<AccountArgs>),
     /// The embedded components, for auditors.
     Components {
         #[command(subcommand)]
@@ -189,6 +194,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
     match (cli.command, cli.issue) {
         (Some(Command::Grants { json, issue }), _) => grants(&issue, json),
+        (Some(Command::Account(args)), _) => account(&args),
         (Some(Command::Manpage), _) => {
             print_out(&manpage().context("cannot render the manual page")?)?;
             Ok(0)
@@ -229,6 +235,34 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             })
         }
         (None, None) => anyhow::bail!("no domain given (see --help)"),
+    }
+}
+
+/// `acmebox account` (flows/account.rs): the account on standard output,
+/// as text or (`--json`) one JSON object, also when it fails.
+fn account(args: &AccountArgs) -> anyhow::Result<u8> {
+    let env = Env::from_process().map_err(acmebox::Error::Usage)?;
+    let opts = AccountOptions::from_args_env(args, &env)?;
+    let log = Log {
+        verbose: opts.verbose,
+    };
+    modes::private_umask();
+    match acmebox::flows::account::run(&opts, &log) {
+        Ok(report) => {
+            print_out(&if opts.json {
+                acmebox::json::account(&report)
+            } else {
+                acmebox::flows::account::text(&report.account)
+            })?;
+            log.step(&format!("account {}", report.change.word()));
+            Ok(report.change.exit_code())
+        }
+        Err(e) => {
+            if opts.json {
+                print_out(&acmebox::json::account_failed(&e))?;
+            }
+            Err(e.into())
+        }
     }
 }
 
