@@ -11,6 +11,7 @@ pub mod certdir;
 pub mod certfiles;
 pub mod code_memory;
 pub mod config;
+pub mod date;
 pub mod durable;
 pub mod embedded;
 #[allow(missing_docs)]

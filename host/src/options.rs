@@ -112,6 +112,29 @@ pub struct RunFlags {
     /// A domain's `chown` wins [default: unchanged].
     #[arg(long, value_name = "USER[:GROUP]")]
     pub chown: Option<String>,
+    /// Machine-readable standard output: one JSON object per certificate,
+    /// one line each, also when it fails (docs/JSON.md; not with -t, whose
+    /// lines use standard output). With `grants`: the grants as JSON
+    /// (docs/GRANTS.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl RunFlags {
+    /// `--json` and `-t` both write to standard output (JSON lines; the
+    /// challenge lines a caller reads and answers), so a certificate run
+    /// refuses the two together: a usage error. (`grants` takes both: it
+    /// prints the grants and runs nothing.)
+    pub fn check_stdout(&self) -> Result<(), Error> {
+        match (self.json, self.challenge_type) {
+            (true, Some(kind)) => Err(Error::Usage(format!(
+                "--json and -t {} both write to standard output (JSON lines; the challenge \
+                 lines the caller answers): give one of them",
+                kind.as_str()
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Flags and operands shared by issuance and `acmebox grants`.
