@@ -528,7 +528,7 @@ impl Parser<'_> {
                     "contact" => {
                         once(&raw.contact, &loc, "contact", s.file)?;
                         let contact = p.string(s, "a URL after `contact`")?;
-                        if url::Url::parse(&contact.value).is_err() {
+                        if validate::contact(&contact.value).is_err() {
                             return Err(contact.loc.error(
                                 "a contact URL (mailto:...)",
                                 format!("{:?}", excerpt(&contact.value)),

@@ -60,6 +60,20 @@ pub fn owner_spec(text: &str) -> Result<(), String> {
     }
 }
 
+/// `contact URL` / `acmebox account --contact URL`: the account's contact
+/// (RFC 8555 §7.3), a URL such as `mailto:me@example.com`, without control
+/// characters (the url crate would drop a tab or line break unseen, and the
+/// text is printed back). Other schemes than `mailto:` are left to the
+/// server, which may refuse them (§7.3: unsupportedContact).
+pub fn contact(text: &str) -> Result<(), String> {
+    if text.chars().any(char::is_control) {
+        return Err(format!("{text:?}: contains a control character"));
+    }
+    url::Url::parse(text)
+        .map(drop)
+        .map_err(|e| format!("{text:?}: not a URL (mailto:...): {e}"))
+}
+
 /// The scheme, host and port of an https URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
@@ -170,6 +184,14 @@ mod tests {
             "*.127.0.0.1",
         ] {
             assert!(wildcard_name(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn contacts_are_urls_without_control_characters() {
+        assert!(contact("mailto:admin@example.com").is_ok());
+        for bad in ["admin@example.com", "", "mailto:a@b.c\nx", "mailto:a@b.c\t"] {
+            assert!(contact(bad).is_err(), "{bad:?} accepted");
         }
     }
 

@@ -29,7 +29,11 @@ fuzz_target!(|data: &[u8]| {
     let (answered, asked) = ask(data);
     let bytes = match answered {
         Answer::More => {
-            assert!(data.len() < MAX_HEAD, "waits for more after {} bytes", data.len());
+            assert!(
+                data.len() < MAX_HEAD,
+                "waits for more after {} bytes",
+                data.len()
+            );
             assert!(asked.is_none(), "asked before the head was whole");
             let half = &data[..data.len() / 2];
             assert_eq!(ask(half).0, Answer::More, "a prefix is answered");
@@ -43,7 +47,11 @@ fuzz_target!(|data: &[u8]| {
         let mut longer = data.to_vec();
         longer.extend_from_slice(b"\r\n\r\nGET / HTTP/1.1\r\n\r\n");
         let again = ask(&longer).0;
-        assert_eq!(again, Answer::Send(bytes.clone()), "bytes after the head matter");
+        assert_eq!(
+            again,
+            Answer::Send(bytes.clone()),
+            "bytes after the head matter"
+        );
     }
 
     let text = std::str::from_utf8(&bytes).expect("answers are text");

@@ -115,6 +115,26 @@ pub enum Error {
 }
 
 impl Error {
+    /// The step the error happened at, for `--json`'s `step`
+    /// (docs/JSON.md): the variant's own step where it has one, else a word
+    /// for where it is: `options`, `grant`, `load`, `files`, `lock`,
+    /// `notify`.
+    pub fn step(&self) -> &'static str {
+        match self {
+            Error::Stage { step, .. }
+            | Error::Trap { step, .. }
+            | Error::Protocol { step, .. }
+            | Error::Rejected { step, .. }
+            | Error::Signer { step, .. } => step,
+            Error::Usage(_) => "options",
+            Error::Grant { .. } => "grant",
+            Error::Refused { .. } => "load",
+            Error::File { .. } => "files",
+            Error::Locked { .. } => "lock",
+            Error::Notify { .. } => "notify",
+        }
+    }
+
     /// The same error with `note` after its message (`cause; note`): what
     /// the retry policy made of it (flows/retry.rs). Variants without a
     /// message are returned as they are.

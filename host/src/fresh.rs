@@ -129,6 +129,10 @@ pub enum Verdict {
 /// it and link). With cert and fullchain but no chain, cert-parser reads
 /// fullchain, and cert must be its leaf. The leaf's names, dates, key and the
 /// record are always checked.
+///
+/// Also returns what cert-parser found in the installed files, when it read
+/// them (none when the primary file is missing or not plain): `--json`
+/// reports its serial and notAfter (docs/JSON.md).
 pub fn check(
     rt: &Runtime,
     grant: &Grant,
@@ -137,7 +141,7 @@ pub fn check(
     files: &CertFiles,
     wanted: &Wanted<'_>,
     log: &Log,
-) -> Result<Verdict, Error> {
+) -> Result<(Verdict, Option<ChainInfo>), Error> {
     let read = |role: Role| match files.path(role) {
         Some(path) => plain(dirs, path, log),
         None => Ok(Found::NotConfigured),
@@ -146,8 +150,10 @@ pub fn check(
     let primary_name = name_of(primary_path);
     let primary = match read(primary_role)? {
         Found::Plain(bytes) => bytes,
-        Found::NotPlain(why) => return Ok(Verdict::Renew(format!("{primary_name} is {why}"))),
-        _ => return Ok(Verdict::Renew(format!("no {primary_name}"))),
+        Found::NotPlain(why) => {
+            return Ok((Verdict::Renew(format!("{primary_name} is {why}")), None))
+        }
+        _ => return Ok((Verdict::Renew(format!("no {primary_name}")), None)),
     };
     let chain = read(Role::Chain)?;
     let fullchain = match primary_role {
@@ -202,7 +208,7 @@ pub fn check(
     };
     let new = new_names(&info, wanted.names);
     if !new.is_empty() && !wanted.expand {
-        return Ok(Verdict::NotListed(new));
+        return Ok((Verdict::NotListed(new), Some(info)));
     }
     let mut why = reasons(&installed, wanted);
     if !new.is_empty() {
@@ -223,11 +229,12 @@ pub fn check(
             Err(e) => return Err(e),
         }
     }
-    Ok(if why.is_empty() {
+    let verdict = if why.is_empty() {
         Verdict::UpToDate
     } else {
         Verdict::Renew(why.join("; "))
-    })
+    };
+    Ok((verdict, Some(info)))
 }
 
 /// What [`plain`] found under a name.

@@ -74,14 +74,25 @@ pub struct NetGrant {
 impl NetGrant {
     /// The network grant of a run with `opts`.
     pub fn of(opts: &Options) -> NetGrant {
+        NetGrant::to(&opts.server, &opts.proxy, &opts.trust, opts.timeout)
+    }
+
+    /// The network grant of a run of at most `timeout` with `server`,
+    /// through `proxy`, trusting `trust` (also `acmebox account`'s).
+    pub fn to(
+        server: &crate::options::Server,
+        proxy: &ProxyChoice,
+        trust: &Trust,
+        timeout: Duration,
+    ) -> NetGrant {
         NetGrant {
             server: Endpoint {
-                host: opts.server.host.clone(),
-                port: opts.server.port,
+                host: server.host.clone(),
+                port: server.port,
             },
-            proxy: opts.proxy.clone(),
-            trust: opts.trust.clone(),
-            request_timeout: request_timeout(opts.timeout),
+            proxy: proxy.clone(),
+            trust: trust.clone(),
+            request_timeout: request_timeout(timeout),
             max_body_bytes: MAX_BODY_BYTES,
         }
     }
@@ -431,6 +442,21 @@ impl Grant {
         grant.with_staging(dir)
     }
 
+    /// The network stage's grant: `net`, and the host imports it is served
+    /// (resolver, signer, trace).
+    pub fn network(net: NetGrant) -> Grant {
+        use Wasi::*;
+        Grant {
+            network: Some(net),
+            host_imports: vec![
+                "acmebox:stages/resolver",
+                "acmebox:stages/signer",
+                "acmebox:stages/trace",
+            ],
+            ..Grant::new(Stage::Network, &[Cli, Clocks, Random, Sockets], 64, 60)
+        }
+    }
+
     /// The grant of each stage for this invocation, in the order of docs/DESIGN.md.
     pub fn all(opts: &Options) -> Vec<Grant> {
         use Wasi::*;
@@ -457,15 +483,7 @@ impl Grant {
                 opts.new_domain_key,
                 Names::key(&opts.domain_key),
             ),
-            Grant {
-                network: Some(NetGrant::of(opts)),
-                host_imports: vec![
-                    "acmebox:stages/resolver",
-                    "acmebox:stages/signer",
-                    "acmebox:stages/trace",
-                ],
-                ..Grant::new(Stage::Network, &[Cli, Clocks, Random, Sockets], 64, 60)
-            },
+            Grant::network(NetGrant::of(opts)),
             challenge_grant(opts),
             Grant::new(Stage::CertParser, &[Cli], 32, 5),
             // Never the certificate directory itself: the domain key may lie

@@ -14,6 +14,7 @@ pub mod certdir;
 pub mod certfiles;
 pub mod code_memory;
 pub mod config;
+pub mod date;
 pub mod durable;
 pub mod embedded;
 #[allow(missing_docs)]
@@ -23,6 +24,7 @@ pub mod flows;
 pub use flows::issue;
 pub mod fresh;
 pub mod grant;
+pub mod json;
 pub mod key_authorizations;
 pub mod key_type;
 pub mod leftovers;

@@ -7,8 +7,9 @@ use acmebox::flows::batch::{self, BatchFlags};
 use acmebox::flows::components;
 use acmebox::grant::Grant;
 use acmebox::issue::{self, Outcome};
+use acmebox::json::{self, Ended};
 use acmebox::log::Log;
-use acmebox::options::{AccountdArgs, IssueArgs, Options, RunFlags};
+use acmebox::options::{AccountArgs, AccountOptions, AccountdArgs, IssueArgs, Options, RunFlags};
 use acmebox::proxy::Env;
 use acmebox::sandbox::Runtime;
 use acmebox::{modes, report};
@@ -38,8 +39,8 @@ struct Cli {
     /// Read the authorities and domains from this acme-client.conf(5) file
     /// (docs/CONFIG.md) and keep every domain's certificate (or those whose
     /// handles are the operands), --jobs at a time; -F -n -N -v -e -b -O -a
-    /// -t --http-listen --timeout --proxy --system-roots --jobs apply to
-    /// each (one responder serves them all). Also
+    /// -t --http-listen --timeout --proxy --system-roots --jobs --json apply
+    /// to each (one responder serves them all). Also
     /// `acmebox grants --config FILE [--json] [handle ...]`.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -55,9 +56,8 @@ struct Cli {
 enum Command {
     /// Print what each stage may touch for this invocation, and exit.
     Grants {
-        /// Print a JSON array of stages (see docs/GRANTS.md).
-        #[arg(long)]
-        json: bool,
+        /// The invocation's options and names (`--json`: a JSON array of
+        /// stages, docs/GRANTS.md).
         #[command(flatten)]
         issue: Box<IssueArgs>,
     },
@@ -66,6 +66,11 @@ enum Command {
     /// standard input and output (--stdio) for acmebox --account-command.
     /// Logs each request (its kind and URL) to standard error.
     Accountd(AccountdArgs),
+    /// Find the ACME account of the account key (RFC 8555 §7.3.1) and print
+    /// it; with --register create it if absent, with --contact replace its
+    /// contact (§7.3.2), with --deactivate --confirm-deactivate deactivate
+    /// it (§7.3.6). Exit 0 when something changed, 2 when nothing did.
+    Account(Box<AccountArgs>),
     /// The embedded components, for auditors.
     Components {
         #[command(subcommand)]
@@ -117,10 +122,8 @@ struct ConfigGrantsCli {
     /// The acme-client.conf(5) file.
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
-    /// Print a JSON array of certificates, each with its handle and stages.
-    #[arg(long)]
-    json: bool,
-    /// The flags that apply to every certificate.
+    /// The flags that apply to every certificate (`--json`: a JSON array of
+    /// certificates, each with its handle and stages).
     #[command(flatten)]
     run: RunFlags,
     /// Domain handles of the file (none: every domain).
@@ -195,11 +198,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         anyhow::bail!("--check needs --config FILE");
     }
     match (cli.command, cli.issue) {
-        (Some(Command::Grants { json, issue }), _) => grants(&issue, json),
+        (Some(Command::Grants { issue }), _) => grants(&issue, issue.run.json),
         (Some(Command::Accountd(args)), _) => {
             acmebox::accountd::daemon::run(&args.settings()?)?;
             Ok(0)
         }
+        (Some(Command::Account(args)), _) => account(&args),
         (Some(Command::Manpage), _) => {
             print_out(&manpage().context("cannot render the manual page")?)?;
             Ok(0)
@@ -221,17 +225,28 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         },
         (None, Some(issue)) => {
+            issue.run.check_stdout()?;
             let opts = options(&issue)?;
             let log = Log {
                 verbose: opts.verbose,
             };
             modes::private_umask();
             if let Some(revocation) = &opts.revoke {
-                acmebox::flows::revoke::run(&opts, revocation, &log)?;
+                let (result, revoked) =
+                    acmebox::flows::revoke::run_finished(&opts, revocation, &log);
+                if issue.run.json {
+                    let ended = Ended::revocation(&result, revoked.as_ref());
+                    print_out(&json::certificate(&opts, None, &ended))?;
+                }
+                result?;
                 log.step("certificate revoked");
                 return Ok(0);
             }
-            Ok(match issue::run(&opts, &log)? {
+            let finished = issue::run_finished(&opts, &log);
+            if issue.run.json {
+                print_out(&json::certificate(&opts, None, &Ended::issuance(&finished)))?;
+            }
+            Ok(match finished.into_result()? {
                 Outcome::Changed => 0,
                 Outcome::UpToDate => {
                     log.step("certificate is up to date");
@@ -240,6 +255,34 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             })
         }
         (None, None) => anyhow::bail!("no domain given (see --help)"),
+    }
+}
+
+/// `acmebox account` (flows/account.rs): the account on standard output,
+/// as text or (`--json`) one JSON object, also when it fails.
+fn account(args: &AccountArgs) -> anyhow::Result<u8> {
+    let env = Env::from_process().map_err(acmebox::Error::Usage)?;
+    let opts = AccountOptions::from_args_env(args, &env)?;
+    let log = Log {
+        verbose: opts.verbose,
+    };
+    modes::private_umask();
+    match acmebox::flows::account::run(&opts, &log) {
+        Ok(report) => {
+            print_out(&if opts.json {
+                acmebox::json::account(&report)
+            } else {
+                acmebox::flows::account::text(&report.account)
+            })?;
+            log.step(&format!("account {}", report.change.word()));
+            Ok(report.change.exit_code())
+        }
+        Err(e) => {
+            if opts.json {
+                print_out(&acmebox::json::account_failed(&e))?;
+            }
+            Err(e.into())
+        }
     }
 }
 
@@ -254,6 +297,7 @@ fn config(cli: &ConfigCli) -> anyhow::Result<u8> {
         print_out(&acmebox::config::print(&config))?;
         return Ok(0);
     }
+    cli.run.check_stdout()?;
     let env = Env::from_process().map_err(acmebox::Error::Usage)?;
     let jobs = acmebox::config::jobs::jobs(&domains, &cli.run, &env)?;
     modes::private_umask();
@@ -261,7 +305,20 @@ fn config(cli: &ConfigCli) -> anyhow::Result<u8> {
         jobs: usize::try_from(cli.run.jobs).unwrap_or(1),
         verbose: cli.run.verbose,
     };
+    let described = if cli.run.json {
+        jobs.clone()
+    } else {
+        Vec::new()
+    };
     let outcome = batch::run_many(jobs, flags);
+    // --json: one line per certificate, in the file's order, after the
+    // summary on standard error.
+    let mut lines = String::new();
+    for ((job, (_, result)), facts) in described.iter().zip(&outcome.results).zip(&outcome.facts) {
+        let ended = Ended::job(result, facts);
+        lines.push_str(&json::certificate(&job.options, Some(&job.handle), &ended));
+    }
+    print_out(&lines)?;
     Ok(u8::try_from(outcome.exit_code()).unwrap_or(1))
 }
 
@@ -281,7 +338,7 @@ fn config_grants(cli: &ConfigGrantsCli) -> anyhow::Result<u8> {
         let mut reports = report::reports(&rt, &grants).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         refused |= report::attach_warnings(&mut reports, &job.options, &grants);
         report::attach_after_install(&mut reports, &job.options);
-        if cli.json {
+        if cli.run.json {
             json.push(serde_json::json!({ "handle": job.handle, "stages": reports }));
         } else {
             text.push_str(&format!(
@@ -292,7 +349,7 @@ fn config_grants(cli: &ConfigGrantsCli) -> anyhow::Result<u8> {
             ));
         }
     }
-    let out = if cli.json {
+    let out = if cli.run.json {
         serde_json::to_string_pretty(&json)? + "\n"
     } else {
         text

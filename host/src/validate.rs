@@ -2,7 +2,7 @@
 //! values coming back from stages (which are untrusted: docs/DESIGN.md rule 2).
 
 pub use acmebox_config::validate::{
-    cert_mode, dns_name, https_origin, wildcard_name, Origin, DEFAULT_CERT_MODE,
+    cert_mode, contact, dns_name, https_origin, wildcard_name, Origin, DEFAULT_CERT_MODE,
 };
 
 /// `--http-listen`'s value: an IP address and a port other than 0,

@@ -198,3 +198,79 @@ fn signature_lie_never_reaches_the_network_stage() {
         "{text}"
     );
 }
+
+/// `acmebox account` (flows/account.rs `run_from`) with the network stage
+/// telling `lie`, the real account stage signing behind it; `flags` after
+/// `account`.
+fn account_lie(lie: &str, flags: &[&str]) -> Result<acmebox::flows::account::Report, Error> {
+    use acmebox::options::{AccountArgs, AccountOptions};
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        account: AccountArgs,
+    }
+    let scene = Scene::new();
+    let key = scene.path("account/account.pem").display().to_string();
+    let directory = format!("https://127.0.0.1/{lie}");
+    let mut argv = vec!["account", "-n", "-f", &key, "--directory", &directory];
+    argv.extend(flags);
+    let cmd = Cmd::try_parse_from(argv).expect("account flags parse");
+    let opts = AccountOptions::from_args_env(&cmd.account, &Default::default()).expect("options");
+    let source =
+        acmebox::stages::Source::embedded().replace(Stage::Network, &super::wasm(Stage::Network));
+    acmebox::flows::account::run_from(&opts, &acmebox::log::Log { verbose: 0 }, &source)
+}
+
+/// The control: the liar's honest account is found and accepted, and an
+/// update and a deactivation go through.
+#[test]
+fn honest_account_is_accepted() {
+    let report = account_lie("honest", &[]).expect("accepted");
+    assert_eq!(report.account.url, "https://127.0.0.1/acct/1");
+    assert_eq!(report.account.contact, ["mailto:liar@example.com"]);
+    let report = account_lie("honest", &["--contact", "mailto:new@example.com"]).expect("updated");
+    assert_eq!(report.account.contact, ["mailto:new@example.com"]);
+    let report = account_lie("honest", &["--deactivate", "--confirm-deactivate"]).expect("done");
+    assert_eq!(report.account.status, "deactivated");
+}
+
+#[test]
+fn account_object_off_origin_is_refused() {
+    assert_rejected(
+        account_lie("account-object-off-origin", &[]),
+        Stage::Network,
+        "find account",
+        "URL \"https://evil.example/acct/1\" is not on the ACME server's origin https://127.0.0.1:443",
+    );
+}
+
+#[test]
+fn account_object_with_an_unknown_status_is_refused() {
+    assert_rejected(
+        account_lie("account-object-status", &[]),
+        Stage::Network,
+        "find account",
+        "unknown account status \"pwned\"",
+    );
+}
+
+#[test]
+fn account_created_by_a_lookup_is_refused() {
+    assert_rejected(
+        account_lie("account-object-created", &[]),
+        Stage::Network,
+        "find account",
+        "says it created an account where it was asked only to look one up",
+    );
+}
+
+#[test]
+fn account_url_with_a_line_break_is_refused() {
+    assert_rejected(
+        account_lie("account-object-control", &[]),
+        Stage::Network,
+        "find account",
+        "holds a control character",
+    );
+}

@@ -8,7 +8,7 @@ use crate::http::{Method, Reply, Request, Transport};
 use crate::jws::{self, KeyRef};
 use crate::origin::Origin;
 use crate::retry::{self, Failure};
-use crate::types::{self, Directory, Identifier, Problem, BAD_NONCE};
+use crate::types::{self, Directory, Identifier, Problem, ACCOUNT_DOES_NOT_EXIST, BAD_NONCE};
 
 /// How often a request rejected with badNonce is sent again (§6.5), each
 /// time with the nonce that came with the rejection. A CA rejecting half of
@@ -73,6 +73,26 @@ pub struct Authorization {
     pub retry_after: Option<u64>,
 }
 
+/// An account as returned to the host (§7.1.2): the strings as the server
+/// wrote them; the URLs checked against the directory's origin.
+#[derive(Debug, PartialEq)]
+pub struct AccountInfo {
+    /// The account URL, the `kid` (§7.3).
+    pub url: String,
+    pub status: String,
+    pub contact: Vec<String>,
+    /// The orders list URL (§7.1.2.1), when the server gives one.
+    pub orders: Option<String>,
+}
+
+/// What [`Session::find_account`] found.
+#[derive(Debug, PartialEq)]
+pub struct Found {
+    pub account: AccountInfo,
+    /// Created by this request (201 Created, §7.3), not found (200).
+    pub created: bool,
+}
+
 /// One ACME session with one server.
 pub struct Session<T: Transport, S: Signer> {
     transport: T,
@@ -128,6 +148,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
         let payload = to_json(&types::NewAccount {
             terms_of_service_agreed: true,
             contact: self.contact.clone(),
+            only_return_existing: false,
         })?;
         let url = self.dir.new_account.clone();
         let reply = self.post("newAccount", &url, &payload, None)?;
@@ -136,19 +157,98 @@ impl<T: Transport, S: Signer> Session<T, S> {
         Ok(kid)
     }
 
-    /// Find the existing account of the signer's key without creating one
-    /// (§7.3.1, `onlyReturnExisting`): what an accountd with `--keyid-only`
-    /// signs instead of a registration. The server's accountDoesNotExist
-    /// problem is the failure.
-    pub fn find_account(&mut self) -> Result<String, Failure> {
-        let payload = to_json(&types::FindAccount {
-            only_return_existing: true,
+    /// The signer's account (`acmebox account`): without `register`,
+    /// newAccount with `onlyReturnExisting` (§7.3.1), and `None` when the
+    /// server answers accountDoesNotExist; with it, newAccount agreeing to
+    /// the terms with the session's contact (§7.3), which finds the account
+    /// or creates it. The account object is the response's body, or, when
+    /// the server sends none, a POST-as-GET of the account URL (§7.3.3).
+    /// Later requests are signed with its URL, as after [`Session::account`].
+    pub fn find_account(&mut self, register: bool) -> Result<Option<Found>, Failure> {
+        let what = "newAccount";
+        let payload = to_json(&types::NewAccount {
+            terms_of_service_agreed: register,
+            contact: if register {
+                self.contact.clone()
+            } else {
+                Vec::new()
+            },
+            only_return_existing: !register,
         })?;
         let url = self.dir.new_account.clone();
-        let reply = self.post("newAccount (onlyReturnExisting)", &url, &payload, None)?;
-        let kid = self.location("newAccount", &reply)?;
+        let reply = self.post_any(what, &url, &payload, None)?;
+        if !(200..300).contains(&reply.status) {
+            let absent =
+                Problem::parse(&reply.body).is_some_and(|p| p.kind == ACCOUNT_DOES_NOT_EXIST);
+            if absent && !register {
+                return Ok(None);
+            }
+            return Err(refusal(what, &url, &reply));
+        }
+        let kid = self.location(what, &reply)?;
         self.kid = Some(kid.clone());
-        Ok(kid)
+        let account = if reply.body.iter().all(u8::is_ascii_whitespace) {
+            let fetched = self.post("account", &kid, "", None)?;
+            self.account_object("account", kid, &fetched.body)?
+        } else {
+            self.account_object(what, kid, &reply.body)?
+        };
+        Ok(Some(Found {
+            account,
+            created: reply.status == 201,
+        }))
+    }
+
+    /// Replace the account's contact URLs (§7.3.2); the updated account.
+    pub fn update_account(&mut self, contact: &[String]) -> Result<AccountInfo, Failure> {
+        self.post_account(
+            "account update",
+            &types::AccountUpdate {
+                contact: Some(contact.to_vec()),
+                status: None,
+            },
+        )
+    }
+
+    /// Deactivate the account (§7.3.6); the account as the server then
+    /// describes it.
+    pub fn deactivate_account(&mut self) -> Result<AccountInfo, Failure> {
+        self.post_account(
+            "account deactivation",
+            &types::AccountUpdate {
+                contact: None,
+                status: Some("deactivated"),
+            },
+        )
+    }
+
+    /// POST `update` to the account URL found by [`Session::find_account`]
+    /// (or [`Session::account`]); the account object it answers with.
+    fn post_account(
+        &mut self,
+        what: &str,
+        update: &types::AccountUpdate,
+    ) -> Result<AccountInfo, Failure> {
+        let kid = (self.kid.clone())
+            .ok_or_else(|| format!("{what}: no account yet (call find-account first)"))?;
+        let payload = to_json(update)?;
+        let reply = self.post(what, &kid, &payload, None)?;
+        self.account_object(what, kid, &reply.body)
+    }
+
+    /// Parse an account object (§7.1.2) found at `url`; its orders URL must
+    /// be on the directory's origin.
+    fn account_object(&self, what: &str, url: String, body: &[u8]) -> Result<AccountInfo, Failure> {
+        let a: types::Account = parse(what, body)?;
+        if let Some(orders) = &a.orders {
+            self.origin.check(orders, "the server")?;
+        }
+        Ok(AccountInfo {
+            url,
+            status: a.status,
+            contact: a.contact.unwrap_or_default(),
+            orders: a.orders,
+        })
     }
 
     /// Take `kid` as the account URL, as [`Session::account`] would have
@@ -312,6 +412,20 @@ impl<T: Transport, S: Signer> Session<T, S> {
         payload: &str,
         accept: Option<&str>,
     ) -> Result<Reply, Failure> {
+        let reply = self.post_any(what, url, payload, accept)?;
+        expect_ok(what, url, &reply)?;
+        Ok(reply)
+    }
+
+    /// [`Session::post`], returning the reply whatever its status, once it
+    /// is not a badNonce to retry (the caller reads the problem).
+    fn post_any(
+        &mut self,
+        what: &str,
+        url: &str,
+        payload: &str,
+        accept: Option<&str>,
+    ) -> Result<Reply, Failure> {
         let key = match &self.key {
             Some(key) => key.clone(),
             None => self.key.insert(self.signer.public_key()?).clone(),
@@ -347,7 +461,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
             }
             match Problem::parse(&reply.body) {
                 Some(p) if p.kind == BAD_NONCE && attempt < BAD_NONCE_RETRIES => attempt += 1,
-                _ => return Err(refusal(what, url, &reply)),
+                _ => return Ok(reply),
             }
         }
     }

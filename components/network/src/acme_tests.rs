@@ -487,49 +487,176 @@ fn revoke_needs_revoke_cert_in_the_directory() {
     assert!(err.contains("no revokeCert"), "{err}");
 }
 
-/// An accountd with --keyid-only signs no registration: the account is
-/// looked up with exactly `{"onlyReturnExisting":true}` (§7.3.1), with the
-/// JWK, and later requests carry the kid it found.
-#[test]
-fn find_account_only_returns_an_existing_account() {
-    let script = Script::default();
-    script.replies.borrow_mut().extend([
-        directory(""),
-        reply(200, "n1", None, ""),
-        reply(200, "n2", Some("https://ca.test:14000/acct/7"), "{}"),
-        reply(201, "n3", Some("https://ca.test:14000/o/1"), ORDER),
-    ]);
-    let mut s = Session::open(&script, FakeSigner, DIR).unwrap();
-    assert_eq!(s.find_account().unwrap(), "https://ca.test:14000/acct/7");
-    s.new_order(&["a.test".to_string()]).unwrap();
-    let sent = script.sent.borrow();
-    assert_eq!(sent[2].1, "https://ca.test:14000/acct");
-    assert_eq!(header(&sent[2].2)["jwk"]["kty"], "EC");
-    assert_eq!(payload(&sent[2].2), r#"{"onlyReturnExisting":true}"#);
-    assert_eq!(header(&sent[3].2)["kid"], "https://ca.test:14000/acct/7");
+/// A session opened (directory and nonce), without an account request.
+fn opened_without_account(script: &Script) -> Session<&Script, FakeSigner> {
+    script
+        .replies
+        .borrow_mut()
+        .extend([directory(""), reply(200, "n1", None, "")]);
+    Session::open(script, FakeSigner, DIR).unwrap()
 }
 
-/// The server's accountDoesNotExist is the failure, and no account is
-/// assumed: a later request has no kid to carry.
+const ACCOUNT: &str = r#"{"status":"valid","contact":["mailto:a@example.com"],
+    "orders":"https://ca.test:14000/list-orderz/7"}"#;
+
 #[test]
-fn find_account_fails_when_there_is_none() {
+fn find_account_asks_only_for_an_existing_one() {
     let script = Script::default();
+    let mut s = opened_without_account(&script);
+    let acct = "https://ca.test:14000/acct/7";
+    (script.replies.borrow_mut()).push_back(reply(200, "n2", Some(acct), ACCOUNT));
+    let found = s.find_account(false).unwrap().expect("found");
+    assert!(!found.created);
+    assert_eq!(
+        found.account,
+        AccountInfo {
+            url: acct.into(),
+            status: "valid".into(),
+            contact: vec!["mailto:a@example.com".into()],
+            orders: Some("https://ca.test:14000/list-orderz/7".into()),
+        }
+    );
+    let sent = script.sent.borrow();
+    let last = sent.last().unwrap();
+    assert_eq!(last.1, "https://ca.test:14000/acct");
+    assert_eq!(header(&last.2)["jwk"]["kty"], "EC");
+    assert_eq!(
+        payload(&last.2),
+        r#"{"onlyReturnExisting":true}"#,
+        "agrees to nothing, sends no contact"
+    );
+}
+
+#[test]
+fn find_account_without_one_is_none_and_register_creates_it() {
+    let script = Script::default();
+    let mut s = opened_without_account(&script);
+    s.contact = vec!["mailto:a@example.com".into()];
+    let absent = r#"{"type":"urn:ietf:params:acme:error:accountDoesNotExist","detail":"no"}"#;
+    let acct = "https://ca.test:14000/acct/8";
     script.replies.borrow_mut().extend([
-        directory(""),
-        reply(200, "n1", None, ""),
+        reply(400, "n2", None, absent),
+        reply(201, "n3", Some(acct), ACCOUNT),
+        reply(200, "n4", None, ""),
+    ]);
+    assert_eq!(s.find_account(false).unwrap(), None);
+    let found = s.find_account(true).unwrap().expect("created");
+    assert!(found.created);
+    assert_eq!(found.account.url, acct);
+    {
+        let sent = script.sent.borrow();
+        assert_eq!(
+            payload(&sent.last().unwrap().2),
+            r#"{"termsOfServiceAgreed":true,"contact":["mailto:a@example.com"]}"#
+        );
+    }
+    // Later requests carry the account's URL.
+    s.get_order("https://ca.test:14000/o/1").unwrap_err();
+    let sent = script.sent.borrow();
+    assert_eq!(header(&sent.last().unwrap().2)["kid"], acct);
+}
+
+#[test]
+fn register_refused_is_the_servers_problem() {
+    let script = Script::default();
+    let mut s = opened_without_account(&script);
+    let absent = r#"{"type":"urn:ietf:params:acme:error:accountDoesNotExist","detail":"no"}"#;
+    let denied = r#"{"type":"urn:ietf:params:acme:error:unauthorized","detail":"deactivated"}"#;
+    script.replies.borrow_mut().extend([
+        reply(400, "n2", None, absent),
+        reply(403, "n3", None, denied),
+    ]);
+    let err = s.find_account(true).unwrap_err();
+    assert_eq!(
+        err.message, "newAccount: urn:ietf:params:acme:error:accountDoesNotExist: no",
+        "with register, no account is an error"
+    );
+    let err = s.find_account(false).unwrap_err();
+    assert_eq!(
+        err.message,
+        "newAccount: urn:ietf:params:acme:error:unauthorized: deactivated"
+    );
+    assert_eq!(err.retry, Retry::Never);
+}
+
+#[test]
+fn found_account_without_a_body_is_fetched() {
+    let script = Script::default();
+    let mut s = opened_without_account(&script);
+    let acct = "https://ca.test:14000/acct/7";
+    script.replies.borrow_mut().extend([
+        reply(200, "n2", Some(acct), ""),
+        reply(200, "n3", None, r#"{"status":"valid"}"#),
+    ]);
+    let found = s.find_account(false).unwrap().expect("found");
+    assert_eq!(found.account.status, "valid");
+    assert_eq!(found.account.contact, Vec::<String>::new());
+    assert_eq!(found.account.orders, None);
+    let sent = script.sent.borrow();
+    let last = sent.last().unwrap();
+    assert_eq!((last.0, last.1.as_str()), (Method::Post, acct));
+    assert_eq!(payload(&last.2), "", "POST-as-GET");
+    assert_eq!(header(&last.2)["kid"], acct);
+}
+
+#[test]
+fn account_objects_off_origin_or_malformed_are_refused() {
+    let script = Script::default();
+    let mut s = opened_without_account(&script);
+    let off = r#"{"status":"valid","orders":"https://evil.test/orders"}"#;
+    script.replies.borrow_mut().extend([
+        reply(200, "n2", Some("https://evil.test/acct/1"), ACCOUNT),
+        reply(200, "n3", Some("https://ca.test:14000/acct/1"), off),
         reply(
-            400,
-            "n2",
-            None,
-            r#"{"type":"urn:ietf:params:acme:error:accountDoesNotExist","detail":"no account"}"#,
+            200,
+            "n4",
+            Some("https://ca.test:14000/acct/1"),
+            r#"{"contact":[]}"#,
         ),
     ]);
-    let mut s = Session::open(&script, FakeSigner, DIR).unwrap();
-    let err = s.find_account().unwrap_err();
-    assert!(
-        err.message.contains("accountDoesNotExist"),
-        "{}",
-        err.message
+    let err = s.find_account(false).unwrap_err().message;
+    assert!(err.contains("evil.test"), "{err}");
+    let err = s.find_account(false).unwrap_err().message;
+    assert!(err.contains("evil.test"), "{err}");
+    let err = s.find_account(false).unwrap_err().message;
+    assert!(err.starts_with("newAccount: malformed response"), "{err}");
+}
+
+#[test]
+fn update_and_deactivate_post_to_the_account_url() {
+    let script = Script::default();
+    let mut s = opened_without_account(&script);
+    let acct = "https://ca.test:14000/acct/7";
+    let updated = r#"{"status":"valid","contact":["mailto:b@example.com"]}"#;
+    script.replies.borrow_mut().extend([
+        reply(200, "n2", Some(acct), ACCOUNT),
+        reply(200, "n3", None, updated),
+        reply(200, "n4", None, r#"{"status":"deactivated"}"#),
+    ]);
+    s.find_account(false).unwrap();
+    let after = s.update_account(&["mailto:b@example.com".into()]).unwrap();
+    assert_eq!(after.url, acct);
+    assert_eq!(after.contact, ["mailto:b@example.com"]);
+    let gone = s.deactivate_account().unwrap();
+    assert_eq!(gone.status, "deactivated");
+    let sent = script.sent.borrow();
+    let (update, deactivate) = (&sent[sent.len() - 2], &sent[sent.len() - 1]);
+    for req in [update, deactivate] {
+        assert_eq!((req.0, req.1.as_str()), (Method::Post, acct));
+        assert_eq!(header(&req.2)["kid"], acct);
+    }
+    assert_eq!(
+        payload(&update.2),
+        r#"{"contact":["mailto:b@example.com"]}"#
     );
-    assert!(s.new_order(&["a.test".to_string()]).is_err());
+    assert_eq!(payload(&deactivate.2), r#"{"status":"deactivated"}"#);
+}
+
+#[test]
+fn update_needs_an_account() {
+    let script = Script::default();
+    let mut s = opened_without_account(&script);
+    let err = s.deactivate_account().unwrap_err().message;
+    assert!(err.contains("no account yet"), "{err}");
+    assert_eq!(script.sent.borrow().len(), 2, "nothing sent");
 }

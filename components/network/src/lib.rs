@@ -41,15 +41,17 @@ mod types;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fuzzing {
     use crate::origin::Origin;
-    use crate::types::{Authorization, Challenge, Directory, Order, Problem};
+    use crate::types::{Account, Authorization, Challenge, Directory, Order, Problem};
 
     /// `body` read as each ACME object the stage reads, the way it reads
-    /// it: directory (RFC 8555 §7.1.1), order (§7.1.3), authorization
-    /// (§7.1.4) and challenge (§7.1.5). For each object `body` is, the
-    /// problem documents (§6.7) it carries, as the text the host is given.
+    /// it: directory (RFC 8555 §7.1.1), account (§7.1.2), order (§7.1.3),
+    /// authorization (§7.1.4) and challenge (§7.1.5). For each object
+    /// `body` is, the problem documents (§6.7) it carries, as the text the
+    /// host is given.
     pub fn objects(body: &[u8]) -> Vec<String> {
         let mut problems = Vec::new();
         let _ = serde_json::from_slice::<Directory>(body);
+        let _ = serde_json::from_slice::<Account>(body);
         if let Ok(order) = serde_json::from_slice::<Order>(body) {
             problems.extend(order.error.map(|p| p.to_string()));
         }
@@ -154,8 +156,20 @@ impl wit::Guest for Component {
         with(|s| s.account())
     }
 
-    fn find_account() -> Result<String, wit::Failure> {
-        with(|s| s.find_account())
+    fn find_account(register: bool) -> Result<Option<wit::FoundAccount>, wit::Failure> {
+        let found = with(|s| s.find_account(register))?;
+        Ok(found.map(|f| wit::FoundAccount {
+            account: account(f.account),
+            created: f.created,
+        }))
+    }
+
+    fn update_account(contact: Vec<String>) -> Result<wit::AccountObject, wit::Failure> {
+        with(|s| s.update_account(&contact)).map(account)
+    }
+
+    fn deactivate_account() -> Result<wit::AccountObject, wit::Failure> {
+        with(|s| s.deactivate_account()).map(account)
     }
 
     fn use_account(kid: String) -> Result<(), wit::Failure> {
@@ -241,5 +255,14 @@ fn order(o: acme::Order) -> wit::Order {
         certificate: o.certificate,
         error: o.error,
         retry_after: o.retry_after,
+    }
+}
+
+fn account(a: acme::AccountInfo) -> wit::AccountObject {
+    wit::AccountObject {
+        url: a.url,
+        status: a.status,
+        contact: a.contact,
+        orders: a.orders,
     }
 }

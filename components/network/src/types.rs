@@ -112,21 +112,43 @@ pub struct Subproblem {
     pub identifier: Option<Identifier>,
 }
 
-/// The newAccount payload (§7.3).
+/// The newAccount payload (§7.3): to register (agreeing to the terms,
+/// with the contact), or with `onlyReturnExisting` only to find the key's
+/// account (§7.3.1). Members that are false or empty are left out.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewAccount {
+    #[serde(skip_serializing_if = "is_false")]
     pub terms_of_service_agreed: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contact: Vec<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub only_return_existing: bool,
 }
 
-/// The newAccount payload that looks an account up without creating one
-/// (§7.3.1): exactly `{"onlyReturnExisting":true}`.
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// An account object (§7.1.2). `contact` absent or null is none; `orders`
+/// is required by the RFC, but Let's Encrypt leaves it out.
+#[derive(Debug, Deserialize)]
+pub struct Account {
+    pub status: String,
+    #[serde(default)]
+    pub contact: Option<Vec<String>>,
+    #[serde(default)]
+    pub orders: Option<String>,
+}
+
+/// The payload of an account update (§7.3.2: the new `contact`) or
+/// deactivation (§7.3.6: `status` "deactivated"), posted to the account URL.
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FindAccount {
-    pub only_return_existing: bool,
+pub struct AccountUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
 }
 
 /// The newOrder payload (§7.4).
@@ -152,6 +174,9 @@ pub struct Revoke {
 
 /// The problem type for a rejected nonce (§6.5, §6.7).
 pub const BAD_NONCE: &str = "urn:ietf:params:acme:error:badNonce";
+/// The problem type for a newAccount with `onlyReturnExisting` when the key
+/// has no account (§7.3.1, §6.7).
+pub const ACCOUNT_DOES_NOT_EXIST: &str = "urn:ietf:params:acme:error:accountDoesNotExist";
 
 impl Problem {
     /// Parse a problem document; `None` when the body is not one.
@@ -272,6 +297,30 @@ mod tests {
     }
 
     #[test]
+    fn account_object() {
+        let a: Account = serde_json::from_str(
+            r#"{"status":"valid","contact":["mailto:a@example.com","mailto:b@example.com"],
+                "orders":"https://l/list-orderz/1","key":{"kty":"EC"},"termsOfServiceAgreed":true}"#,
+        )
+        .unwrap();
+        assert_eq!(a.status, "valid");
+        assert_eq!(
+            a.contact.unwrap_or_default(),
+            ["mailto:a@example.com", "mailto:b@example.com"]
+        );
+        assert_eq!(a.orders.as_deref(), Some("https://l/list-orderz/1"));
+        // Let's Encrypt's: no orders, and no contact once it is removed.
+        let a: Account =
+            serde_json::from_str(r#"{"status":"deactivated","contact":null}"#).unwrap();
+        assert_eq!(
+            (a.status.as_str(), a.contact, a.orders),
+            ("deactivated", None, None)
+        );
+        assert!(serde_json::from_str::<Account>(r#"{"contact":[]}"#).is_err());
+        assert!(serde_json::from_str::<Account>(r#"{"status":"valid","contact":"x"}"#).is_err());
+    }
+
+    #[test]
     fn problem() {
         let p = Problem::parse(
             br#"{"type":"urn:ietf:params:acme:error:rejectedIdentifier","detail":"bad\u001b[31m",
@@ -317,16 +366,34 @@ mod tests {
         let acct = serde_json::to_string(&NewAccount {
             terms_of_service_agreed: true,
             contact: Vec::new(),
+            only_return_existing: false,
         });
         assert_eq!(acct.unwrap(), r#"{"termsOfServiceAgreed":true}"#);
         let acct = serde_json::to_string(&NewAccount {
             terms_of_service_agreed: true,
             contact: vec!["mailto:ops@example.com".into()],
+            only_return_existing: false,
         });
         assert_eq!(
             acct.unwrap(),
             r#"{"termsOfServiceAgreed":true,"contact":["mailto:ops@example.com"]}"#
         );
+        let find = serde_json::to_string(&NewAccount {
+            terms_of_service_agreed: false,
+            contact: Vec::new(),
+            only_return_existing: true,
+        });
+        assert_eq!(find.unwrap(), r#"{"onlyReturnExisting":true}"#);
+        let update = serde_json::to_string(&AccountUpdate {
+            contact: Some(vec!["mailto:a@example.com".into()]),
+            status: None,
+        });
+        assert_eq!(update.unwrap(), r#"{"contact":["mailto:a@example.com"]}"#);
+        let deactivate = serde_json::to_string(&AccountUpdate {
+            contact: None,
+            status: Some("deactivated"),
+        });
+        assert_eq!(deactivate.unwrap(), r#"{"status":"deactivated"}"#);
         let ids = vec![Identifier {
             kind: "dns".into(),
             value: "a.test".into(),

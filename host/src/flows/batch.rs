@@ -40,7 +40,7 @@
 //!   one line saying why, before any CA is contacted), serving every job's
 //!   key authorizations from one map, stopped once every job is done.
 
-use super::issue::{self, Outcome, Shared};
+use super::issue::{self, CertFacts, Outcome, Shared};
 use super::respond::Serving;
 use super::session::{SessionKey, SharedAccount};
 use crate::certdir::CertDir;
@@ -103,11 +103,27 @@ pub enum JobOutcome {
     Failed(String),
 }
 
+/// What `--json` reports of one job beyond its outcome (docs/JSON.md).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobFacts {
+    /// The certificate installed when the job ended, if the job read or
+    /// installed it (issue.rs [`Finished`](issue::Finished)).
+    pub certificate: Option<CertFacts>,
+    /// For a failed job, the step it failed at (error.rs `step`).
+    pub step: Option<&'static str>,
+    /// The notify command's failure after an install, as one line: the
+    /// job's outcome is then `Failed` with this line (exit 1), although
+    /// its new certificate is installed.
+    pub notify: Option<String>,
+}
+
 /// How a batch ended: each job's handle and outcome, in the jobs' order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchOutcome {
     /// (handle, outcome) per job.
     pub results: Vec<(String, JobOutcome)>,
+    /// What `--json` reports of each job, in the same order.
+    pub facts: Vec<JobFacts>,
 }
 
 impl BatchOutcome {
@@ -149,7 +165,8 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
     let batch_log = Log {
         verbose: flags.verbose,
     };
-    let mut failed: Vec<Option<String>> = vec![None; jobs.len()];
+    // Jobs failed before they run: why, and at which step (for --json).
+    let mut failed: Vec<Option<(String, &'static str)>> = vec![None; jobs.len()];
 
     // A file configured for two jobs: the later one fails.
     let mut owners: Vec<(PathBuf, usize)> = Vec::new();
@@ -158,10 +175,13 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
             let abs = crate::reach::resolve(path);
             match owners.iter().find(|(p, _)| *p == abs) {
                 Some((_, first)) => {
-                    failed[i] = Some(format!(
-                        "{}: also configured for {}",
-                        path.display(),
-                        jobs[*first].handle
+                    failed[i] = Some((
+                        format!(
+                            "{}: also configured for {}",
+                            path.display(),
+                            jobs[*first].handle
+                        ),
+                        "files",
                     ))
                 }
                 None => owners.push((abs, i)),
@@ -174,7 +194,7 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
     for (i, job) in jobs.iter().enumerate() {
         if failed[i].is_none() {
             if let Err(e) = crate::multidir::create(&job.options.new_dirs) {
-                failed[i] = Some(e.to_string());
+                failed[i] = Some((e.to_string(), e.step()));
             }
         }
     }
@@ -187,7 +207,7 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
     dirs.sort();
     dirs.dedup();
     let mut locked = Vec::new();
-    let mut unlockable: Vec<(PathBuf, String)> = Vec::new();
+    let mut unlockable: Vec<(PathBuf, (String, &'static str))> = Vec::new();
     for dir in dirs {
         match CertDir::lock(&dir) {
             Ok(d) => {
@@ -196,7 +216,7 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
                 }
                 locked.push(Arc::new(d));
             }
-            Err(e) => unlockable.push((dir, e.to_string())),
+            Err(e) => unlockable.push((dir, (e.to_string(), e.step()))),
         }
     }
     let locked = LockedDirs::from_locked(locked);
@@ -217,8 +237,9 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
     // One engine for the whole batch: each stage's code is loaded in place
     // once per engine (embedded.rs), so a runtime per certificate would copy
     // every stage's code for each (docs/BENCHMARKS.md, scale scenario).
-    let base = Runtime::new().map_err(|e| format!("cannot start wasmtime: {e:#}"));
-    let mut sessions: BTreeMap<SessionKey, Result<SharedAccount, String>> = BTreeMap::new();
+    let base = Runtime::new().map_err(|e| (format!("cannot start wasmtime: {e:#}"), "start"));
+    let mut sessions: BTreeMap<SessionKey, Result<SharedAccount, (String, &'static str)>> =
+        BTreeMap::new();
     for (i, job) in jobs.iter().enumerate() {
         if failed[i].is_some() {
             continue;
@@ -230,9 +251,8 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
             };
             let _prefix = log::in_job(&job.handle);
             let session = match &base {
-                Ok(base) => {
-                    SharedAccount::load(&job.options, source, &log, base).map_err(|e| one_line(&e))
-                }
+                Ok(base) => SharedAccount::load(&job.options, source, &log, base)
+                    .map_err(|e| (one_line(&e), e.step())),
                 Err(e) => Err(e.clone()),
             };
             sessions.insert(key.clone(), session);
@@ -271,11 +291,15 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
     let width = width.min(jobs.len()).max(1);
     let prefixed = width > 1;
 
-    let results: Vec<Mutex<Option<JobOutcome>>> =
+    let results: Vec<Mutex<Option<(JobOutcome, JobFacts)>>> =
         (0..jobs.len()).map(|_| Mutex::new(None)).collect();
     for (i, why) in failed.iter().enumerate() {
-        if let Some(why) = why {
-            set(&results[i], JobOutcome::Failed(why.clone()));
+        if let Some((why, step)) = why {
+            let facts = JobFacts {
+                step: Some(step),
+                ..JobFacts::default()
+            };
+            set(&results[i], (JobOutcome::Failed(why.clone()), facts));
         }
     }
     let next = AtomicUsize::new(0);
@@ -307,58 +331,89 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
         log::line(&e.to_string());
     }
 
-    let outcome = BatchOutcome {
-        results: jobs
-            .iter()
-            .zip(results)
-            .map(|(job, result)| {
-                let outcome = result
-                    .into_inner()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .unwrap_or_else(|| JobOutcome::Failed("not run".into()));
-                (job.handle.clone(), outcome)
-            })
-            .collect(),
-    };
+    let (results, facts) = jobs
+        .iter()
+        .zip(results)
+        .map(|(job, result)| {
+            let (outcome, facts) = result
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| {
+                    let facts = JobFacts {
+                        step: Some("start"),
+                        ..JobFacts::default()
+                    };
+                    (JobOutcome::Failed("not run".into()), facts)
+                });
+            ((job.handle.clone(), outcome), facts)
+        })
+        .unzip();
+    let outcome = BatchOutcome { results, facts };
     for line in outcome.summary() {
         log::line(&line);
     }
     outcome
 }
 
-fn set(slot: &Mutex<Option<JobOutcome>>, outcome: JobOutcome) {
+fn set(slot: &Mutex<Option<(JobOutcome, JobFacts)>>, outcome: (JobOutcome, JobFacts)) {
     *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
 }
 
 /// The batch's responder, with the grant `opts` gives it (every job's is
 /// the same: the addresses come from the run's flags).
-fn start_responder(base: &Runtime, opts: &Options, source: &Source) -> Result<Serving, String> {
+fn start_responder(
+    base: &Runtime,
+    opts: &Options,
+    source: &Source,
+) -> Result<Serving, (String, &'static str)> {
     let grants = Grant::all(opts);
     source
         .component(base, Stage::Responder)
         .and_then(|component| {
             Serving::start(base, issue::grant(&grants, Stage::Responder), &component)
         })
-        .map_err(|e| one_line(&e))
+        .map_err(|e| (one_line(&e), e.step()))
 }
 
 /// One job on this thread: its own issuance with its directories already
 /// locked (and what else the batch shares); a panic is that job's failure,
 /// not the batch's.
-fn run_job(job: &Job, source: &Source, shared: Shared<'_>, prefixed: bool) -> JobOutcome {
+fn run_job(
+    job: &Job,
+    source: &Source,
+    shared: Shared<'_>,
+    prefixed: bool,
+) -> (JobOutcome, JobFacts) {
     let log = Log {
         verbose: job.options.verbose,
     };
     let _prefix = prefixed.then(|| log::in_job(&job.handle));
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        issue::run_in(&job.options, &log, source, shared)
+        issue::finish(&job.options, &log, source, shared)
     }));
-    match run {
-        Ok(Ok(Outcome::Changed)) => JobOutcome::Installed,
-        Ok(Ok(Outcome::UpToDate)) => JobOutcome::UpToDate,
-        Ok(Err(e)) => JobOutcome::Failed(one_line(&e)),
-        Err(_) => JobOutcome::Failed("internal error (a panic); see the line above".into()),
-    }
+    let Ok(finished) = run else {
+        let facts = JobFacts {
+            step: Some("internal error"),
+            ..JobFacts::default()
+        };
+        let why = "internal error (a panic); see the line above".into();
+        return (JobOutcome::Failed(why), facts);
+    };
+    let mut facts = JobFacts {
+        certificate: finished.certificate,
+        step: None,
+        notify: finished.notify.as_ref().map(one_line),
+    };
+    let outcome = match (finished.result, finished.notify) {
+        (_, Some(e)) => JobOutcome::Failed(one_line(&e)),
+        (Ok(Outcome::Changed), None) => JobOutcome::Installed,
+        (Ok(Outcome::UpToDate), None) => JobOutcome::UpToDate,
+        (Err(e), None) => {
+            facts.step = Some(e.step());
+            JobOutcome::Failed(one_line(&e))
+        }
+    };
+    (outcome, facts)
 }
 
 /// An error as its one line.

@@ -42,6 +42,53 @@ pub enum Outcome {
     UpToDate,
 }
 
+/// The certificate a run read or installed, as `--json` reports it
+/// (docs/JSON.md): cert-parser's serial (lower-case hex, as the stage
+/// returns it; json.rs writes it as openssl does) and notAfter (Unix
+/// seconds), both checked by the host's cert-parser wrapper.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertFacts {
+    /// The leaf's serial number, lower-case hex.
+    pub serial: String,
+    /// The leaf's notAfter, Unix seconds.
+    pub not_after: i64,
+}
+
+impl CertFacts {
+    /// The facts of what cert-parser returned.
+    pub fn of(info: &cert_parser::ChainInfo) -> CertFacts {
+        CertFacts {
+            serial: info.serial.clone(),
+            not_after: info.not_after,
+        }
+    }
+}
+
+/// How one certificate's run ended, with what `--json` reports of it.
+#[derive(Debug)]
+pub struct Finished {
+    /// The outcome, or the run's error (the notify command's apart).
+    pub result: Result<Outcome, Error>,
+    /// The certificate installed when the run ended, if the run read it or
+    /// installed it: the new one once installed; else the one found at
+    /// step 0 (which a failed run leaves in place; not read with -F).
+    pub certificate: Option<CertFacts>,
+    /// The notify command's failure, after a new certificate was
+    /// installed (which stays installed).
+    pub notify: Option<Error>,
+}
+
+impl Finished {
+    /// As one result, as acmebox's exit status sees it: the notify
+    /// command's failure is the run's error.
+    pub fn into_result(self) -> Result<Outcome, Error> {
+        match self.notify {
+            Some(e) => Err(e),
+            None => self.result,
+        }
+    }
+}
+
 /// `stage`'s grant among `grants`.
 pub(crate) fn grant(grants: &[Grant], stage: Stage) -> &Grant {
     // Grant::all makes one grant for every stage.
@@ -81,6 +128,11 @@ pub fn run(opts: &Options, log: &Log) -> Result<Outcome, Error> {
     run_from(opts, log, &Source::embedded())
 }
 
+/// [`run`], with what `--json` reports of the certificate (main.rs).
+pub fn run_finished(opts: &Options, log: &Log) -> Finished {
+    finish(opts, log, &Source::embedded(), Shared::default())
+}
+
 /// [`run`], loading each stage's component from `source`: acmebox passes
 /// the embedded ones; tests/liars.rs replaces one stage with a component
 /// that lies, to check the host's refusals on the real sequence.
@@ -116,25 +168,41 @@ pub(crate) fn run_in(
     source: &Source,
     shared: Shared<'_>,
 ) -> Result<Outcome, Error> {
-    let outcome = install(opts, log, source, shared)?;
-    if let (Outcome::Changed, Some(cmd)) = (&outcome, &opts.notify) {
-        crate::notify::run(
+    finish(opts, log, source, shared).into_result()
+}
+
+/// [`run_in`], keeping apart what `--json` reports: the certificate, and
+/// the notify command's failure.
+pub(crate) fn finish(opts: &Options, log: &Log, source: &Source, shared: Shared<'_>) -> Finished {
+    let mut certificate = None;
+    let result = install(opts, log, source, shared, &mut certificate);
+    let notify = match (&result, &opts.notify) {
+        (Ok(Outcome::Changed), Some(cmd)) => crate::notify::run(
             cmd,
             &opts.names[0],
             &opts.cert_files,
             crate::notify::NOTIFY_LIMIT,
             log,
-        )?;
+        )
+        .err(),
+        _ => None,
+    };
+    Finished {
+        result,
+        certificate,
+        notify,
     }
-    Ok(outcome)
 }
 
-/// [`run_in`] up to and including the install, without notify.
+/// [`run_in`] up to and including the install, without notify. `seen`
+/// gets the installed certificate's facts when step 0 reads it, and the new
+/// one's once it is installed.
 fn install(
     opts: &Options,
     log: &Log,
     source: &Source,
     batch: Shared<'_>,
+    seen: &mut Option<CertFacts>,
 ) -> Result<Outcome, Error> {
     let shared = batch.account;
     let Started {
@@ -210,7 +278,7 @@ fn install(
             anchors: anchors.as_ref(),
         };
         let parser = grant(&grants, Stage::CertParser);
-        match fresh::check(
+        let (verdict, installed) = fresh::check(
             &rt,
             parser,
             &component(Stage::CertParser)?,
@@ -218,7 +286,9 @@ fn install(
             &opts.cert_files,
             &wanted,
             log,
-        )? {
+        )?;
+        *seen = installed.as_ref().map(CertFacts::of);
+        match verdict {
             // Up to date, but an earlier run's install was finished just
             // now (certdir.rs `remove_stale`): files changed, so exit 0 and
             // let whatever reloads on a change (a web server) see it.
@@ -432,6 +502,7 @@ fn install(
         log.step(&format!("11. installed in {}", certdir.path().display()));
     }
     installing.done();
+    *seen = Some(CertFacts::of(&info));
     Ok(Outcome::Changed)
 }
 
@@ -512,7 +583,19 @@ pub(crate) fn find_account(
     find_only: bool,
 ) -> Result<String, super::retry::Failed> {
     if find_only {
-        net.find_account(origin)
+        match net.find_account(false, origin)? {
+            Some((account, _)) => Ok(account.url),
+            None => Err(Error::Protocol {
+                step: "find account",
+                message: "the server has no account for this key \
+                          (urn:ietf:params:acme:error:accountDoesNotExist), and an accountd \
+                          with --keyid-only never registers one: register it first \
+                          (acmebox account --register, or a run through an accountd \
+                          without --keyid-only)"
+                    .into(),
+            }
+            .into()),
+        }
     } else {
         net.account(origin)
     }

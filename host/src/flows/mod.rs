@@ -1,5 +1,6 @@
 //! What each subcommand does, apart from parsing its command line (main.rs):
-//! `issue` is the issuance itself (acmebox's default command), `revoke` is
+//! `issue` is the issuance itself (acmebox's default command), `account` is
+//! `acmebox account` (find, register, update or deactivate the account), `revoke` is
 //! `-r` (with `-b`, `--reason`, `--revoke-with-domain-key`), `components`
 //! is `components export` and `components verify`; `caller` is the line
 //! protocol of `-t` (the caller makes each challenge answerable), used by
@@ -11,6 +12,7 @@
 //! policy of every network call.
 //! Each flow returns the text for standard output, or an error of one line.
 
+pub mod account;
 pub mod batch;
 pub mod caller;
 pub(crate) mod challenges;

@@ -9,7 +9,7 @@
 
 use crate::certdir::Existing;
 use crate::error::Error;
-use crate::flows::issue::{self, grant, Started};
+use crate::flows::issue::{self, grant, CertFacts, Started};
 use crate::flows::retry::retry;
 use crate::log::Log;
 use crate::options::{Options, Revocation};
@@ -23,12 +23,36 @@ pub fn run(opts: &Options, revocation: &Revocation, log: &Log) -> Result<(), Err
     run_from(opts, revocation, log, &Source::embedded())
 }
 
+/// [`run`], with the revoked certificate's facts for `--json` (main.rs):
+/// the certificate cert.pem held, once cert-parser read it (R2), whether
+/// or not the revocation then succeeded.
+pub fn run_finished(
+    opts: &Options,
+    revocation: &Revocation,
+    log: &Log,
+) -> (Result<(), Error>, Option<CertFacts>) {
+    let mut seen = None;
+    let result = revoke(opts, revocation, log, &Source::embedded(), &mut seen);
+    (result, seen)
+}
+
 /// [`run`], loading each stage's component from `source` (tests).
 pub fn run_from(
     opts: &Options,
     revocation: &Revocation,
     log: &Log,
     source: &Source,
+) -> Result<(), Error> {
+    revoke(opts, revocation, log, source, &mut None)
+}
+
+/// The revocation; `seen` gets cert.pem's facts once cert-parser read it.
+fn revoke(
+    opts: &Options,
+    revocation: &Revocation,
+    log: &Log,
+    source: &Source,
+    seen: &mut Option<CertFacts>,
 ) -> Result<(), Error> {
     let Started {
         deadline,
@@ -79,6 +103,7 @@ pub fn run_from(
             other => other,
         })?;
     drop(parser);
+    *seen = Some(CertFacts::of(&info));
     log.step(&format!(
         "R2. cert.pem: serial {}, names {:?}",
         info.serial, info.names

@@ -21,7 +21,9 @@ mod bindings {
 
 use bindings::acmebox::stages::{resolver, signer, trace};
 use bindings::exports::acmebox::stages::acme as wit;
-pub use bindings::exports::acmebox::stages::acme::{Authorization, Order, Settings};
+pub use bindings::exports::acmebox::stages::acme::{
+    AccountObject, Authorization, FoundAccount, Order, Settings,
+};
 
 /// Host-side state of the network stage: the stage it signs with, and
 /// whether its `trace` lines are printed (`-vv`).
@@ -168,6 +170,73 @@ fn check_order(step: &'static str, order: &Order, origin: &Origin) -> Result<(),
     Ok(())
 }
 
+/// Statuses of an account (RFC 8555 §7.1.6).
+const ACCOUNT_STATUSES: &[&str] = &["valid", "deactivated", "revoked"];
+
+/// An account as the host accepts it from the network stage (`acmebox
+/// account`, RFC 8555 §7.1.2): its URLs on the directory's origin and
+/// without control characters, a known status, and its contact URLs with
+/// every control character escaped (log.rs `clean`), so that what is
+/// printed is one line each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcmeAccount {
+    /// The account URL (the `kid`).
+    pub url: String,
+    /// "valid", "deactivated" or "revoked".
+    pub status: String,
+    /// The contact URLs, as the server lists them (cleaned).
+    pub contact: Vec<String>,
+    /// The orders list URL, when the server gives one.
+    pub orders: Option<String>,
+}
+
+/// Check an account object the stage returned: see [`AcmeAccount`].
+pub fn check_account(
+    step: &'static str,
+    account: AccountObject,
+    origin: &Origin,
+) -> Result<AcmeAccount, Error> {
+    for url in std::iter::once(&account.url).chain(&account.orders) {
+        if url.chars().any(char::is_control) {
+            return Err(refuse(
+                Stage::Network,
+                step,
+                format!("account URL {url:?} holds a control character"),
+            ));
+        }
+        check_url(step, url, origin)?;
+    }
+    if !ACCOUNT_STATUSES.contains(&account.status.as_str()) {
+        return Err(refuse(
+            Stage::Network,
+            step,
+            format!("unknown account status {:?}", account.status),
+        ));
+    }
+    Ok(AcmeAccount {
+        url: account.url,
+        status: account.status,
+        contact: account
+            .contact
+            .iter()
+            .map(|c| crate::log::clean(c))
+            .collect(),
+        orders: account.orders,
+    })
+}
+
+/// An update's answer must describe the account it was sent to.
+fn same_account(step: &'static str, account: AcmeAccount, url: &str) -> Result<AcmeAccount, Error> {
+    if account.url != url {
+        return Err(refuse(
+            Stage::Network,
+            step,
+            format!("returned account {}, not {url}", account.url),
+        ));
+    }
+    Ok(account)
+}
+
 /// The name an authorization is for, lower-cased, as it was requested:
 /// `*.` and the identifier for a wildcard (RFC 8555 §7.1.4), else the
 /// identifier.
@@ -233,14 +302,75 @@ impl Network {
         Ok(kid)
     }
 
-    /// Find the account of the signer's key without creating one
-    /// (`onlyReturnExisting`, RFC 8555 §7.3.1): the lookup an accountd with
-    /// `--keyid-only` signs (docs/ACCOUNTD.md); returns its URL.
-    pub fn find_account(&mut self, origin: &Origin) -> Result<String, Failed> {
+    /// The account of the signer's key (`acmebox account`): looked up only,
+    /// or with `register` found or created (wit/network.wit
+    /// `find-account`); `None` when there is none. Returns the account and
+    /// whether it was created, which a lookup never does.
+    pub fn find_account(
+        &mut self,
+        register: bool,
+        origin: &Origin,
+    ) -> Result<Option<(AcmeAccount, bool)>, Failed> {
         let step = "find account";
-        let kid = self.net_call(step, |b, s| b.acmebox_stages_acme().call_find_account(s))?;
-        check_url(step, &kid, origin)?;
-        Ok(kid)
+        let found = self.net_call(step, |b, s| {
+            b.acmebox_stages_acme().call_find_account(s, register)
+        })?;
+        let Some(found) = found else {
+            if register {
+                return Err(Failed::from(refuse(
+                    Stage::Network,
+                    step,
+                    "found no account where it was asked to register one".into(),
+                )));
+            }
+            return Ok(None);
+        };
+        if found.created && !register {
+            return Err(Failed::from(refuse(
+                Stage::Network,
+                step,
+                "says it created an account where it was asked only to look one up".into(),
+            )));
+        }
+        let account = check_account(step, found.account, origin)?;
+        Ok(Some((account, found.created)))
+    }
+
+    /// Replace the account's contact URLs (RFC 8555 §7.3.2); the account
+    /// after, which must still be the one at `url`.
+    pub fn update_account(
+        &mut self,
+        contact: &[String],
+        url: &str,
+        origin: &Origin,
+    ) -> Result<AcmeAccount, Failed> {
+        let step = "update account";
+        let account = self.net_call(step, |b, s| {
+            b.acmebox_stages_acme().call_update_account(s, contact)
+        })?;
+        Ok(same_account(
+            step,
+            check_account(step, account, origin)?,
+            url,
+        )?)
+    }
+
+    /// Deactivate the account (RFC 8555 §7.3.6); the account after, which
+    /// must still be the one at `url`.
+    pub fn deactivate_account(
+        &mut self,
+        url: &str,
+        origin: &Origin,
+    ) -> Result<AcmeAccount, Failed> {
+        let step = "deactivate account";
+        let account = self.net_call(step, |b, s| {
+            b.acmebox_stages_acme().call_deactivate_account(s)
+        })?;
+        Ok(same_account(
+            step,
+            check_account(step, account, origin)?,
+            url,
+        )?)
     }
 
     /// Use the account `kid` another network stage of this run found with
@@ -375,5 +505,85 @@ impl Network {
         let step = "download certificate";
         check_url(step, url, origin)?;
         self.net_call(step, |b, s| b.acmebox_stages_acme().call_download(s, url))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin() -> Origin {
+        validate::https_origin("https://ca.test:14000/dir").unwrap()
+    }
+
+    fn object(url: &str, status: &str, orders: Option<&str>) -> AccountObject {
+        AccountObject {
+            url: url.into(),
+            status: status.into(),
+            contact: vec!["mailto:a@example.com".into()],
+            orders: orders.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn an_account_on_the_origin_with_a_known_status_is_accepted() {
+        for status in ACCOUNT_STATUSES {
+            let a = object("https://ca.test:14000/acct/1", status, None);
+            let checked = check_account("find account", a, &origin()).unwrap();
+            assert_eq!(checked.status, *status);
+            assert_eq!(checked.contact, ["mailto:a@example.com"]);
+        }
+    }
+
+    #[test]
+    fn account_urls_off_origin_or_with_control_characters_are_refused() {
+        for (url, orders, why) in [
+            (
+                "https://evil.test/acct/1",
+                None,
+                "not on the ACME server's origin",
+            ),
+            (
+                "https://ca.test:14000/acct/1",
+                Some("https://evil.test/orders"),
+                "not on the ACME server's origin",
+            ),
+            (
+                "https://ca.test:14000/acct/1\nforged",
+                None,
+                "control character",
+            ),
+            (
+                "https://ca.test:14000/acct/1",
+                Some("https://ca.test:14000/o\t"),
+                "control character",
+            ),
+        ] {
+            let err = check_account("find account", object(url, "valid", orders), &origin())
+                .expect_err(url);
+            assert!(matches!(err, Error::Rejected { .. }), "{err}");
+            assert!(err.to_string().contains(why), "{err}");
+        }
+    }
+
+    #[test]
+    fn unknown_account_statuses_are_refused() {
+        for status in ["pending", "pwned", "", "Valid"] {
+            let a = object("https://ca.test:14000/acct/1", status, None);
+            let err = check_account("find account", a, &origin()).expect_err(status);
+            assert!(err.to_string().contains("unknown account status"), "{err}");
+        }
+    }
+
+    #[test]
+    fn contact_control_characters_are_escaped() {
+        let mut a = object("https://ca.test:14000/acct/1", "valid", None);
+        a.contact = vec!["mailto:a@b.c\r\nacmebox: forged\u{1b}[2K".into()];
+        let checked = check_account("find account", a, &origin()).unwrap();
+        assert!(
+            !checked.contact[0].chars().any(char::is_control),
+            "{:?}",
+            checked.contact
+        );
     }
 }

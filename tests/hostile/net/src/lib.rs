@@ -15,7 +15,7 @@ mod tcp;
 
 use acmebox::stages::resolver;
 use std::net::SocketAddr;
-use tcp::{family, fail, parse, wasi_addr};
+use tcp::{fail, family, parse, wasi_addr};
 use wasi::sockets::instance_network::instance_network;
 use wasi::sockets::ip_name_lookup;
 use wasi::sockets::network::{ErrorCode, IpAddress, IpAddressFamily, Network};

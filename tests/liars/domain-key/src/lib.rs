@@ -48,9 +48,8 @@ impl Guest for Liar {
         let (key, lie) = state.as_ref().ok_or("no key loaded")?;
         let names = request.names.clone();
         let honest = keys_request(&request);
-        let csr = |key: &Key, request: &keys::CsrRequest| {
-            key.csr_der(request).map_err(|e| e.to_string())
-        };
+        let csr =
+            |key: &Key, request: &keys::CsrRequest| key.csr_der(request).map_err(|e| e.to_string());
         match lie.as_str() {
             "other-names" => {
                 let mut more = honest.clone();
@@ -104,10 +103,16 @@ fn keys_request(request: &CsrRequest) -> keys::CsrRequest {
             .collect()
     });
     let usages = [
-        (KeyUsage::DIGITAL_SIGNATURE, keys::KeyUsage::DigitalSignature),
+        (
+            KeyUsage::DIGITAL_SIGNATURE,
+            keys::KeyUsage::DigitalSignature,
+        ),
         (KeyUsage::NON_REPUDIATION, keys::KeyUsage::NonRepudiation),
         (KeyUsage::KEY_ENCIPHERMENT, keys::KeyUsage::KeyEncipherment),
-        (KeyUsage::DATA_ENCIPHERMENT, keys::KeyUsage::DataEncipherment),
+        (
+            KeyUsage::DATA_ENCIPHERMENT,
+            keys::KeyUsage::DataEncipherment,
+        ),
         (KeyUsage::KEY_AGREEMENT, keys::KeyUsage::KeyAgreement),
         (KeyUsage::KEY_CERT_SIGN, keys::KeyUsage::KeyCertSign),
         (KeyUsage::CRL_SIGN, keys::KeyUsage::CrlSign),
@@ -116,7 +121,10 @@ fn keys_request(request: &CsrRequest) -> keys::CsrRequest {
     ];
     let features = [
         (TlsFeatures::STATUS_REQUEST, keys::TlsFeature::StatusRequest),
-        (TlsFeatures::STATUS_REQUEST_V2, keys::TlsFeature::StatusRequestV2),
+        (
+            TlsFeatures::STATUS_REQUEST_V2,
+            keys::TlsFeature::StatusRequestV2,
+        ),
     ];
     keys::CsrRequest {
         names: request.names.clone(),

@@ -25,6 +25,12 @@
 //!   host's retries, flows/retry.rs);
 //! - `down`: newOrder always fails as `transient`;
 //! - `rate-limited`: newOrder fails with `after(3600)`, beyond the host's cap;
+//! - `account-object-off-origin`: the account `find-account` finds (or an
+//!   update returns) has its URL on another host;
+//! - `account-object-status`: the account's status is `pwned`;
+//! - `account-object-created`: the account was "created" by a request that
+//!   only looks one up (`find-account` without `register`);
+//! - `account-object-control`: the account's orders URL holds a line break;
 //! - `respond-blocks`: a pending http-01 challenge (a token file is
 //!   written), and answering it blocks in a host call (a sleep) forever:
 //!   only the watchdog's hard `--timeout` stop ends the run.
@@ -35,7 +41,7 @@ wit_bindgen::generate!({ world: "network", path: "../../../wit" });
 
 use acmebox::stages::signer;
 use exports::acmebox::stages::acme::{
-    Authorization, Challenge, Failure, Guest, Order, Retry, Settings,
+    AccountObject, Authorization, Challenge, Failure, FoundAccount, Guest, Order, Retry, Settings,
 };
 
 /// The directory's origin, the lie, the names of the order, how many
@@ -93,6 +99,29 @@ fn order(story: &Story, status: &str, certificate: Option<String>) -> Order {
     }
 }
 
+/// The account of the story (`acmebox account`), with its lie if any.
+fn account_object(story: &Story) -> AccountObject {
+    let o = &story.origin;
+    AccountObject {
+        url: if story.lie == "account-object-off-origin" {
+            format!("{ELSEWHERE}/acct/1")
+        } else {
+            format!("{o}/acct/1")
+        },
+        status: if story.lie == "account-object-status" {
+            "pwned".into()
+        } else {
+            "valid".into()
+        },
+        contact: vec!["mailto:liar@example.com".into()],
+        orders: Some(if story.lie == "account-object-control" {
+            format!("{o}/orders/1\nacmebox: forged")
+        } else {
+            format!("{o}/orders/1")
+        }),
+    }
+}
+
 struct Liar;
 
 impl Guest for Liar {
@@ -131,6 +160,31 @@ impl Guest for Liar {
             } else {
                 format!("{}/acct/1", s.origin)
             }
+        })
+    }
+
+    fn find_account(register: bool) -> Result<Option<FoundAccount>, Failure> {
+        let key = signer::public_key().map_err(|e| fail(&e))?;
+        signer::sign(&format!("{}.e30", key.alg)).map_err(|e| fail(&e))?;
+        with(|s| {
+            Some(FoundAccount {
+                account: account_object(s),
+                created: register || s.lie == "account-object-created",
+            })
+        })
+    }
+
+    fn update_account(contact: Vec<String>) -> Result<AccountObject, Failure> {
+        with(|s| AccountObject {
+            contact,
+            ..account_object(s)
+        })
+    }
+
+    fn deactivate_account() -> Result<AccountObject, Failure> {
+        with(|s| AccountObject {
+            status: "deactivated".into(),
+            ..account_object(s)
         })
     }
 
