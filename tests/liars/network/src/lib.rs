@@ -138,10 +138,6 @@ impl Guest for Liar {
         })
     }
 
-    fn find_account() -> Result<String, Failure> {
-        Self::account()
-    }
-
     fn use_account(_kid: String) -> Result<(), Failure> {
         Ok(())
     }
