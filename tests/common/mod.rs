@@ -4,6 +4,8 @@
 //! independently of acmebox's own parsing.
 #![allow(dead_code)]
 
+#[cfg(unix)]
+pub mod accountd;
 #[cfg(target_os = "linux")]
 pub mod watch;
 
