@@ -352,6 +352,65 @@ fn owner(path: &Path) -> (u32, u32) {
     (meta.uid(), meta.gid())
 }
 
+/// A user who may not give files away (only root or CAP_CHOWN may):
+/// `--chown 0:0` fails in preflight, before any key is made or the CA
+/// contacted (the directory is a tripwire that counts connections), exit 1
+/// naming `--chown`, nothing made. When the tests run as root, the run is
+/// made as nobody (65534, through setpriv) from a copy of the binary in a
+/// directory nobody owns (the checkout may not be reachable by nobody).
+#[cfg(unix)]
+#[test]
+fn chown_not_permitted_fails_before_the_ca_is_contacted() {
+    use std::os::unix::fs::{chown, PermissionsExt};
+    let tripwire = testbed::Tripwire::start().expect("tripwire");
+    let client = Client::new();
+    let root = client.keys.parent().expect("the client's directory");
+    let binary = root.join("acmebox");
+    std::fs::copy(env!("CARGO_BIN_EXE_acmebox"), &binary).expect("copy the binary");
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let me = rustix::process::geteuid().as_raw();
+    let nobody = 65534;
+    if me == 0 {
+        let keys = &client.keys;
+        for dir in [
+            root,
+            keys,
+            &keys.join("account"),
+            &keys.join("domain"),
+            &client.certs,
+        ] {
+            chown(dir, Some(nobody), Some(nobody)).expect("chown to nobody");
+        }
+    }
+    let mut command = if me == 0 {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&binary);
+        c
+    } else {
+        std::process::Command::new(&binary)
+    };
+    command
+        .args(["-nN", "--chown", "0:0"])
+        .args(client.args_offline(&tripwire.url()))
+        .args(test_names(1))
+        .env_clear();
+    let run = common::Run::from(command.output().expect("run acmebox"));
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("--chown 0:0")
+            && run
+                .stderr
+                .contains("before any key was made or the CA contacted"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(tripwire.connections(), 0, "the CA was contacted");
+    assert!(!client.account_key().exists() && !client.domain_key().exists());
+    assert!(!client.certs.join("cert.pem").exists());
+    assert!(!client.certs.join(".acmebox-chown-probe").exists());
+}
+
 /// To the current user and group, by id (and by name where the ids are
 /// root's, as when the tests run as root); to other ids when permitted.
 #[test]

@@ -617,6 +617,10 @@ fn file_error(path: &Path, message: String) -> Error {
 
 mod commit;
 pub use commit::{is_committed, COMMITTED, MANIFEST};
+#[cfg(unix)]
+mod probe;
+#[cfg(unix)]
+pub use probe::PROBE;
 
 #[cfg(all(test, unix))]
 mod tests;

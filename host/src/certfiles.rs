@@ -256,6 +256,19 @@ impl LockedDirs {
         Ok(LockedDirs(locked))
     }
 
+    /// Preflight for `--chown`: each directory lets this process give a
+    /// file to `owner` ([`CertDir::probe_chown`]). Nothing on other systems
+    /// (options refuse `--chown` there).
+    pub fn probe_chown(&self, owner: crate::owner::Owner) -> Result<(), Error> {
+        #[cfg(unix)]
+        for dir in &self.0 {
+            dir.probe_chown(owner)?;
+        }
+        #[cfg(not(unix))]
+        let _ = owner;
+        Ok(())
+    }
+
     /// Directories the caller has locked (a batch, one by one).
     pub fn from_locked(dirs: Vec<Arc<CertDir>>) -> LockedDirs {
         LockedDirs(dirs)

@@ -755,6 +755,10 @@ fn preflight<'a>(
     batch_responder: Option<&'a Serving>,
 ) -> Result<Ready<'a>, Error> {
     let (ca_pem, dirs) = trust_and_lock(grants, opts, log, dirs)?;
+    if let Some(owner) = opts.chown {
+        dirs.probe_chown(owner)?;
+        log.step(&format!("preflight: --chown {owner} permitted in -c"));
+    }
     let anchors = match &opts.verify_with {
         Some(path) => {
             let anchors = Anchors::read(path)?;
