@@ -120,7 +120,8 @@ pub struct RunFlags {
     pub chmod: Option<u32>,
     /// The owner of the installed files (and backups): USER or USER:GROUP,
     /// names (from /etc/passwd, /etc/group) or numeric ids; set before they
-    /// are installed (not permitted: exit 1, nothing installed). Unix only.
+    /// are installed, and tried in preflight (not permitted: exit 1 before
+    /// the CA is contacted, nothing installed). Unix only.
     /// A domain's `chown` wins [default: unchanged].
     #[arg(long, value_name = "USER[:GROUP]")]
     pub chown: Option<String>,
