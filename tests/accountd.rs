@@ -601,12 +601,7 @@ fn a_config_batch_signs_through_one_connection() {
     let daemon = Daemon::start(&socket, &["-v", "-n", "-f", &s(&key)]);
     let conf = root.join("acme-client.conf");
     let text = format!(
-        "authority pebble {{\n\
-         \tapi url \"{url}\"\n\
-         \taccount key \"{root}/absent/account.pem\"\n\
-         \tca file \"{ca}\"\n\
-         }}\n\
-         domain one {{\n\
+        "{authority}domain one {{\n\
          \tdomain name acmebox-1.example.com\n\
          \tdomain key \"{root}/one.key\"\n\
          \tdomain full chain certificate \"{root}/one.pem\"\n\
@@ -618,9 +613,8 @@ fn a_config_batch_signs_through_one_connection() {
          \tdomain full chain certificate \"{root}/two.pem\"\n\
          \tchallengedir \"{chal}\"\n\
          }}\n",
-        url = bed.directory_url(),
+        authority = common::authority(&bed, &root.join("absent/account.pem")),
         root = s(root),
-        ca = s(bed.ca_file()),
         chal = s(bed.challenge_dir()),
     );
     std::fs::write(&conf, text).unwrap();

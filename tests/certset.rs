@@ -154,12 +154,7 @@ fn config(bed: &Testbed, root: &Path, out: &Path) -> std::path::PathBuf {
         std::fs::create_dir_all(root.join(sub)).expect("dir");
     }
     let text = format!(
-        "authority pebble {{\n\
-         \tapi url \"{url}\"\n\
-         \taccount key \"{root}/acme/account.pem\"\n\
-         \tca file \"{ca}\"\n\
-         }}\n\
-         domain one {{\n\
+        "{authority}domain one {{\n\
          \tdomain name {one}\n\
          \tdomain key \"{root}/private/one.key\"\n\
          \tdomain certificate \"{root}/one/cert.pem\"\n\
@@ -177,9 +172,8 @@ fn config(bed: &Testbed, root: &Path, out: &Path) -> std::path::PathBuf {
          \tdomain full chain certificate \"{root}/two/fullchain.pem\"\n\
          \tchallengedir \"{chal}\"\n\
          }}\n",
-        url = bed.directory_url(),
+        authority = common::authority(bed, &root.join("acme/account.pem")),
         root = s(root),
-        ca = s(bed.ca_file()),
         chal = s(bed.challenge_dir()),
         one = ONE,
         two = "two.example.com",

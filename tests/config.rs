@@ -140,12 +140,7 @@ fn three_domains(bed: &Testbed, tree: &Tree) -> PathBuf {
     let ssl = s(&tree.path("ssl"));
     let private = s(&tree.path("private"));
     let text = format!(
-        "authority pebble {{\n\
-         \tapi url \"{url}\"\n\
-         \taccount key \"{acme}/account.pem\"\n\
-         \tca file \"{ca}\"\n\
-         }}\n\
-         chal = \"{chal}\"\n\
+        "{authority}chal = \"{chal}\"\n\
          domain one {{\n\
          \tdomain name one.example.com\n\
          \tdomain key \"{private}/one.key\"\n\
@@ -164,9 +159,7 @@ fn three_domains(bed: &Testbed, tree: &Tree) -> PathBuf {
          \tdomain certificate \"{ssl}/missing/broken.crt\"\n\
          \tchallengedir $chal\n\
          }}\n",
-        url = bed.directory_url(),
-        acme = s(&tree.path("acme")),
-        ca = s(bed.ca_file()),
+        authority = common::authority(bed, &tree.path("acme").join("account.pem")),
         chal = s(bed.challenge_dir()),
     );
     tree.write("three.conf", &text)

@@ -97,12 +97,7 @@ fn config(bed: &Testbed, root: &Path, name: &str) -> std::path::PathBuf {
         std::fs::create_dir_all(root.join(sub)).expect("dir");
     }
     let text = format!(
-        "authority pebble {{\n\
-         \tapi url \"{url}\"\n\
-         \taccount key \"{root}/acme/account.pem\"\n\
-         \tca file \"{ca}\"\n\
-         }}\n\
-         domain one {{\n\
+        "{authority}domain one {{\n\
          \tdomain name {name}\n\
          \tdomain key \"{root}/private/one.key\"\n\
          \tdomain full chain certificate \"{root}/one/fullchain.pem\"\n\
@@ -111,9 +106,8 @@ fn config(bed: &Testbed, root: &Path, name: &str) -> std::path::PathBuf {
          \tkey usage digitalSignature, keyAgreement\n\
          \ttls feature status_request_v2\n\
          }}\n",
-        url = bed.directory_url(),
+        authority = common::authority(bed, &root.join("acme/account.pem")),
         root = s(root),
-        ca = s(bed.ca_file()),
         chal = s(bed.challenge_dir()),
     );
     let path = root.join("acmebox.conf");

@@ -194,12 +194,7 @@ fn a_batch_prints_a_line_per_certificate_one_failing() {
     }
     let s = |p: &Path| p.display().to_string();
     let text = format!(
-        "authority pebble {{\n\
-         \tapi url \"{url}\"\n\
-         \taccount key \"{root}/acme/account.pem\"\n\
-         \tca file \"{ca}\"\n\
-         }}\n\
-         domain good {{\n\
+        "{authority}domain good {{\n\
          \tdomain name good.example.com\n\
          \tdomain key \"{root}/private/good.key\"\n\
          \tdomain certificate \"{root}/ssl/good.crt\"\n\
@@ -212,9 +207,8 @@ fn a_batch_prints_a_line_per_certificate_one_failing() {
          \tdomain certificate \"{root}/ssl/missing/broken.crt\"\n\
          \tchallengedir \"{chal}\"\n\
          }}\n",
-        url = bed.directory_url(),
+        authority = common::authority(&bed, &root.join("acme/account.pem")),
         root = s(root),
-        ca = s(bed.ca_file()),
         chal = s(bed.challenge_dir()),
     );
     let conf = root.join("acmebox.conf");

@@ -84,12 +84,7 @@ impl Drop for Service {
 /// one domain (two names) with `notify "kill -HUP PID"`.
 fn config(bed: &Testbed, root: &Path, names: &[String], pid: u32) -> PathBuf {
     let text = format!(
-        "authority pebble {{\n\
-         \tapi url \"{url}\"\n\
-         \taccount key \"{root}/unused/account.pem\"\n\
-         \tca file \"{ca}\"\n\
-         }}\n\
-         domain www {{\n\
+        "{authority}domain www {{\n\
          \tdomain name {name}\n\
          \talternative names {{ {alt} }}\n\
          \tdomain key \"{root}/private/www.key\"\n\
@@ -97,9 +92,8 @@ fn config(bed: &Testbed, root: &Path, names: &[String], pid: u32) -> PathBuf {
          \tsign with pebble\n\
          \tnotify \"kill -HUP {pid}\"\n\
          }}\n",
-        url = bed.directory_url(),
+        authority = common::authority(bed, &root.join("unused/account.pem")),
         root = s(root),
-        ca = s(bed.ca_file()),
         name = names[0],
         alt = names[1],
     );

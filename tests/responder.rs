@@ -186,12 +186,7 @@ fn a_config_batch_shares_one_responder() {
     let root = dir.path().display().to_string();
     let conf = dir.path().join("acme-client.conf");
     let text = format!(
-        "authority pebble {{\n\
-         \tapi url \"{url}\"\n\
-         \taccount key \"{root}/acme/account.pem\"\n\
-         \tca file \"{ca}\"\n\
-         }}\n\
-         domain one {{\n\
+        "{authority}domain one {{\n\
          \tdomain name one.example.com\n\
          \tdomain key \"{root}/private/one.key\"\n\
          \tdomain full chain certificate \"{root}/ssl/one.pem\"\n\
@@ -201,8 +196,7 @@ fn a_config_batch_shares_one_responder() {
          \tdomain key \"{root}/private/two.key\"\n\
          \tdomain full chain certificate \"{root}/ssl/two.pem\"\n\
          }}\n",
-        url = bed.directory_url(),
-        ca = bed.ca_file().display(),
+        authority = common::authority(&bed, &dir.path().join("acme/account.pem")),
     );
     std::fs::write(&conf, text).expect("write the configuration");
     let listen = listen_on(&bed, "127.0.0.1");

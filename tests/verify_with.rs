@@ -213,12 +213,7 @@ fn config(bed: &Testbed, root: &Path, anchors: &Path) -> PathBuf {
         std::fs::create_dir_all(root.join(sub)).expect("dir");
     }
     let text = format!(
-        "authority pebble {{\n\
-         \tapi url \"{url}\"\n\
-         \taccount key \"{root}/acme/account.pem\"\n\
-         \tca file \"{ca}\"\n\
-         }}\n\
-         domain one {{\n\
+        "{authority}domain one {{\n\
          \tdomain name acmebox-1.example.com\n\
          \tdomain key \"{root}/private/one.key\"\n\
          \tdomain full chain certificate \"{root}/one/fullchain.pem\"\n\
@@ -231,9 +226,8 @@ fn config(bed: &Testbed, root: &Path, anchors: &Path) -> PathBuf {
          \tdomain full chain certificate \"{root}/two/fullchain.pem\"\n\
          \tchallengedir \"{chal}\"\n\
          }}\n",
-        url = bed.directory_url(),
+        authority = common::authority(bed, &root.join("acme/account.pem")),
         root = s(root),
-        ca = s(bed.ca_file()),
         chal = s(bed.challenge_dir()),
         anchors = s(anchors),
     );

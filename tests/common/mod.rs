@@ -340,3 +340,19 @@ pub fn mode(path: &Path) -> u32 {
 fn s(path: &Path) -> String {
     path.display().to_string()
 }
+
+/// An acme-client.conf(5) `authority pebble` block for `bed`: its directory
+/// URL, its CA file, and `account_key`; a line each, for the configuration
+/// files the tests write.
+pub fn authority(bed: &Testbed, account_key: &Path) -> String {
+    format!(
+        "authority pebble {{\n\
+         \tapi url \"{}\"\n\
+         \taccount key \"{}\"\n\
+         \tca file \"{}\"\n\
+         }}\n",
+        bed.directory_url(),
+        account_key.display(),
+        bed.ca_file().display()
+    )
+}

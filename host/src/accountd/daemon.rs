@@ -101,12 +101,7 @@ pub fn run(settings: &Settings) -> Result<(), Error> {
         ));
     }
     let mut account = account::load(&rt, &grant)?;
-    let loaded = account
-        .load_key(&crate::issue::file_name(&settings.key), settings.create)
-        .map_err(|e| e.about(&settings.key))?;
-    if loaded.created {
-        crate::durable::sync_parent(&settings.key)?;
-    }
+    let loaded = account.load_key_file(&settings.key, settings.create)?;
     say(&format!(
         "account key {} {}: {} {}{}",
         settings.key.display(),

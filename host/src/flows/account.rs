@@ -25,7 +25,7 @@ use super::deadline::Deadline;
 use super::retry::retry;
 use crate::error::Error;
 use crate::grant::{Grant, NetGrant};
-use crate::issue::{created_or_read, file_name};
+use crate::issue::created_or_read;
 use crate::log::Log;
 use crate::options::{AccountOptions, Agreement};
 use crate::sandbox::Runtime;
@@ -126,15 +126,10 @@ pub fn run_from(opts: &AccountOptions, log: &Log, source: &Source) -> Result<Rep
     // A1. The account key, read (or with -n made) by its stage.
     let mut stage =
         account::load_component(&rt, account_grant, &source.component(&rt, Stage::Account)?)?;
-    let loaded = stage
-        .load_key(
-            &file_name(&opts.account_key),
-            opts.new_account_key.then_some(opts.key_type),
-        )
-        .map_err(|e| e.about(&opts.account_key))?;
-    if loaded.created {
-        crate::durable::sync_parent(&opts.account_key)?;
-    }
+    let loaded = stage.load_key_file(
+        &opts.account_key,
+        opts.new_account_key.then_some(opts.key_type),
+    )?;
     log.step(&format!(
         "A1. account key {}: {} {}",
         created_or_read(loaded.created),

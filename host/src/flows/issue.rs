@@ -553,15 +553,10 @@ pub(crate) fn account_signer(
         grant(grants, Stage::Account),
         &source.component(rt, Stage::Account)?,
     )?;
-    let loaded = account
-        .load_key(
-            &file_name(&opts.account_key),
-            opts.new_account_key.then_some(opts.account_key_type),
-        )
-        .map_err(|e| e.about(&opts.account_key))?;
-    if loaded.created {
-        crate::durable::sync_parent(&opts.account_key)?;
-    }
+    let loaded = account.load_key_file(
+        &opts.account_key,
+        opts.new_account_key.then_some(opts.account_key_type),
+    )?;
     log.step(&format!(
         "{label} {}: {} {}{note}",
         created_or_read(loaded.created),

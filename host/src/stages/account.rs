@@ -77,6 +77,24 @@ impl Account {
         Ok(loaded)
     }
 
+    /// [`Account::load_key`] of the file at `path` (its name; the stage's
+    /// grant is its directory), the error naming the file; a key made
+    /// (`create`) is made durable by syncing its directory. What the issue,
+    /// account and accountd flows do first.
+    pub fn load_key_file(
+        &mut self,
+        path: &std::path::Path,
+        create: Option<KeyType>,
+    ) -> Result<LoadedKey, Error> {
+        let loaded = self
+            .load_key(&crate::issue::file_name(path), create)
+            .map_err(|e| e.about(path))?;
+        if loaded.created {
+            crate::durable::sync_parent(path)?;
+        }
+        Ok(loaded)
+    }
+
     /// The loaded key's public half: the key [`Account::load_key`] returned.
     pub fn public_key(&mut self) -> Result<AccountKey, Error> {
         let step = "public key";
