@@ -161,6 +161,12 @@ pub struct RunFlags {
     /// A domain's `verify with` wins.
     #[arg(long, value_name = "FILE")]
     pub verify_with: Option<PathBuf>,
+    /// Of the chains the CA offers (the one it serves and those it links as
+    /// alternates, RFC 8555 §7.4.2), install the one whose topmost
+    /// certificate is issued by NAME, its issuer's common name (e.g. "ISRG
+    /// Root X1"); when none is, the one it serves.
+    #[arg(long, value_name = "NAME")]
+    pub preferred_chain: Option<String>,
     /// Machine-readable standard output: one JSON object per certificate,
     /// one line each, also when it fails (docs/JSON.md; not with -t, whose
     /// lines use standard output). With `grants`: the grants as JSON
@@ -429,6 +435,10 @@ pub struct Options {
     /// `--verify-with` (or a domain's `verify with`): the PEM trust anchors
     /// the downloaded chain must lead to (anchors.rs).
     pub verify_with: Option<PathBuf>,
+    /// `--preferred-chain`: the issuer common name of the topmost
+    /// certificate of the chain to install, if the CA offers one
+    /// (flows/chains.rs).
+    pub preferred_chain: Option<String>,
     /// `-r`, with `--reason` and `--revoke-with-domain-key`.
     pub revoke: Option<Revocation>,
     /// `-b`.
@@ -544,6 +554,10 @@ impl Options {
                 "--http-listen {twice} is given twice"
             )));
         }
+        if let Some(name) = &args.run.preferred_chain {
+            crate::validate::preferred_chain(name)
+                .map_err(|e| Error::Usage(format!("--preferred-chain {name:?}: {e}")))?;
+        }
         if let Some(cmd) = &args.run.notify {
             crate::notify::check(cmd).map_err(Error::Usage)?;
         }
@@ -614,6 +628,7 @@ impl Options {
             key_usage: args.run.key_usage.clone(),
             tls_features,
             verify_with: args.run.verify_with.clone(),
+            preferred_chain: args.run.preferred_chain.clone(),
             min_days: u32::try_from(args.run.min_days).unwrap_or(crate::fresh::DEFAULT_MIN_DAYS),
             notify: args.run.notify.clone(),
             chmod: args.run.chmod.unwrap_or(crate::validate::DEFAULT_CERT_MODE),

@@ -23,6 +23,27 @@ pub fn listen_address(text: &str) -> Result<std::net::SocketAddr, String> {
     Ok(addr)
 }
 
+/// The longest `--preferred-chain` name: X.520's upper bound of a common
+/// name (RFC 5280 appendix A.1, ub-common-name).
+pub const MAX_PREFERRED_CHAIN: usize = 64;
+
+/// `--preferred-chain`'s value: an issuer common name, not empty, at most
+/// [`MAX_PREFERRED_CHAIN`] characters, without control characters (it is
+/// compared with what cert-parser read, which escapes them).
+pub fn preferred_chain(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        Err("an empty name".into())
+    } else if name.chars().count() > MAX_PREFERRED_CHAIN {
+        Err(format!(
+            "longer than a common name may be ({MAX_PREFERRED_CHAIN} characters)"
+        ))
+    } else if name.chars().any(char::is_control) {
+        Err("contains a control character".into())
+    } else {
+        Ok(())
+    }
+}
+
 /// Refuse a URL (from a stage) that is not on the directory's origin.
 pub fn same_origin(url: &str, origin: &Origin) -> Result<(), String> {
     match https_origin(url) {

@@ -164,6 +164,17 @@ fn certificate_url_before_the_order_is_valid_is_refused() {
     );
 }
 
+/// More alternate chains (RFC 8555 §7.4.2) than the stage's bound: the
+/// host refuses the download rather than fetch what the stage lists.
+#[test]
+fn more_alternate_chains_than_the_bound_are_refused() {
+    refused(
+        "alternates-too-many",
+        "download certificate",
+        "9 alternate chains, more than the 8 the stage may return",
+    );
+}
+
 /// The network stage's signer import is the account stage through the
 /// host, which checks each signature before the network stage sees it: a
 /// lying account stage (tests/liars/account, `sign-es256`) behind the network

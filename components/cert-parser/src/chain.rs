@@ -39,6 +39,10 @@ pub struct Info {
     /// Whether [`check_signatures`] passes: there is an issuer, and each
     /// certificate is issued and signed by the next.
     pub chain_linked: bool,
+    /// The common name of the issuer of the chain's topmost (last)
+    /// certificate, what `--preferred-chain` matches (RFC 8555 §7.4.2's
+    /// alternate chains differ there); empty when it has none.
+    pub top_issuer: String,
 }
 
 /// Parses each DER certificate; `ders[0]` is the leaf.
@@ -90,6 +94,10 @@ pub fn info(
             .collect(),
         spki: leaf.public_key().raw.to_vec(),
         chain_linked,
+        top_issuer: certs
+            .last()
+            .and_then(|top| crate::dn::common_name(top.issuer()))
+            .unwrap_or_default(),
     })
 }
 

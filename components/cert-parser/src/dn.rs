@@ -33,6 +33,13 @@ pub fn format(name: &X509Name<'_>) -> String {
     }
 }
 
+/// The first common name (2.5.4.3) of `name` as text, control characters
+/// escaped; none when it has none or it is not text.
+pub fn common_name(name: &X509Name<'_>) -> Option<String> {
+    let cn = name.iter_common_name().next()?;
+    cn.as_str().ok().map(|text| text.escape_debug().to_string())
+}
+
 /// The usual short name of an attribute type (RFC 4514 §3), by dotted OID.
 fn short_name(id: &str) -> Option<&'static str> {
     Some(match id {

@@ -89,6 +89,7 @@ impl From<Info> for ChainInfo {
             chain_pem: info.chain_pem,
             spki: info.spki,
             chain_linked: info.chain_linked,
+            top_issuer: info.top_issuer,
         }
     }
 }

@@ -93,6 +93,16 @@ pub struct Found {
     pub created: bool,
 }
 
+/// A certificate download (RFC 8555 §7.4.2): the chain as served, and the
+/// URLs of the alternate chains its Link headers offer (not yet checked
+/// against the origin: the host checks the one it asks for).
+pub struct Downloaded {
+    /// The PEM chain, as served.
+    pub pem: Vec<u8>,
+    /// `rel="alternate"` targets, at most [`crate::link::MAX_ALTERNATES`].
+    pub alternates: Vec<String>,
+}
+
 /// One ACME session with one server.
 pub struct Session<T: Transport, S: Signer> {
     transport: T,
@@ -341,9 +351,13 @@ impl<T: Transport, S: Signer> Session<T, S> {
     }
 
     /// Download the certificate chain (§7.4.2), returned unparsed.
-    pub fn download(&mut self, url: &str) -> Result<Vec<u8>, Failure> {
+    pub fn download(&mut self, url: &str) -> Result<Downloaded, Failure> {
         self.origin.check(url, "the host")?;
-        Ok(self.post("certificate", url, "", Some(PEM_CHAIN))?.body)
+        let reply = self.post("certificate", url, "", Some(PEM_CHAIN))?;
+        Ok(Downloaded {
+            alternates: crate::link::alternates(&reply.links),
+            pem: reply.body,
+        })
     }
 
     /// Revoke a certificate (§7.6): POST its DER and the reason code, if

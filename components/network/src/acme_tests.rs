@@ -56,6 +56,7 @@ fn reply(status: u16, nonce: &str, location: Option<&str>, body: &str) -> Result
         location: location.map(str::to_string),
         nonce: Some(nonce.to_string()).filter(|n| !n.is_empty()),
         retry_after: None,
+        links: Vec::new(),
         body: body.as_bytes().to_vec(),
     })
 }
@@ -388,7 +389,13 @@ fn finalize_and_download() {
         reply(200, "n3", None, ORDER),
         reply(200, "n4", None, &valid),
         reply(200, "n5", Some("https://ca.test:14000/o/9"), &valid),
-        reply(200, "n6", None, "-----BEGIN CERTIFICATE-----\n"),
+        Ok(Reply {
+            links: vec![
+                r#"<https://ca.test:14000/dir>;rel="index""#.into(),
+                r#"<https://ca.test:14000/cert/1/1>;rel="alternate""#.into(),
+            ],
+            ..reply(200, "n6", None, "-----BEGIN CERTIFICATE-----\n").unwrap()
+        }),
     ]);
     s.get_order("https://ca.test:14000/o/1").unwrap();
     let fin = "https://ca.test:14000/fin/1";
@@ -403,8 +410,9 @@ fn finalize_and_download() {
     );
     let order = s.finalize(fin, &[0x30]).unwrap();
     assert_eq!(order.url, "https://ca.test:14000/o/9", "Location wins");
-    let pem = s.download("https://ca.test:14000/cert/1").unwrap();
-    assert_eq!(pem, b"-----BEGIN CERTIFICATE-----\n");
+    let downloaded = s.download("https://ca.test:14000/cert/1").unwrap();
+    assert_eq!(downloaded.pem, b"-----BEGIN CERTIFICATE-----\n");
+    assert_eq!(downloaded.alternates, ["https://ca.test:14000/cert/1/1"]);
     let sent = script.sent.borrow();
     assert_eq!(payload(&sent[4].2), r#"{"csr":"MII"}"#);
     let last = sent.last().unwrap();

@@ -59,6 +59,9 @@ pub struct Reply {
     /// The Retry-After header as sent (RFC 9110 §10.2.3; RFC 8555 §6.6,
     /// §7.4, §8.2), parsed by retry.rs.
     pub retry_after: Option<String>,
+    /// Every Link header's value (RFC 8288), in order: a certificate's
+    /// alternate chains (RFC 8555 §7.4.2, link.rs).
+    pub links: Vec<String>,
     pub body: Vec<u8>,
 }
 
@@ -239,6 +242,9 @@ impl Transport for Http {
             location: header("location"),
             nonce: header("replay-nonce"),
             retry_after: header("retry-after"),
+            links: (resp.headers().get_all("link").iter())
+                .filter_map(|v| v.to_str().ok().map(str::to_string))
+                .collect(),
             body: Vec::new(),
         };
         if (300..400).contains(&reply.status) {

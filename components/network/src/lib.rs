@@ -26,6 +26,7 @@ mod bindings;
 mod coalesce;
 mod http;
 mod jws;
+mod link;
 mod neterr;
 mod origin;
 mod retry;
@@ -212,8 +213,11 @@ impl wit::Guest for Component {
         with(|s| s.finalize(&finalize_url, &csr)).map(order)
     }
 
-    fn download(certificate_url: String) -> Result<Vec<u8>, wit::Failure> {
-        with(|s| s.download(&certificate_url))
+    fn download(certificate_url: String) -> Result<wit::Downloaded, wit::Failure> {
+        with(|s| s.download(&certificate_url)).map(|d| wit::Downloaded {
+            pem: d.pem,
+            alternates: d.alternates,
+        })
     }
 
     fn revoke(certificate_der: Vec<u8>, reason: Option<u8>) -> Result<(), wit::Failure> {

@@ -410,8 +410,7 @@ fn install(
 
     // 8. Download the certificate; 9–10. its chain comes with it (RFC 8555
     // §7.4.2): check key, names and links.
-    let pem = retry(&deadline, log, || net.download(&cert_url, &origin))?;
-    drop(net);
+    let downloaded = retry(&deadline, log, || net.download(&cert_url, &origin))?;
     log.step(&format!("8. downloaded {cert_url}"));
     // A CA's clock may run a little ahead of ours (pebble does not backdate
     // notBefore): checked as of a few minutes from now, which is also
@@ -422,6 +421,21 @@ fn install(
         grant(&grants, Stage::CertParser),
         &component(Stage::CertParser)?,
     )?;
+    // --preferred-chain: the served chain or an alternate (flows/chains.rs).
+    let pem = match &opts.preferred_chain {
+        Some(want) => super::chains::choose(
+            &mut net,
+            &mut parser,
+            &origin,
+            &deadline,
+            log,
+            downloaded,
+            want,
+            as_of,
+        )?,
+        None => downloaded.pem,
+    };
+    drop(net);
     let info = parser.check(&pem, &opts.names, &spki, as_of)?;
     log.step(&format!("9. certificate serial {} checked", info.serial));
     // 10. --verify-with: what will be installed (cert.pem and chain.pem as

@@ -15,6 +15,7 @@
 pub mod account;
 pub mod batch;
 pub mod caller;
+pub(crate) mod chains;
 pub(crate) mod challenges;
 pub mod components;
 pub mod deadline;

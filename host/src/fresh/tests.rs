@@ -25,6 +25,7 @@ fn info() -> ChainInfo {
         chain_pem: CHAIN.into(),
         spki: SPKI.to_vec(),
         chain_linked: true,
+        top_issuer: "Test Root".into(),
     }
 }
 

@@ -22,8 +22,13 @@ mod bindings {
 use bindings::acmebox::stages::{resolver, signer, trace};
 use bindings::exports::acmebox::stages::acme as wit;
 pub use bindings::exports::acmebox::stages::acme::{
-    AccountObject, Authorization, FoundAccount, Order, Settings,
+    AccountObject, Authorization, Downloaded, FoundAccount, Order, Settings,
 };
+
+/// At most this many alternate chains (RFC 8555 §7.4.2) are taken from a
+/// download: the network stage's own bound (components/network link.rs),
+/// checked again here, as the stage is untrusted.
+pub const MAX_ALTERNATES: usize = 8;
 
 /// Host-side state of the network stage: the stage it signs with, and
 /// whether its `trace` lines are printed (`-vv`).
@@ -500,11 +505,27 @@ impl Network {
     }
 
     /// Download the certificate chain (bytes for cert-parser; the host does
-    /// not look inside).
-    pub fn download(&mut self, url: &str, origin: &Origin) -> Result<Vec<u8>, Failed> {
+    /// not look inside) and the URLs of the alternate chains the server
+    /// links to: at most [`MAX_ALTERNATES`], each checked against the
+    /// origin only when it is downloaded (`--preferred-chain`), so a bad
+    /// link never fails a run that does not ask for one.
+    pub fn download(&mut self, url: &str, origin: &Origin) -> Result<Downloaded, Failed> {
         let step = "download certificate";
         check_url(step, url, origin)?;
-        self.net_call(step, |b, s| b.acmebox_stages_acme().call_download(s, url))
+        let downloaded =
+            self.net_call(step, |b, s| b.acmebox_stages_acme().call_download(s, url))?;
+        if downloaded.alternates.len() > MAX_ALTERNATES {
+            return Err(refuse(
+                Stage::Network,
+                step,
+                format!(
+                    "{} alternate chains, more than the {MAX_ALTERNATES} the stage may return",
+                    downloaded.alternates.len()
+                ),
+            )
+            .into());
+        }
+        Ok(downloaded)
     }
 }
 

@@ -347,6 +347,12 @@ impl Testbed {
         self.management_get("/roots/0")
     }
 
+    /// Pebble's root `n` for this run (PEM): 0 is [`Testbed::root_pem`]'s, 1 and up the roots
+    /// of the alternate chains pebble offers with `PEBBLE_ALTERNATE_ROOTS` (RFC 8555 §7.4.2).
+    pub fn root_pem_at(&self, n: usize) -> Result<String> {
+        self.management_get(&format!("/roots/{n}"))
+    }
+
     /// Pebble's intermediate certificate for this run (PEM), from its management interface.
     pub fn intermediate_pem(&self) -> Result<String> {
         self.management_get("/intermediates/0")

@@ -12,6 +12,18 @@ fn inspect_full_chain() {
     assert_eq!(info.chain_pem, [INTER, ROOT].concat());
     assert_eq!(info.spki, LEAF_SPKI);
     assert!(info.chain_linked);
+    // The root is self-issued: its issuer is itself.
+    assert_eq!(info.top_issuer, "acmebox Test Root");
+}
+
+/// `--preferred-chain` matches the issuer of the topmost certificate: for a
+/// chain served without its root, the root's name.
+#[test]
+fn top_issuer_is_the_issuer_of_the_last_certificate() {
+    let info = inspect(&cat(&[LEAF, INTER])).expect("inspect");
+    assert_eq!(info.top_issuer, "acmebox Test Root");
+    let info = inspect(LEAF.as_bytes()).expect("inspect");
+    assert_eq!(info.top_issuer, "acmebox Test Intermediate");
 }
 
 #[test]

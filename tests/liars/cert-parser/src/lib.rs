@@ -52,6 +52,7 @@ fn answer(lie: &[u8], names: Vec<String>, spki: Vec<u8>, now: i64) -> ChainInfo 
         chain_pem: pem("CERTIFICATE", 2),
         spki,
         chain_linked: true,
+        top_issuer: "Liar Root".into(),
     };
     match lie {
         b"names" => info.names = vec!["evil.example".into()],

@@ -41,7 +41,8 @@ wit_bindgen::generate!({ world: "network", path: "../../../wit" });
 
 use acmebox::stages::signer;
 use exports::acmebox::stages::acme::{
-    AccountObject, Authorization, Challenge, Failure, FoundAccount, Guest, Order, Retry, Settings,
+    AccountObject, Authorization, Challenge, Downloaded, Failure, FoundAccount, Guest, Order,
+    Retry, Settings,
 };
 
 /// The directory's origin, the lie, the names of the order, how many
@@ -300,8 +301,14 @@ impl Guest for Liar {
         })
     }
 
-    fn download(_certificate_url: String) -> Result<Vec<u8>, Failure> {
-        Ok(b"not a certificate\n".to_vec())
+    fn download(_certificate_url: String) -> Result<Downloaded, Failure> {
+        let too_many = with(|s| s.lie == "alternates-too-many")?;
+        Ok(Downloaded {
+            pem: b"not a certificate\n".to_vec(),
+            alternates: (0..if too_many { 9 } else { 0 })
+                .map(|i| format!("https://127.0.0.1/cert/1/{i}"))
+                .collect(),
+        })
     }
 
     fn revoke(_certificate_der: Vec<u8>, _reason: Option<u8>) -> Result<(), Failure> {
