@@ -167,6 +167,12 @@ pub struct RunFlags {
     /// Root X1"); when none is, the one it serves.
     #[arg(long, value_name = "NAME")]
     pub preferred_chain: Option<String>,
+    /// Ask for this certificate profile in each new order
+    /// (draft-ietf-acme-profiles; Let's Encrypt's "classic", "tlsserver",
+    /// "shortlived" for 6-day certificates); the server must advertise it in
+    /// its directory, else exit 1 listing the profiles it offers.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// Machine-readable standard output: one JSON object per certificate,
     /// one line each, also when it fails (docs/JSON.md; not with -t, whose
     /// lines use standard output). With `grants`: the grants as JSON
@@ -439,6 +445,8 @@ pub struct Options {
     /// certificate of the chain to install, if the CA offers one
     /// (flows/chains.rs).
     pub preferred_chain: Option<String>,
+    /// `--profile`: the profile each new order asks for.
+    pub profile: Option<String>,
     /// `-r`, with `--reason` and `--revoke-with-domain-key`.
     pub revoke: Option<Revocation>,
     /// `-b`.
@@ -554,6 +562,10 @@ impl Options {
                 "--http-listen {twice} is given twice"
             )));
         }
+        if let Some(name) = &args.run.profile {
+            crate::validate::profile(name)
+                .map_err(|e| Error::Usage(format!("--profile {name:?}: {e}")))?;
+        }
         if let Some(name) = &args.run.preferred_chain {
             crate::validate::preferred_chain(name)
                 .map_err(|e| Error::Usage(format!("--preferred-chain {name:?}: {e}")))?;
@@ -629,6 +641,7 @@ impl Options {
             tls_features,
             verify_with: args.run.verify_with.clone(),
             preferred_chain: args.run.preferred_chain.clone(),
+            profile: args.run.profile.clone(),
             min_days: u32::try_from(args.run.min_days).unwrap_or(crate::fresh::DEFAULT_MIN_DAYS),
             notify: args.run.notify.clone(),
             chmod: args.run.chmod.unwrap_or(crate::validate::DEFAULT_CERT_MODE),

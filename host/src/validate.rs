@@ -44,6 +44,20 @@ pub fn preferred_chain(name: &str) -> Result<(), String> {
     }
 }
 
+/// `--profile`'s value: a profile name as servers spell them (Let's
+/// Encrypt's `classic`, `tlsserver`, `shortlived`): 1 to 64 ASCII letters,
+/// digits, `-`, `_` or `.`.
+pub fn profile(name: &str) -> Result<(), String> {
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    match ok {
+        true => Ok(()),
+        false => Err("not a profile name (1 to 64 letters, digits, '-', '_' or '.')".into()),
+    }
+}
+
 /// Refuse a URL (from a stage) that is not on the directory's origin.
 pub fn same_origin(url: &str, origin: &Origin) -> Result<(), String> {
     match https_origin(url) {

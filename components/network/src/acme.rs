@@ -115,9 +115,21 @@ pub struct Session<T: Transport, S: Signer> {
     kid: Option<String>,
     /// The contact URLs sent when registering (§7.3).
     pub contact: Vec<String>,
+    /// The profile each new order asks for ([`Session::use_profile`]).
+    profile: Option<String>,
     /// (finalize URL, order URL) of every order seen, so that `finalize`
     /// can name the order even when the response has no Location header.
     orders: Vec<(String, String)>,
+}
+
+/// At most this many of the directory's profiles are named in an error.
+const MAX_LISTED_PROFILES: usize = 16;
+
+/// Server text for an error line: control characters escaped, at most
+/// 100 characters.
+fn shown(text: &str) -> String {
+    let short: String = text.chars().take(100).collect();
+    format!("{:?}", short)
 }
 
 impl<T: Transport, S: Signer> Session<T, S> {
@@ -142,6 +154,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
             key: None,
             kid: None,
             contact: Vec::new(),
+            profile: None,
             orders: Vec::new(),
         };
         session.nonce = Some(session.fresh_nonce()?);
@@ -278,11 +291,40 @@ impl<T: Transport, S: Signer> Session<T, S> {
                 value: n.clone(),
             })
             .collect();
-        let payload = to_json(&types::NewOrder { identifiers })?;
+        let payload = to_json(&types::NewOrder {
+            identifiers,
+            profile: self.profile.clone(),
+        })?;
         let url = self.dir.new_order.clone();
         let reply = self.post("newOrder", &url, &payload, None)?;
         let order_url = self.location("newOrder", &reply)?;
         self.order(order_url, "newOrder", &reply)
+    }
+
+    /// Ask for `profile` in each new order (draft-ietf-acme-profiles §4),
+    /// if the directory advertises it (§3, `meta.profiles`); otherwise an
+    /// error listing the profiles it does advertise, before any order.
+    pub fn use_profile(&mut self, profile: String) -> Result<(), Failure> {
+        let offered = self.dir.meta.profiles.as_ref();
+        if offered.is_some_and(|p| p.contains_key(&profile)) {
+            self.profile = Some(profile);
+            return Ok(());
+        }
+        let listed = match offered {
+            Some(p) if !p.is_empty() => {
+                let each: Vec<String> = p
+                    .iter()
+                    .take(MAX_LISTED_PROFILES)
+                    .map(|(name, about)| format!("{} ({})", shown(name), shown(about)))
+                    .collect();
+                format!("it offers {}", each.join(", "))
+            }
+            _ => "its directory lists no profiles (meta.profiles)".to_string(),
+        };
+        Err(Failure::from(format!(
+            "profile {}: not offered by the server: {listed}",
+            shown(&profile)
+        )))
     }
 
     /// POST-as-GET an order (§7.4, §6.3).

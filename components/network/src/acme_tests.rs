@@ -668,3 +668,53 @@ fn update_needs_an_account() {
     assert!(err.contains("no account yet"), "{err}");
     assert_eq!(script.sent.borrow().len(), 2, "nothing sent");
 }
+
+/// A session on a directory whose `meta` is `meta` (JSON), without an
+/// account request.
+fn opened_with_meta<'s>(script: &'s Script, meta: &str) -> Session<&'s Script, FakeSigner> {
+    let body = format!(
+        r#"{{"newNonce":"https://ca.test:14000/nonce","newAccount":"https://ca.test:14000/acct",
+        "newOrder":"https://ca.test:14000/order","meta":{meta}}}"#
+    );
+    script
+        .replies
+        .borrow_mut()
+        .extend([reply(200, "", None, &body), reply(200, "n1", None, "")]);
+    Session::open(script, FakeSigner, DIR).unwrap()
+}
+
+#[test]
+fn a_profile_the_directory_offers_is_asked_for_in_each_order() {
+    let script = Script::default();
+    let meta = r#"{"profiles":{"classic":"90 days","shortlived":"6 days"}}"#;
+    let mut s = opened_with_meta(&script, meta);
+    s.use_profile("shortlived".into()).unwrap();
+    script.replies.borrow_mut().extend([
+        reply(201, "n2", Some("https://ca.test:14000/acct/7"), "{}"),
+        reply(201, "n3", Some("https://ca.test:14000/o/1"), ORDER),
+    ]);
+    s.account().unwrap();
+    s.new_order(&["a.test".to_string()]).unwrap();
+    let sent = script.sent.borrow();
+    let order: Value = serde_json::from_str(&payload(&sent.last().unwrap().2)).unwrap();
+    assert_eq!(order["profile"], "shortlived");
+}
+
+#[test]
+fn a_profile_not_offered_is_refused_naming_those_that_are() {
+    let script = Script::default();
+    let meta = r#"{"profiles":{"classic":"90 days","tls\u0007server":"odd"}}"#;
+    let mut s = opened_with_meta(&script, meta);
+    let err = s.use_profile("shortlived".into()).unwrap_err().message;
+    assert_eq!(
+        err,
+        r#"profile "shortlived": not offered by the server: it offers "classic" ("90 days"), "tls\u{7}server" ("odd")"#
+    );
+    let script = Script::default();
+    let mut s = opened_with_meta(&script, "{}");
+    let err = s.use_profile("shortlived".into()).unwrap_err().message;
+    assert!(
+        err.ends_with("its directory lists no profiles (meta.profiles)"),
+        "{err}"
+    );
+}

@@ -243,6 +243,9 @@ fn open(settings: wit::Settings) -> Result<(), Failure> {
     let transport = Traced::new(http, report);
     let mut session = acme::Session::open(transport, ImportSigner, &settings.directory_url)?;
     session.contact = settings.contact;
+    if let Some(profile) = settings.profile {
+        session.use_profile(profile)?;
+    }
     let mut guard = SESSION
         .lock()
         .map_err(|_| "session state poisoned".to_string())?;

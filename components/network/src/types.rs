@@ -26,6 +26,9 @@ pub struct Directory {
 pub struct Meta {
     /// The current terms of service; the host compares it with `-a`.
     pub terms_of_service: Option<String>,
+    /// The profiles the server offers, each name with its description
+    /// (draft-ietf-acme-profiles §3); `--profile` must be one of them.
+    pub profiles: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// An identifier (§9.7.7): only type "dns" is used.
@@ -155,6 +158,9 @@ pub struct AccountUpdate {
 #[derive(Serialize)]
 pub struct NewOrder {
     pub identifiers: Vec<Identifier>,
+    /// The profile asked for (draft-ietf-acme-profiles §4), omitted when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 /// The finalize payload (§7.4): the base64url DER CSR.
@@ -398,10 +404,21 @@ mod tests {
             kind: "dns".into(),
             value: "a.test".into(),
         }];
-        let order = serde_json::to_string(&NewOrder { identifiers: ids }).unwrap();
+        let order = NewOrder {
+            identifiers: ids,
+            profile: None,
+        };
         assert_eq!(
-            order,
+            serde_json::to_string(&order).unwrap(),
             r#"{"identifiers":[{"type":"dns","value":"a.test"}]}"#
+        );
+        let order = NewOrder {
+            profile: Some("shortlived".into()),
+            ..order
+        };
+        assert_eq!(
+            serde_json::to_string(&order).unwrap(),
+            r#"{"identifiers":[{"type":"dns","value":"a.test"}],"profile":"shortlived"}"#
         );
     }
 }

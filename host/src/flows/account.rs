@@ -157,6 +157,7 @@ pub fn run_from(opts: &AccountOptions, log: &Log, source: &Source) -> Result<Rep
             proxy: n.proxy.proxy().map(|p| p.url()),
             trace: opts.verbose >= 2,
             contact: opts.contact.clone().unwrap_or_default(),
+            profile: None,
         },
         None => {
             return Err(Error::Protocol {

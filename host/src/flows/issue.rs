@@ -715,6 +715,7 @@ pub(crate) fn settings(
             proxy: n.proxy.proxy().map(|p| p.url()),
             trace: opts.verbose >= 2,
             contact: opts.contact.iter().cloned().collect(),
+            profile: opts.profile.clone(),
         }),
         None => Err(Error::Protocol {
             step: "fetch directory",

@@ -40,6 +40,7 @@ use anyhow::{bail, Context, Result};
 
 pub use hostile::{AfterResponse, HostileCa, Script, Step};
 pub use interposer::{Action, Exchange, Interposer, Rule};
+pub use pebble::SHORT_LIVED;
 pub use tripwire::{unused_port, Tripwire};
 
 use http01::Http01Server;
@@ -68,6 +69,7 @@ pub struct Builder {
     certificate_validity: Option<Duration>,
     tls_names: Option<Vec<String>>,
     http01_server: bool,
+    next_pebble: bool,
 }
 
 impl Builder {
@@ -77,6 +79,16 @@ impl Builder {
     /// nobody.
     pub fn no_http01_server(mut self) -> Builder {
         self.http01_server = false;
+        self
+    }
+
+    /// Run the newer pebble (2.10 or later, from Debian unstable: ACME profiles and renewal
+    /// information) that scripts/setup unpacks into `.tools/pebble-next/` (or the one
+    /// `ACMEBOX_PEBBLE_NEXT` names), with two profiles in its directory's `meta.profiles`:
+    /// `default` (pebble's 90-day validity unless [`Builder::certificate_validity`]) and
+    /// [`SHORT_LIVED`] (6 days). Starting fails, saying so, when it is not there.
+    pub fn next_pebble(mut self) -> Builder {
+        self.next_pebble = true;
         self
     }
 
@@ -163,7 +175,12 @@ impl Builder {
             &identity.cert_file,
             &identity.key_file,
             validity,
+            self.next_pebble,
         )?;
+        let binary = match self.next_pebble {
+            true => pebble::next_binary()?,
+            false => std::path::PathBuf::from("pebble"),
+        };
 
         let challtestsrv = Proc::spawn(
             "pebble-challtestsrv",
@@ -172,7 +189,7 @@ impl Builder {
         )?;
         let pebble = Proc::spawn(
             "pebble",
-            pebble::pebble_command(&config, &ports, &self.env),
+            pebble::pebble_command(&binary, &config, &ports, &self.env),
             dir.path().join("pebble.log"),
         )?;
         let agent = tls::agent(&identity.ca_file, Duration::from_secs(5))?;
@@ -205,6 +222,7 @@ impl Testbed {
             certificate_validity: None,
             tls_names: None,
             http01_server: true,
+            next_pebble: false,
         }
     }
 

@@ -52,7 +52,17 @@ pub(crate) fn write_config(
     cert: &Path,
     key: &Path,
     validity: Option<u64>,
+    profiles: bool,
 ) -> Result<()> {
+    let profiles = match profiles {
+        true => format!(
+            ",\n    \"profiles\": {{\n      \"default\": {{\"description\": \"90 days\", \
+             \"validityPeriod\": {}}},\n      \"{SHORT_LIVED}\": {{\"description\": \
+             \"6 days\", \"validityPeriod\": 518400}}\n    }}",
+            validity.unwrap_or(7_776_000)
+        ),
+        false => String::new(),
+    };
     let validity = validity
         .map(|seconds| format!(",\n    \"certificateValidityPeriod\": {seconds}"))
         .unwrap_or_default();
@@ -66,7 +76,7 @@ pub(crate) fn write_config(
     "httpPort": {http},
     "tlsPort": {tls},
     "ocspResponderURL": "",
-    "externalAccountBindingRequired": false{validity}
+    "externalAccountBindingRequired": false{validity}{profiles}
   }}
 }}
 "#,
@@ -184,9 +194,33 @@ pub(crate) fn challtestsrv_command(ports: &Ports) -> Command {
     command
 }
 
-/// The pebble command, with inherited `PEBBLE_*` variables dropped and `env` set.
-pub(crate) fn pebble_command(config: &Path, ports: &Ports, env: &[(String, String)]) -> Command {
-    let mut command = Command::new("pebble");
+/// The name of the short-lived profile of [`crate::Builder::next_pebble`]'s pebble: 6 days.
+pub const SHORT_LIVED: &str = "shortlived";
+
+/// The newer pebble's binary: `ACMEBOX_PEBBLE_NEXT`, else `.tools/pebble-next/pebble` in
+/// the checkout (scripts/setup puts it there); an error naming both when it is missing.
+pub(crate) fn next_binary() -> Result<PathBuf> {
+    let path = match std::env::var_os("ACMEBOX_PEBBLE_NEXT") {
+        Some(path) => PathBuf::from(path),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/pebble-next/pebble"),
+    };
+    anyhow::ensure!(
+        path.is_file(),
+        "the newer pebble (2.10 or later) is not at {} (ACMEBOX_PEBBLE_NEXT, or \
+         .tools/pebble-next/pebble): run scripts/setup",
+        path.display()
+    );
+    Ok(path)
+}
+
+/// The pebble command (`binary`), with inherited `PEBBLE_*` variables dropped and `env` set.
+pub(crate) fn pebble_command(
+    binary: &Path,
+    config: &Path,
+    ports: &Ports,
+    env: &[(String, String)],
+) -> Command {
+    let mut command = Command::new(binary);
     command
         .arg("-config")
         .arg(config)
