@@ -110,3 +110,46 @@ fn a_bad_profile_name_is_a_usage_error() {
         run.stderr
     );
 }
+
+/// A domain's `profile` wins over `--profile` for that domain only: with
+/// `--profile default`, `short` (`profile shortlived`) gets a 6-day
+/// certificate and `long` a 90-day one, in one `--config` run. (Without any
+/// profile pebble 2.10 picks one of its own, so the flag is given.)
+#[test]
+fn a_domains_profile_applies_to_that_domain() {
+    let bed = next_pebble();
+    let tree = tempfile::tempdir().expect("tempdir");
+    let root = tree.path();
+    let s = |p: &std::path::Path| p.display().to_string();
+    let text = format!(
+        "{authority}domain short {{\n\
+         \tdomain name short.example.com\n\
+         \tdomain key \"{root}/private/short.key\"\n\
+         \tdomain full chain certificate \"{root}/short.pem\"\n\
+         \tchallengedir \"{chal}\"\n\
+         \tprofile {SHORT_LIVED}\n\
+         }}\n\
+         domain long {{\n\
+         \tdomain name long.example.com\n\
+         \tdomain key \"{root}/private/long.key\"\n\
+         \tdomain full chain certificate \"{root}/long.pem\"\n\
+         \tchallengedir \"{chal}\"\n\
+         }}\n",
+        authority = common::authority(&bed, &root.join("acme/account.pem")),
+        root = s(root),
+        chal = s(bed.challenge_dir()),
+    );
+    for dir in ["acme", "private"] {
+        std::fs::create_dir(root.join(dir)).expect("key directory");
+    }
+    let conf = root.join("acmebox.conf");
+    std::fs::write(&conf, text).expect("config");
+    common::acmebox(&["--config", &s(&conf), "-n", "-N", "--profile", "default"]).expect_code(0);
+    let days = |name: &str| lifetime(&root.join(name)) as f64 / 86_400.0;
+    assert!(
+        (5.0..=7.0).contains(&days("short.pem")),
+        "{}",
+        days("short.pem")
+    );
+    assert!(days("long.pem") > 80.0, "{}", days("long.pem"));
+}

@@ -132,6 +132,15 @@ pub struct Domain {
     /// chain must lead to, absolute; `None`: `--verify-with`, else no such
     /// check. It wins over `--verify-with`.
     pub verify_with: Option<PathBuf>,
+    /// `profile NAME` (draft-ietf-acme-profiles): the certificate profile
+    /// each new order asks for ([`validate::profile`]); `None`: `--profile`.
+    /// It wins over `--profile`.
+    pub profile: Option<String>,
+    /// `preferred chain NAME` (RFC 8555 §7.4.2): the issuer common name of
+    /// the topmost certificate of the chain to install, if the CA offers one
+    /// ([`validate::preferred_chain`]); `None`: `--preferred-chain`. It wins
+    /// over `--preferred-chain`.
+    pub preferred_chain: Option<String>,
 }
 
 /// The largest `min-days` (and `--min-days`): a year and a day. A

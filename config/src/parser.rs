@@ -123,6 +123,8 @@ struct RawDomain {
     key_usage: Option<At<KeyUsages>>,
     tls_features: Option<At<TlsFeatures>>,
     verify_with: Option<At<PathBuf>>,
+    profile: Option<At<String>>,
+    preferred_chain: Option<At<String>>,
 }
 
 /// One file's tokens, with the expansion of a `$macro` waiting in front.

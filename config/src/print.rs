@@ -108,6 +108,12 @@ fn domain(d: &Domain) -> String {
     if let Some(file) = &d.verify_with {
         let _ = writeln!(out, "\tverify with {}", path(file));
     }
+    if let Some(name) = &d.profile {
+        let _ = writeln!(out, "\tprofile {}", quote(name));
+    }
+    if let Some(name) = &d.preferred_chain {
+        let _ = writeln!(out, "\tpreferred chain {}", quote(name));
+    }
     out.push_str("}\n");
     out
 }

@@ -83,6 +83,41 @@ pub struct Origin {
     pub port: u16,
 }
 
+/// The longest `--preferred-chain` (a domain's `preferred chain`) name: X.520's upper bound of a common
+/// name (RFC 5280 appendix A.1, ub-common-name).
+pub const MAX_PREFERRED_CHAIN: usize = 64;
+
+/// `--preferred-chain` (a domain's `preferred chain`)'s value: an issuer common name, not empty, at most
+/// [`MAX_PREFERRED_CHAIN`] characters, without control characters (it is
+/// compared with what cert-parser read, which escapes them).
+pub fn preferred_chain(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        Err("an empty name".into())
+    } else if name.chars().count() > MAX_PREFERRED_CHAIN {
+        Err(format!(
+            "longer than a common name may be ({MAX_PREFERRED_CHAIN} characters)"
+        ))
+    } else if name.chars().any(char::is_control) {
+        Err("contains a control character".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// `--profile`'s value (a domain's `profile`): a profile name as servers spell them (Let's
+/// Encrypt's `classic`, `tlsserver`, `shortlived`): 1 to 64 ASCII letters,
+/// digits, `-`, `_` or `.`.
+pub fn profile(name: &str) -> Result<(), String> {
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    match ok {
+        true => Ok(()),
+        false => Err("not a profile name (1 to 64 letters, digits, '-', '_' or '.')".into()),
+    }
+}
+
 /// The origin of `url`, which must be https with a host.
 pub fn https_origin(url: &str) -> Result<Origin, String> {
     let parsed = url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;

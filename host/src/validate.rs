@@ -2,7 +2,8 @@
 //! values coming back from stages (which are untrusted: docs/DESIGN.md rule 2).
 
 pub use acmebox_config::validate::{
-    cert_mode, contact, dns_name, https_origin, wildcard_name, Origin, DEFAULT_CERT_MODE,
+    cert_mode, contact, dns_name, https_origin, preferred_chain, profile, wildcard_name, Origin,
+    DEFAULT_CERT_MODE, MAX_PREFERRED_CHAIN,
 };
 
 /// `--http-listen`'s value: an IP address and a port other than 0,
@@ -21,41 +22,6 @@ pub fn listen_address(text: &str) -> Result<std::net::SocketAddr, String> {
         ));
     }
     Ok(addr)
-}
-
-/// The longest `--preferred-chain` name: X.520's upper bound of a common
-/// name (RFC 5280 appendix A.1, ub-common-name).
-pub const MAX_PREFERRED_CHAIN: usize = 64;
-
-/// `--preferred-chain`'s value: an issuer common name, not empty, at most
-/// [`MAX_PREFERRED_CHAIN`] characters, without control characters (it is
-/// compared with what cert-parser read, which escapes them).
-pub fn preferred_chain(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        Err("an empty name".into())
-    } else if name.chars().count() > MAX_PREFERRED_CHAIN {
-        Err(format!(
-            "longer than a common name may be ({MAX_PREFERRED_CHAIN} characters)"
-        ))
-    } else if name.chars().any(char::is_control) {
-        Err("contains a control character".into())
-    } else {
-        Ok(())
-    }
-}
-
-/// `--profile`'s value: a profile name as servers spell them (Let's
-/// Encrypt's `classic`, `tlsserver`, `shortlived`): 1 to 64 ASCII letters,
-/// digits, `-`, `_` or `.`.
-pub fn profile(name: &str) -> Result<(), String> {
-    let ok = (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    match ok {
-        true => Ok(()),
-        false => Err("not a profile name (1 to 64 letters, digits, '-', '_' or '.')".into()),
-    }
 }
 
 /// Refuse a URL (from a stage) that is not on the directory's origin.

@@ -9,7 +9,7 @@ const AUTHORITY_STATEMENTS: &str =
     "an authority statement (`api url`, `account key`, `contact`, `ca file`) or `}`";
 const DOMAIN_STATEMENTS: &str = "a domain statement (`domain ...`, `alternative names`, \
      `sign with`, `challengedir`, `min-days`, `notify`, `chmod`, `chown`, `subject`, \
-     `key usage`, `tls feature`, `verify with`) or `}`";
+     `key usage`, `tls feature`, `verify with`, `profile`, `preferred chain`) or `}`";
 const DOMAIN_WHAT: &str = "`name`, `key`, `certificate`, `chain certificate` or \
      `full chain certificate` after `domain`";
 
@@ -233,6 +233,29 @@ impl Parser<'_> {
                     once(&raw.verify_with, &loc, "verify with", s.file)?;
                     p.keyword(s, "with", "`with` after `verify`")?;
                     raw.verify_with = Some(p.path(s, "trust anchors' file", true)?);
+                }
+                "profile" => {
+                    once(&raw.profile, &loc, "profile", s.file)?;
+                    let name = p.string(s, "a profile name after `profile`")?;
+                    validate::profile(&name.value).map_err(|e| {
+                        name.loc.error(
+                            format!("a profile name after `profile`: {e}"),
+                            format!("{:?}", excerpt(&name.value)),
+                        )
+                    })?;
+                    raw.profile = Some(name);
+                }
+                "preferred" => {
+                    once(&raw.preferred_chain, &loc, "preferred chain", s.file)?;
+                    p.keyword(s, "chain", "`chain` after `preferred`")?;
+                    let name = p.string(s, "an issuer name after `preferred chain`")?;
+                    validate::preferred_chain(&name.value).map_err(|e| {
+                        name.loc.error(
+                            format!("an issuer name after `preferred chain`: {e}"),
+                            format!("{:?}", excerpt(&name.value)),
+                        )
+                    })?;
+                    raw.preferred_chain = Some(name);
                 }
                 _ => return Ok(false),
             }

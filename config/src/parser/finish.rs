@@ -100,6 +100,8 @@ impl Parser<'_> {
                 key_usage: raw.key_usage.map(|u| u.value),
                 tls_features: raw.tls_features.map(|t| t.value),
                 verify_with: raw.verify_with.map(|p| p.value),
+                profile: raw.profile.map(|p| p.value),
+                preferred_chain: raw.preferred_chain.map(|p| p.value),
             });
         }
         Ok(Config {

@@ -238,3 +238,31 @@ fn csr_settings_are_printed_and_parse_back() {
     assert_eq!(print(&ok(&printed)), printed);
     fails_at(&with("subject /\nsubject /"), 7, 1, "subject");
 }
+
+#[test]
+fn profile_and_preferred_chain_are_read_printed_and_parse_back() {
+    let config = ok(&with(
+        "profile shortlived\npreferred chain \"ISRG Root X1\"",
+    ));
+    let d = &config.domains[0];
+    assert_eq!(d.profile.as_deref(), Some("shortlived"));
+    assert_eq!(d.preferred_chain.as_deref(), Some("ISRG Root X1"));
+    let printed = print(&config);
+    assert!(printed.contains("\tprofile \"shortlived\"\n"), "{printed}");
+    assert!(
+        printed.contains("\tpreferred chain \"ISRG Root X1\"\n"),
+        "{printed}"
+    );
+    assert_eq!(ok(&printed), config, "{printed}");
+    let none = &ok(&with("")).domains[0];
+    assert_eq!((&none.profile, &none.preferred_chain), (&None, &None));
+}
+
+#[test]
+fn bad_profiles_and_chain_names_point_at_the_value() {
+    fails_at(&with("profile \"short lived\""), 6, 9, "not a profile name");
+    fails_at(&with("profile"), 6, 8, "a profile name after `profile`");
+    fails_at(&with("preferred chain \"\""), 6, 17, "an empty name");
+    fails_at(&with("preferred ISRG"), 6, 11, "`chain` after `preferred`");
+    fails_at(&with("profile a\nprofile b"), 7, 1, "profile");
+}

@@ -90,6 +90,12 @@ fn job(d: &Domain, flags: &RunFlags, env: &Env) -> Result<Job, Error> {
     if let Some(file) = &d.verify_with {
         options.verify_with = Some(file.clone());
     }
+    if let Some(name) = &d.profile {
+        options.profile = Some(name.clone());
+    }
+    if let Some(name) = &d.preferred_chain {
+        options.preferred_chain = Some(name.clone());
+    }
     Ok(Job {
         handle: d.handle.clone(),
         options,

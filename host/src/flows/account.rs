@@ -6,17 +6,19 @@
 //! decides, and checks what the network stage returns (stages/network.rs
 //! `check_account`).
 //!
-//!     A1. account   load/create the key                  -> alg, JWK, thumbprint
-//!     A2. network   directory, nonce; with -a: the directory's terms must
-//!                   be exactly those, before any account request
-//!     A3. network   newAccount with onlyReturnExisting (§7.3.1): none is
-//!                   exit 1, unless --register: then, where the directory
-//!                   names terms, only with --tos-agreed or -a (else exit 1
-//!                   naming them, nothing sent), newAccount agreeing to them
-//!                   with the --contact URLs (§7.3)
-//!     A4. network   --deactivate: POST {status: deactivated} (§7.3.6); else
-//!                   --contact differing from the account's (as sets):
-//!                   POST {contact} (§7.3.2)
+//! ```text
+//! A1. account   load/create the key                  -> alg, JWK, thumbprint
+//! A2. network   directory, nonce; with -a: the directory's terms must
+//!               be exactly those, before any account request
+//! A3. network   newAccount with onlyReturnExisting (§7.3.1): none is
+//!               exit 1, unless --register: then, where the directory
+//!               names terms, only with --tos-agreed or -a (else exit 1
+//!               naming them, nothing sent), newAccount agreeing to them
+//!               with the --contact URLs (§7.3)
+//! A4. network   --deactivate: POST {status: deactivated} (§7.3.6); else
+//!               --contact differing from the account's (as sets):
+//!               POST {contact} (§7.3.2)
+//! ```
 //!
 //! Exit status (main.rs): 0 when something changed (registered, contact
 //! updated, deactivated), 2 when nothing did, 1 on any error.
