@@ -203,8 +203,8 @@ pub enum Status {
         /// The Landlock ABI the kernel offered (as far as this build
         /// knows it).
         abi: u8,
-        /// Every rule enforced as asked (false: an older ABI, some rights
-        /// not enforced; the TCP rules need ABI 4).
+        /// Every rule and flag enforced as asked (false: an older ABI; the
+        /// TCP rules need ABI 4, restricting every thread ABI 8).
         full: bool,
         /// Whether every thread was restricted (ABI 8); else only the
         /// calling thread and the threads it starts from now on.
@@ -228,10 +228,11 @@ impl Status {
             } => {
                 let mut line = format!(
                     "landlock: applied (kernel ABI {abi}{}): {}",
-                    if *full {
+                    if *full || *abi >= 5 {
                         ""
                     } else {
-                        ", partly: rights newer than this ABI are not enforced"
+                        "; rights of later ABIs not enforced: truncate before 3, \
+                         device ioctl before 5"
                     },
                     plan.describe()
                 );
