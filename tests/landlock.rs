@@ -305,3 +305,25 @@ fn grants_show_what_landlock_keeps() {
     assert!(has(&client.keys.join("account"), "read"), "{paths:?}");
     assert!(has(&client.keys.join("domain"), "read"), "{paths:?}");
 }
+
+/// `acmebox accountd` restricts itself too, once the key is read: no file,
+/// no TCP (`-v` says so); it then serves as before (tests/accountd.rs).
+#[test]
+fn accountd_restricts_itself_once_the_key_is_read() {
+    if landlock_abi().is_none() {
+        return;
+    }
+    let client = Client::new();
+    let key = client.account_key().display().to_string();
+    let run = acmebox(&["accountd", "--stdio", "-f", &key, "-n", "-v"]);
+    run.expect_code(0);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("landlock: applied (kernel ABI"))
+        .unwrap_or_else(|| panic!("no landlock line:\n{}", run.stderr));
+    assert!(
+        line.contains("files: none; TCP connect to port none; TCP bind on port none"),
+        "{line}"
+    );
+}
