@@ -13,6 +13,11 @@
 //! turns it off. [`Plan`] is the pure part (what would be allowed, shown
 //! by `acmebox grants`); [`restrict`] applies it to the calling thread and
 //! the threads it starts afterwards (all threads on ABI 8 and later).
+//!
+//! So the library's flows (`issue::run`, `revoke::run`, `account::run`,
+//! `batch::run_many`) restrict the thread that calls them, for good: an
+//! embedder (the tests: `on_own_thread` in tests/common) calls them on a
+//! thread of its own when it has more to do afterwards.
 
 use crate::grant::Grant;
 use serde::Serialize;
