@@ -256,6 +256,23 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(10), "bounded");
     }
 
+    /// A run that installs nothing drops its waiting shell: the pipe
+    /// closes and the command never runs (and the shell is reaped).
+    #[test]
+    fn a_pending_command_dropped_without_run_runs_nothing() {
+        let dir = std::env::temp_dir().join(format!("acmebox-pending-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let mark = dir.join("ran");
+        let cmd = format!("echo ran > '{}'", mark.display());
+        drop(Pending::start(&cmd, "a.example", &files(&dir)));
+        assert!(!mark.exists(), "the command ran without being told to");
+        Pending::start(&cmd, "a.example", &files(&dir))
+            .run(NOTIFY_LIMIT, &Log::default())
+            .expect("runs when told to");
+        assert!(mark.exists(), "the command did not run when told to");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn blank_or_nul_commands_are_refused() {
         assert!(check(" ").is_err());
