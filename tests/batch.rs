@@ -135,7 +135,7 @@ fn a_batch_installs_every_certificate_but_the_failing_one_then_keeps_them() {
         verbose: 0,
     };
 
-    let first = run_many(jobs(&[]), flags);
+    let first = common::on_own_thread(|| run_many(jobs(&[]), flags));
     assert_eq!(
         outcomes(&first.results),
         [
@@ -181,7 +181,7 @@ fn a_batch_installs_every_certificate_but_the_failing_one_then_keeps_them() {
 
     // Again: the three kept, the fourth still failing (exit 1); without it,
     // nothing changed (exit 2); one forced (exit 0).
-    let second = run_many(jobs(&[]), flags);
+    let second = common::on_own_thread(|| run_many(jobs(&[]), flags));
     assert_eq!(
         outcomes(&second.results),
         [
@@ -194,11 +194,11 @@ fn a_batch_installs_every_certificate_but_the_failing_one_then_keeps_them() {
     assert_eq!(second.exit_code(), 1);
     let mut without = jobs(&[]);
     without.remove(2);
-    let third = run_many(without, flags);
+    let third = common::on_own_thread(|| run_many(without, flags));
     assert_eq!(third.exit_code(), 2, "{:?}", third.summary());
     assert_eq!(third.summary()[1], "beta: up to date");
     let mut forced = jobs(&["-F"]);
     forced.truncate(1);
-    let fourth = run_many(forced, flags);
+    let fourth = common::on_own_thread(|| run_many(forced, flags));
     assert_eq!(fourth.exit_code(), 0, "{:?}", fourth.summary());
 }

@@ -42,7 +42,7 @@ fn options(
 }
 
 fn issue(opts: &Options) -> Outcome {
-    acmebox::issue::run(opts, &Log { verbose: 0 }).expect("issuance")
+    common::on_own_thread(|| acmebox::issue::run(opts, &Log { verbose: 0 })).expect("issuance")
 }
 
 fn dir(client: &Client, sub: &str) -> PathBuf {
@@ -153,7 +153,8 @@ fn files_in_two_directories_with_their_own_names_install_and_stay_up_to_date() {
         reason: None,
         with_domain_key: false,
     };
-    acmebox::flows::revoke::run(&opts, &revocation, &Log { verbose: 0 }).expect("revoke");
+    common::on_own_thread(|| acmebox::flows::revoke::run(&opts, &revocation, &Log { verbose: 0 }))
+        .expect("revoke");
     let left_a = entries(&a);
     assert!(left_a.contains(&"other.pem".to_string()), "{left_a:?}");
     assert!(

@@ -100,6 +100,15 @@ fn documented_example_issues_every_certificate() {
         stderr.contains("example.com: installed") && stderr.contains("mail: installed"),
         "a summary line per certificate: {stderr}"
     );
+    // The batch restricted itself once, before the certificates' runs
+    // (host/src/landlock.rs), keeping /var/www/acme (a bind mount here).
+    if acmebox::landlock::probe().is_some() {
+        let line = stderr
+            .lines()
+            .find(|l| l.contains("landlock: applied (kernel ABI"))
+            .unwrap_or_else(|| panic!("the batch did not restrict itself: {stderr}"));
+        assert!(line.contains("read-write /var/www/acme"), "{line}");
+    }
     assert_eq!(
         cert_names(&tree.path("ssl/example.com.fullchain.pem")),
         ["example.com", "secure.example.com", "www.example.com"]

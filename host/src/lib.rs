@@ -27,6 +27,7 @@ pub mod grant;
 pub mod json;
 pub mod key_authorizations;
 pub mod key_type;
+pub mod landlock;
 pub mod leftovers;
 pub mod limits;
 pub mod linker;

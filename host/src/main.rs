@@ -338,14 +338,16 @@ fn config_grants(cli: &ConfigGrantsCli) -> anyhow::Result<u8> {
         let mut reports = report::reports(&rt, &grants).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         refused |= report::attach_warnings(&mut reports, &job.options, &grants);
         report::attach_after_install(&mut reports, &job.options);
+        let landlock = report::attach_landlock(&mut reports, &grants);
         if cli.run.json {
             json.push(serde_json::json!({ "handle": job.handle, "stages": reports }));
         } else {
             text.push_str(&format!(
-                "domain {}:\n{}{}\n",
+                "domain {}:\n{}{}{}\n",
                 job.handle,
                 report::text(&reports),
-                report::host_text(&job.options)
+                report::host_text(&job.options),
+                landlock.text()
             ));
         }
     }
@@ -372,10 +374,11 @@ fn grants(args: &IssueArgs, json: bool) -> anyhow::Result<u8> {
     let mut reports = report::reports(&rt, &grants).map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let refused = report::attach_warnings(&mut reports, &opts, &grants);
     report::attach_after_install(&mut reports, &opts);
+    let landlock = report::attach_landlock(&mut reports, &grants);
     let out = if json {
         serde_json::to_string_pretty(&reports)? + "\n"
     } else {
-        report::text(&reports) + &report::host_text(&opts)
+        report::text(&reports) + &report::host_text(&opts) + &landlock.text()
     };
     print_out(&out)?;
     Ok(if refused { 1 } else { 0 })

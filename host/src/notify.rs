@@ -14,6 +14,11 @@
 //! installed by then, and a service reload is not the ACME server's time):
 //! it has [`NOTIFY_LIMIT`] of its own, after which `sh` is killed.
 //!
+//! The shell is started before the run restricts itself with Landlock
+//! (landlock.rs), waiting on a pipe ([`Pending`]), so the command runs with
+//! acmebox's rights from before the restriction, not the restricted
+//! host's; it runs only when told to, after an install.
+//!
 //! It failing to start, exiting non-zero, being killed by a signal or
 //! running out of time is an [`Error::Notify`]: exit status 1, one line,
 //! and the install is kept (nothing is undone).
@@ -21,7 +26,8 @@
 use crate::certfiles::CertFiles;
 use crate::error::Error;
 use crate::log::Log;
-use std::process::{Command, ExitStatus, Stdio};
+use std::io::Write;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long the notify command may run before it is killed: 5 minutes.
@@ -44,7 +50,8 @@ pub fn check(cmd: &str) -> Result<(), String> {
 }
 
 /// Run `cmd` for the certificate of `domain` just installed in `files`
-/// (module docs), waiting at most `limit`.
+/// (module docs), waiting at most `limit`: [`Pending::start`] then
+/// [`Pending::run`].
 pub fn run(
     cmd: &str,
     domain: &str,
@@ -52,15 +59,83 @@ pub fn run(
     limit: Duration,
     log: &Log,
 ) -> Result<(), Error> {
-    let fail = |message: String| Error::Notify {
-        command: cmd.to_string(),
-        message,
-    };
+    Pending::start(cmd, domain, files).run(limit, log)
+}
+
+/// What a waiting notify shell runs: nothing unless the host writes `run`
+/// on its standard input; then CMD (`$1`) by `/bin/sh -c`, in its place
+/// (the same process), with standard input /dev/null.
+const LAUNCHER: &str =
+    "IFS= read -r go || exit 0; [ \"$go\" = run ] || exit 0; exec /bin/sh -c \"$1\" </dev/null";
+
+/// A notify command started before the run restricts itself (landlock.rs:
+/// a restricted host can start no program, and a program it started would
+/// inherit its restriction): `/bin/sh` with the command's environment,
+/// waiting on a pipe. [`Pending::run`] tells it to run the command;
+/// dropped without that (no certificate installed), the pipe closes and
+/// it exits without running anything.
+pub struct Pending {
+    cmd: String,
+    /// The waiting shell and its pipe, or why it could not be started
+    /// (reported by [`Pending::run`], as a failure to start the command).
+    child: Result<(Child, Option<ChildStdin>), String>,
+}
+
+impl Pending {
+    /// Start the waiting shell for `cmd`, for the certificate of `domain`
+    /// to be installed in `files`.
+    pub fn start(cmd: &str, domain: &str, files: &CertFiles) -> Pending {
+        Pending {
+            cmd: cmd.to_string(),
+            child: spawn(cmd, domain, files),
+        }
+    }
+
+    /// Run the command now and wait at most `limit` for it.
+    pub fn run(mut self, limit: Duration, log: &Log) -> Result<(), Error> {
+        let fail = |message: String| Error::Notify {
+            command: self.cmd.clone(),
+            message,
+        };
+        let child = std::mem::replace(&mut self.child, Err(String::new()));
+        let (mut child, stdin) = child.map_err(fail)?;
+        log.step(&format!("notify: running {:?}", self.cmd));
+        if let Some(mut stdin) = stdin {
+            // A shell that is gone (killed) is seen by the wait below.
+            let _ = stdin.write_all(b"run\n");
+        }
+        let status = wait(&mut child, limit).map_err(fail)?;
+        if status.success() {
+            log.step("notify: done");
+            return Ok(());
+        }
+        Err(fail(describe(status)))
+    }
+}
+
+impl Drop for Pending {
+    /// Not told to run: close its pipe, and reap it (it exits at once).
+    fn drop(&mut self) {
+        if let Ok((child, stdin)) = &mut self.child {
+            drop(stdin.take());
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The waiting shell of [`Pending::start`].
+fn spawn(
+    cmd: &str,
+    domain: &str,
+    files: &CertFiles,
+) -> Result<(Child, Option<ChildStdin>), String> {
     let mut command = Command::new(SHELL);
     command
         .arg("-c")
+        .arg(LAUNCHER)
+        .arg("acmebox-notify")
         .arg(cmd)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         // Its standard output goes to acmebox's standard error: acmebox's
         // own standard output is the -t protocol's channel (caller.rs), one
         // line out and one line in, which a command's output must not join.
@@ -74,7 +149,7 @@ pub fn run(
         match path {
             Some(path) => {
                 let path = std::path::absolute(path)
-                    .map_err(|e| fail(format!("{}: no absolute path: {e}", path.display())))?;
+                    .map_err(|e| format!("{}: no absolute path: {e}", path.display()))?;
                 command.env(var, path);
             }
             None => {
@@ -82,16 +157,11 @@ pub fn run(
             }
         }
     }
-    log.step(&format!("notify: running {cmd:?}"));
     let mut child = command
         .spawn()
-        .map_err(|e| fail(format!("cannot start {SHELL}: {e}")))?;
-    let status = wait(&mut child, limit).map_err(fail)?;
-    if status.success() {
-        log.step("notify: done");
-        return Ok(());
-    }
-    Err(fail(describe(status)))
+        .map_err(|e| format!("cannot start {SHELL}: {e}"))?;
+    let stdin = child.stdin.take();
+    Ok((child, stdin))
 }
 
 /// The child's exit status, or why there is none within `limit` (then it
@@ -184,6 +254,23 @@ mod tests {
         let e = err("sleep 30", Duration::from_millis(300));
         assert!(e.contains("still running after 300ms, killed"), "{e}");
         assert!(started.elapsed() < Duration::from_secs(10), "bounded");
+    }
+
+    /// A run that installs nothing drops its waiting shell: the pipe
+    /// closes and the command never runs (and the shell is reaped).
+    #[test]
+    fn a_pending_command_dropped_without_run_runs_nothing() {
+        let dir = std::env::temp_dir().join(format!("acmebox-pending-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let mark = dir.join("ran");
+        let cmd = format!("echo ran > '{}'", mark.display());
+        drop(Pending::start(&cmd, "a.example", &files(&dir)));
+        assert!(!mark.exists(), "the command ran without being told to");
+        Pending::start(&cmd, "a.example", &files(&dir))
+            .run(NOTIFY_LIMIT, &Log::default())
+            .expect("runs when told to");
+        assert!(mark.exists(), "the command did not run when told to");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

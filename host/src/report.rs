@@ -55,6 +55,11 @@ pub struct StageReport {
     /// For file-writer only (null for the others): what the host itself
     /// does to the files this stage wrote, after checking them ([`AfterInstall`]).
     pub after_install: Option<AfterInstall>,
+    /// The host process's Landlock layer (landlock.rs): whether the kernel
+    /// has it and what the run keeps once restricted. Not a stage's grant:
+    /// the host does every stage's WASI file and socket calls, so it lies
+    /// under each, and every stage's report carries the same object.
+    pub landlock: Option<crate::landlock::Report>,
 }
 
 /// What the host does to file-writer's files and after installing them
@@ -127,6 +132,7 @@ pub fn reports(rt: &Runtime, grants: &[Grant]) -> wasmtime::Result<Vec<StageRepo
                 runs_elsewhere: g.elsewhere.clone(),
                 warnings: Vec::new(),
                 after_install: None,
+                landlock: None,
             })
         })
         .collect()
@@ -141,6 +147,17 @@ pub fn attach_after_install(reports: &mut [StageReport], opts: &Options) {
     {
         r.after_install = Some(AfterInstall::of(opts));
     }
+}
+
+/// Attach to every report the host's Landlock layer for `grants`
+/// ([`crate::landlock::Report`]; the kernel is asked once); returns it, for
+/// the text form.
+pub fn attach_landlock(reports: &mut [StageReport], grants: &[Grant]) -> crate::landlock::Report {
+    let landlock = crate::landlock::Report::of(grants);
+    for r in reports.iter_mut() {
+        r.landlock = Some(landlock.clone());
+    }
+    landlock
 }
 
 /// Attach to each report the refusals and warnings about its grant (see

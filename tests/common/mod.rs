@@ -356,3 +356,15 @@ pub fn authority(bed: &Testbed, account_key: &Path) -> String {
         bed.ca_file().display()
     )
 }
+
+/// Run `f`, a whole run of the library's flows, on a thread of its own:
+/// a run restricts the thread it runs on with Landlock before its first
+/// request (host/src/landlock.rs), for good, so the test's own thread
+/// keeps its rights for what it checks afterwards (openssl, other files).
+pub fn on_own_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}

@@ -167,5 +167,17 @@ pub fn run_with_liars(opts: &Options, liars: &[Stage]) -> Result<acmebox::issue:
     let source = liars.iter().fold(Source::embedded(), |source, &stage| {
         source.replace(stage, &wasm(stage))
     });
-    acmebox::issue::run_from(opts, &Log { verbose: 0 }, &source)
+    on_own_thread(|| acmebox::issue::run_from(opts, &Log { verbose: 0 }, &source))
+}
+
+/// Run `f`, a whole run of the library's flows, on a thread of its own:
+/// a run restricts the thread it runs on with Landlock before its first
+/// request (host/src/landlock.rs), for good, so the test's own thread
+/// keeps its rights for what it checks afterwards (openssl, other files).
+pub fn on_own_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }

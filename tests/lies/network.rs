@@ -230,7 +230,9 @@ fn account_lie(lie: &str, flags: &[&str]) -> Result<acmebox::flows::account::Rep
     let opts = AccountOptions::from_args_env(&cmd.account, &Default::default()).expect("options");
     let source =
         acmebox::stages::Source::embedded().replace(Stage::Network, &super::wasm(Stage::Network));
-    acmebox::flows::account::run_from(&opts, &acmebox::log::Log { verbose: 0 }, &source)
+    super::on_own_thread(|| {
+        acmebox::flows::account::run_from(&opts, &acmebox::log::Log { verbose: 0 }, &source)
+    })
 }
 
 /// The control: the liar's honest account is found and accepted, and an

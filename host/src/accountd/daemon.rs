@@ -123,6 +123,7 @@ pub fn run(settings: &Settings) -> Result<(), Error> {
     let served = match &settings.listen {
         Listen::Stdio => {
             daemon.verbose("stdio", "serving one session on standard input and output");
+            daemon.restrict()?;
             let mut link = StdioLink {
                 stdin: std::io::stdin().lock(),
                 stdout: std::io::stdout().lock(),
@@ -190,6 +191,20 @@ impl Daemon {
     }
 
     /// Answer `link` until it ends, breaks the protocol or stays idle.
+    /// Once the key is read and the socket listens (or before serving
+    /// standard input): the daemon keeps no file and no TCP at all
+    /// (landlock.rs; best effort). The signal thread, started before,
+    /// can still remove the socket; connection threads, started after,
+    /// are restricted. `-v` says what was applied.
+    fn restrict(&self) -> Result<(), Error> {
+        let plan = crate::landlock::Plan::default();
+        let status = crate::landlock::restrict(&plan)?;
+        if self.verbose > 0 {
+            say(&status.describe(&plan));
+        }
+        Ok(())
+    }
+
     fn serve(&self, link: &mut impl Link, id: &str) {
         let mut greeted = false;
         loop {
@@ -396,6 +411,7 @@ fn listen(path: &Path, daemon: Daemon) -> Result<(), Error> {
         meta.mode() & 0o7777
     ));
 
+    daemon.restrict()?;
     let daemon = Arc::new(daemon);
     let active = Arc::new(AtomicUsize::new(0));
     let mut count: u64 = 0;

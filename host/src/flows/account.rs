@@ -139,6 +139,10 @@ pub fn run_from(opts: &AccountOptions, log: &Log, source: &Source) -> Result<Rep
         loaded.key.thumbprint
     ));
 
+    // Before the first byte from the network, the host keeps only the
+    // key's directory and the server's port (landlock.rs).
+    crate::landlock::apply(&crate::landlock::Plan::of(&grants), log)?;
+
     // A2. The directory.
     let origin = Origin {
         host: opts.server.host.clone(),

@@ -47,7 +47,9 @@ use crate::certdir::CertDir;
 use crate::certfiles::{dir_of, LockedDirs};
 use crate::error::Error;
 use crate::grant::Grant;
+use crate::landlock::Plan;
 use crate::log::{self, Log};
+use crate::notify::Pending;
 use crate::options::Options;
 use crate::sandbox::Runtime;
 use crate::stage::Stage;
@@ -285,6 +287,42 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
         }
     }
 
+    // Landlock (landlock.rs): the notify commands' shells first (a
+    // restricted host starts no program, notify.rs `Pending`), then the
+    // batch restricts itself, before any certificate's run, to what every
+    // certificate's grants need; worker threads started below inherit it.
+    let pendings: Vec<Mutex<Option<Pending>>> = jobs
+        .iter()
+        .zip(&failed)
+        .map(|(job, failed)| {
+            Mutex::new(match (failed, &job.options.notify) {
+                (None, Some(cmd)) => Some(Pending::start(
+                    cmd,
+                    &job.options.names[0],
+                    &job.options.cert_files,
+                )),
+                _ => None,
+            })
+        })
+        .collect();
+    let mut plan = Plan::default();
+    for (job, _) in jobs.iter().zip(&failed).filter(|(_, f)| f.is_none()) {
+        plan.merge(Plan::of(&Grant::all(&job.options)));
+        if let Some(file) = &job.options.verify_with {
+            plan.also_read(file);
+        }
+    }
+    let any = failed.iter().any(Option::is_none);
+    if let Err(e) = any
+        .then(|| crate::landlock::apply(&plan, &batch_log))
+        .transpose()
+    {
+        let why = (one_line(&e), e.step());
+        for f in failed.iter_mut().filter(|f| f.is_none()) {
+            *f = Some(why.clone());
+        }
+    }
+
     // -t: one job at a time, in order.
     let caller = jobs.iter().any(|j| j.options.challenge_type.is_some());
     let width = if caller { 1 } else { flags.jobs.max(1) };
@@ -319,6 +357,8 @@ pub fn run_many_from(jobs: Vec<Job>, flags: BatchFlags, source: &Source) -> Batc
                     dirs: Some(locked.subset(&job.options.cert_files)),
                     account: session,
                     responder: responder.as_ref(),
+                    notify: pendings[i].lock().ok().and_then(|mut p| p.take()),
+                    landlocked: true,
                 };
                 let outcome = run_job(job, source, shared, prefixed);
                 set(&results[i], outcome);

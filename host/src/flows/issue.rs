@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::fresh;
 use crate::grant::Grant;
 use crate::log::Log;
+use crate::notify::Pending;
 use crate::options::Options;
 use crate::sandbox::Runtime;
 use crate::stage::Stage;
@@ -154,6 +155,12 @@ pub(crate) struct Shared<'a> {
     /// With `--http-listen`, the batch's one responder (flows/respond.rs),
     /// serving this run's key authorizations beside the others'.
     pub(crate) responder: Option<&'a Serving>,
+    /// The notify command's waiting shell, started by the batch before it
+    /// restricted itself.
+    pub(crate) notify: Option<Pending>,
+    /// The batch has restricted itself with Landlock already (for every
+    /// certificate's grants): this run does not.
+    pub(crate) landlocked: bool,
 }
 
 /// [`run_from`], with what a batch shares among its certificates
@@ -173,18 +180,26 @@ pub(crate) fn run_in(
 
 /// [`run_in`], keeping apart what `--json` reports: the certificate, and
 /// the notify command's failure.
-pub(crate) fn finish(opts: &Options, log: &Log, source: &Source, shared: Shared<'_>) -> Finished {
+pub(crate) fn finish(
+    opts: &Options,
+    log: &Log,
+    source: &Source,
+    mut shared: Shared<'_>,
+) -> Finished {
     let mut certificate = None;
+    // The notify command's shell is started now, before the run restricts
+    // itself (landlock.rs), and waits to be told to run (notify.rs); a
+    // batch started it before restricting the batch.
+    let pending = shared.notify.take().or_else(|| {
+        opts.notify
+            .as_ref()
+            .map(|cmd| Pending::start(cmd, &opts.names[0], &opts.cert_files))
+    });
     let result = install(opts, log, source, shared, &mut certificate);
-    let notify = match (&result, &opts.notify) {
-        (Ok(Outcome::Changed), Some(cmd)) => crate::notify::run(
-            cmd,
-            &opts.names[0],
-            &opts.cert_files,
-            crate::notify::NOTIFY_LIMIT,
-            log,
-        )
-        .err(),
+    let notify = match (&result, pending) {
+        (Ok(Outcome::Changed), Some(pending)) => {
+            pending.run(crate::notify::NOTIFY_LIMIT, log).err()
+        }
         _ => None,
     };
     Finished {
@@ -205,6 +220,7 @@ fn install(
     seen: &mut Option<CertFacts>,
 ) -> Result<Outcome, Error> {
     let shared = batch.account;
+    let landlocked = batch.landlocked;
     let Started {
         deadline,
         grants,
@@ -329,6 +345,13 @@ fn install(
     domain_key::check_csr(&mut parser, &csr, &ask, &spki)?;
     drop(parser);
     log.step("6. CSR made and checked");
+
+    // The keys are read, the certificate directories locked: from here on
+    // the host keeps only its grants' directories, the server's port
+    // (landlock.rs), before the first byte from the network.
+    if !landlocked {
+        crate::landlock::apply(&crate::landlock::Plan::of(&grants), log)?;
+    }
 
     // 1. Access the CA and request its list of resources.
     let origin = origin(opts);

@@ -149,6 +149,9 @@ fn revoke(
     // the revocation then carries its kid; with the domain key, the key's
     // jwk), then revokeCert. An already revoked certificate is the server's
     // error (alreadyRevoked), and the files stay.
+    // Before the first byte from the network, the host keeps only its
+    // grants' directories and the server's port (landlock.rs).
+    crate::landlock::apply(&crate::landlock::Plan::of(&grants), log)?;
     let origin = issue::origin(opts);
     let with_account = !revocation.with_domain_key;
     let mut net = network::load_component(
