@@ -22,13 +22,21 @@ use std::io;
 use std::os::windows::fs::OpenOptionsExt;
 use std::os::windows::io::AsRawHandle;
 use std::path::Path;
-use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
-use windows_sys::Win32::Security::Authorization::{SetSecurityInfo, SE_FILE_OBJECT};
+use windows_sys::Win32::Foundation::{CloseHandle, LocalFree, HANDLE};
+use windows_sys::Win32::Security::Authorization::{
+    GetSecurityInfo, SetSecurityInfo, SE_FILE_OBJECT,
+};
 use windows_sys::Win32::Security::{
-    AddAccessAllowedAce, GetLengthSid, GetTokenInformation, InitializeAcl, TokenUser, ACL,
-    ACL_REVISION, DACL_SECURITY_INFORMATION, PROTECTED_DACL_SECURITY_INFORMATION, TOKEN_QUERY,
+    AclSizeInformation, AddAccessAllowedAce, EqualSid, GetAce, GetAclInformation, GetLengthSid,
+    GetSecurityDescriptorControl, GetTokenInformation, InitializeAcl, TokenUser,
+    ACCESS_ALLOWED_ACE, ACL, ACL_REVISION, ACL_SIZE_INFORMATION, DACL_SECURITY_INFORMATION,
+    PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, SE_DACL_PROTECTED, TOKEN_QUERY,
     TOKEN_USER,
 };
+
+/// winnt.h's ACCESS_ALLOWED_ACE_TYPE (windows-sys has it under a feature
+/// acmebox does not otherwise need).
+const ACCESS_ALLOWED_ACE_TYPE: u8 = 0;
 use windows_sys::Win32::Storage::FileSystem::{FILE_ALL_ACCESS, READ_CONTROL, WRITE_DAC};
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
@@ -90,6 +98,64 @@ fn restrict(file: &File) -> io::Result<()> {
         return Err(io::Error::from_raw_os_error(status as i32));
     }
     Ok(())
+}
+
+/// Whether `path`'s discretionary ACL is what [`create`] sets: protected
+/// from inheritance, one entry, allowing the current user. For the
+/// test-only escape probe (src/bin/escape_probe.rs), which checks the key
+/// files a stage creates.
+pub fn is_owner_only(path: &Path) -> io::Result<bool> {
+    let file = std::fs::OpenOptions::new()
+        .access_mode(READ_CONTROL)
+        .open(path)?;
+    let user = TokenUserSid::current()?;
+    let mut dacl: *mut ACL = std::ptr::null_mut();
+    let mut descriptor: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+    // SAFETY: the handle is `file`'s, open with READ_CONTROL; on success
+    // `descriptor` is a LocalAlloc'd block, freed below, that `dacl`
+    // points into.
+    let status = unsafe {
+        GetSecurityInfo(
+            file.as_raw_handle() as HANDLE,
+            SE_FILE_OBJECT,
+            DACL_SECURITY_INFORMATION,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            &mut dacl,
+            std::ptr::null_mut(),
+            &mut descriptor,
+        )
+    };
+    if status != 0 {
+        return Err(io::Error::from_raw_os_error(status as i32));
+    }
+    // SAFETY: `descriptor` and `dacl` are valid until the LocalFree; each
+    // out-parameter is a local of the right type.
+    let owner_only = unsafe {
+        let mut control = 0u16;
+        let mut revision = 0u32;
+        let mut size = ACL_SIZE_INFORMATION::default();
+        let mut ace: *mut core::ffi::c_void = std::ptr::null_mut();
+        let ok = !dacl.is_null()
+            && GetSecurityDescriptorControl(descriptor, &mut control, &mut revision) != 0
+            && control & SE_DACL_PROTECTED != 0
+            && GetAclInformation(
+                dacl,
+                (&mut size as *mut ACL_SIZE_INFORMATION).cast(),
+                std::mem::size_of::<ACL_SIZE_INFORMATION>() as u32,
+                AclSizeInformation,
+            ) != 0
+            && size.AceCount == 1
+            && GetAce(dacl, 0, &mut ace) != 0;
+        ok && {
+            let ace = ace.cast::<ACCESS_ALLOWED_ACE>();
+            (*ace).Header.AceType == ACCESS_ALLOWED_ACE_TYPE
+                && EqualSid(std::ptr::addr_of_mut!((*ace).SidStart).cast(), user.sid()) != 0
+        }
+    };
+    // SAFETY: allocated by GetSecurityInfo, freed once.
+    unsafe { LocalFree(descriptor) };
+    Ok(owner_only)
 }
 
 /// The `TOKEN_USER` of the process's token, in a buffer of its own.

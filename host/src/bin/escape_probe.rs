@@ -10,8 +10,9 @@
 //! `-f DIR/key/account.pem -n` (Grant::account, as a run makes it), and has
 //! it read the key (allowed: the control), the secret by absolute path and
 //! through `..` (each must be refused, `open-at: not-permitted`), and create
-//! a new key file (allowed: on Windows through owner_only.rs). Prints one
-//! line per attack; exits 0 only if every outcome is the expected one.
+//! a new key file (allowed; on Windows made by owner_only.rs, whose ACL is
+//! then read back: owner only). Prints one line per attack; exits 0 only if
+//! every outcome is the expected one.
 
 use acmebox::grant::Grant;
 use acmebox::key_type::KeyType;
@@ -34,10 +35,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> anyhow::Result<bool> {
+fn run() -> wasmtime::Result<bool> {
     let mut args = std::env::args_os().skip(1);
     let (Some(wasm), Some(dir), None) = (args.next(), args.next(), args.next()) else {
-        anyhow::bail!("usage: acmebox-escape-probe HOSTILE_FS_WASM DIR");
+        return Err(wasmtime::format_err!(
+            "usage: acmebox-escape-probe HOSTILE_FS_WASM DIR"
+        ));
     };
     let dir = PathBuf::from(dir);
     std::fs::create_dir_all(dir.join("key"))?;
@@ -96,5 +99,14 @@ fn run() -> anyhow::Result<bool> {
     all_as_expected &= ok;
     let verdict = if ok { "as expected" } else { "UNEXPECTED" };
     println!("write account.pem (new): {outcome:?}: {verdict}");
+    // Windows: the new key file is readable by its owner only (an ACL).
+    #[cfg(windows)]
+    {
+        let owner_only = acmebox::owner_only::is_owner_only(&key);
+        let ok = matches!(owner_only, Ok(true));
+        all_as_expected &= ok;
+        let verdict = if ok { "as expected" } else { "UNEXPECTED" };
+        println!("account.pem's ACL owner-only: {owner_only:?}: {verdict}");
+    }
     Ok(all_as_expected)
 }
