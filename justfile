@@ -39,6 +39,21 @@ lint:
     cd tests/hostile && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
     cd tests/liars && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
 
+# Build acmebox.exe for x86_64-pc-windows-gnu (mingw-w64) and type-check
+# and lint x86_64-pc-windows-msvc, x86_64-apple-darwin and
+# aarch64-apple-darwin, timing each (README.md, "Targets"); or only the
+# targets named: `just check-targets x86_64-pc-windows-gnu`.
+check-targets *targets:
+    ./scripts/setup --cross
+    ./scripts/check-targets {{targets}}
+
+# Run the x86_64-pc-windows-gnu build under Wine against a local pebble:
+# grants --json against Linux's, one issuance, exit 2 on the second run, a
+# sandbox refusal (scripts/wine-check). Needs `just build` and wine.
+wine-check:
+    ./scripts/setup --cross
+    ./scripts/wine-check
+
 # Write the manual page docs/acmebox.1, generated from the command line's
 # definition (tests/cli.rs checks that the committed page is current).
 man: build

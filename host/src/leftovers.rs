@@ -74,6 +74,7 @@ impl Installing {
 }
 
 /// Wait for an install under way to finish (signals only).
+#[cfg(unix)]
 pub(crate) fn wait_for_install() {
     drop(INSTALL.lock().unwrap_or_else(|e| e.into_inner()));
 }

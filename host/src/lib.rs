@@ -40,6 +40,8 @@ pub mod narrow;
 pub mod notify;
 pub mod options;
 pub mod owner;
+#[cfg(windows)]
+pub mod owner_only;
 pub mod proxy;
 pub mod reach;
 pub mod reason;

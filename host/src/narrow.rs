@@ -56,21 +56,40 @@ pub const PATH_FUNCTIONS: [&str; 11] = [
 /// stage's descriptors are those directories.
 #[derive(Default)]
 pub struct Narrowing {
-    /// (guest path, names) of each granted directory.
-    granted: Vec<(String, Names)>,
+    /// Each granted directory.
+    granted: Vec<Granted>,
     /// Resource representation of each preopen descriptor handed out ->
     /// index into `granted`.
     preopens: HashMap<u32, usize>,
 }
 
+/// One granted directory, as narrowing sees it.
+struct Granted {
+    /// Where the stage sees it.
+    guest: String,
+    /// The names it may use in it.
+    names: Names,
+    /// Windows: the directory on the host, when it holds a private key (the
+    /// account and domain-key stages' directories): the host creates each
+    /// new file in it itself, readable by its owner only (owner_only.rs).
+    #[cfg_attr(not(windows), allow(dead_code))]
+    private: Option<std::path::PathBuf>,
+}
+
 impl Narrowing {
     /// The sets of `grant`'s directories.
     pub fn of(grant: &crate::grant::Grant) -> Narrowing {
+        use crate::stage::Stage;
+        let private = matches!(grant.name, Stage::Account | Stage::DomainKey);
         Narrowing {
             granted: grant
                 .directories
                 .iter()
-                .map(|d| (d.guest.to_string(), d.names.clone()))
+                .map(|d| Granted {
+                    guest: d.guest.to_string(),
+                    names: d.names.clone(),
+                    private: private.then(|| d.host.clone()),
+                })
                 .collect(),
             preopens: HashMap::new(),
         }
@@ -105,14 +124,51 @@ fn refused<T>() -> FsResult<T> {
 impl NarrowCtxView<'_> {
     /// `path` must be one name of the set of the preopen `fd` is.
     fn check(&self, fd: &Resource<fs::Descriptor>, path: &str) -> FsResult<()> {
-        let names = self
-            .narrowing
+        match self.granted(fd) {
+            Some(granted) if granted.names.allows(path) => Ok(()),
+            _ => refused(),
+        }
+    }
+
+    /// The granted directory the preopen `fd` is.
+    fn granted(&self, fd: &Resource<fs::Descriptor>) -> Option<&Granted> {
+        self.narrowing
             .preopens
             .get(&fd.rep())
-            .and_then(|i| self.narrowing.granted.get(*i));
-        match names {
-            Some((_, names)) if names.allows(path) => Ok(()),
-            _ => refused(),
+            .and_then(|i| self.narrowing.granted.get(*i))
+    }
+
+    /// Windows: before an `open-at` that may create `path` (checked) in a
+    /// private-key directory, create it here, empty and readable by its
+    /// owner only (owner_only.rs), and return the flags that open it
+    /// without creating it, so the stage's file is that one. A file already
+    /// there is `exist` for an exclusive create, else opened as it is (as a
+    /// umask only applies to new files). Elsewhere: `oflags` unchanged.
+    #[cfg(windows)]
+    fn create_private(
+        &self,
+        fd: &Resource<fs::Descriptor>,
+        path: &str,
+        oflags: fs::OpenFlags,
+    ) -> FsResult<(fs::OpenFlags, Option<std::path::PathBuf>)> {
+        let dir = self.granted(fd).and_then(|g| g.private.as_ref());
+        let Some(dir) = dir.filter(|_| oflags.contains(fs::OpenFlags::CREATE)) else {
+            return Ok((oflags, None));
+        };
+        let file = dir.join(path);
+        match crate::owner_only::create(&file) {
+            Ok(()) => Ok((
+                oflags & !(fs::OpenFlags::CREATE | fs::OpenFlags::EXCLUSIVE),
+                Some(file),
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if oflags.contains(fs::OpenFlags::EXCLUSIVE) {
+                    Err(FsError::from(ErrorCode::Exist))
+                } else {
+                    Ok((oflags, None))
+                }
+            }
+            Err(_) => Err(FsError::from(ErrorCode::Access)),
         }
     }
 }
@@ -121,7 +177,11 @@ impl preopens::Host for NarrowCtxView<'_> {
     fn get_directories(&mut self) -> wasmtime::Result<Vec<(Resource<fs::Descriptor>, String)>> {
         let dirs = preopens::Host::get_directories(&mut self.fs)?;
         for (dir, guest) in &dirs {
-            let granted = self.narrowing.granted.iter().position(|(g, _)| g == guest);
+            let granted = self
+                .narrowing
+                .granted
+                .iter()
+                .position(|g| &g.guest == guest);
             if let Some(i) = granted {
                 self.narrowing.preopens.insert(dir.rep(), i);
             }
@@ -173,8 +233,15 @@ impl fs::HostDescriptor for NarrowCtxView<'_> {
         if oflags.contains(fs::OpenFlags::DIRECTORY) {
             return refused();
         }
-        let opened =
-            fs::HostDescriptor::open_at(&mut self.fs, fd, path_flags, path, oflags, flags)?;
+        #[cfg(windows)]
+        let (oflags, created) = self.create_private(&fd, &path, oflags)?;
+        let opened = fs::HostDescriptor::open_at(&mut self.fs, fd, path_flags, path, oflags, flags);
+        #[cfg(windows)]
+        if let (Err(_), Some(created)) = (&opened, created) {
+            // The empty file made for the stage, which could not open it.
+            let _ = std::fs::remove_file(created);
+        }
+        let opened = opened?;
         let borrowed = Resource::new_borrow(opened.rep());
         match fs::HostDescriptor::get_type(&mut self.fs, borrowed) {
             Ok(fs::DescriptorType::Directory) | Err(_) => {

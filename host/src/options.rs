@@ -579,7 +579,15 @@ impl Options {
                     "--account-socket and --account-command: give one".into(),
                 ))
             }
+            #[cfg(unix)]
             (Some(path), None) => Some(crate::accountd::Endpoint::Socket(path.clone())),
+            #[cfg(not(unix))]
+            (Some(path), None) => {
+                return Err(Error::Usage(format!(
+                    "--account-socket {}: Unix sockets only; use --account-command",
+                    path.display()
+                )))
+            }
             (None, Some(cmd)) => {
                 Some(crate::accountd::Endpoint::command(cmd).map_err(Error::Usage)?)
             }

@@ -280,7 +280,9 @@ fn write_bounded<W: std::io::Write + Send + 'static>(line: String, mut out: W, w
 }
 
 impl Watchdog {
-    /// The innermost call under way, as `<stage> stage, <step>`, if any.
+    /// The innermost call under way, as `<stage> stage, <step>`, if any
+    /// (signals only).
+    #[cfg(unix)]
     pub(crate) fn current_call(&self) -> Option<String> {
         self.shared
             .lock()

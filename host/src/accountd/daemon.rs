@@ -34,7 +34,9 @@ use crate::stages::account::{self, Account, AccountKey};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(unix)]
+use std::time::Instant;
 
 /// Connections served at once on the socket.
 pub const MAX_CONNECTIONS: usize = 4;
@@ -44,6 +46,7 @@ pub const MAX_CONNECTIONS: usize = 4;
 pub const IDLE: Duration = Duration::from_secs(60);
 
 /// How long writing one answer may block (a client that does not read).
+#[cfg(unix)]
 const WRITE_WAIT: Duration = Duration::from_secs(10);
 
 /// Where the daemon answers.

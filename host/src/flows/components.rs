@@ -66,6 +66,7 @@ fn private_dir(dir: &Path) -> anyhow::Result<cap_std::fs::Dir> {
 
 /// Make the directory `dir`, mode 0700 on unix; its parent must exist.
 fn create_private(dir: &Path) -> std::io::Result<()> {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut builder = std::fs::DirBuilder::new();
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
