@@ -109,17 +109,9 @@ pub fn run_from(opts: &AccountOptions, log: &Log, source: &Source) -> Result<Rep
     let deadline = Deadline::new(opts.timeout);
     let grants = grants(opts);
     let (account_grant, net_grant) = (&grants[0], &grants[1]);
-    let rt = Runtime::new().map_err(|e| Error::Protocol {
-        step: "start",
-        message: format!("cannot start wasmtime: {e:#}"),
-    })?;
     // As for an issuance: --timeout ends the process if anything keeps it
     // past that; SIGINT and SIGTERM end it with one line.
-    let hard_deadline = rt.bound_run(opts.timeout);
-    rt.handle_signals().map_err(|e| Error::Protocol {
-        step: "start",
-        message: format!("cannot handle signals: {e}"),
-    })?;
+    let (rt, hard_deadline) = super::deadline::start_run(Runtime::new(), opts.timeout)?;
     let ca_pem = match &net_grant.network {
         Some(n) => n.trust.read()?,
         None => None,

@@ -11,6 +11,8 @@
 
 use super::retry::RETRY_AFTER_CAP;
 use crate::error::Error;
+use crate::sandbox::Runtime;
+use crate::watchdog::Armed;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -42,6 +44,27 @@ impl Clock for SystemClock {
     fn sleep(&self, pause: Duration) {
         std::thread::sleep(pause);
     }
+}
+
+/// The start of a run on `rt` (`Runtime::new()`, or a batch's shared
+/// engine): wasmtime's start checked; the hard bound armed, which ends the
+/// process if anything (a stage blocked in the host, a hung file system)
+/// keeps it past `timeout` (sandbox.rs `bound_run`; dropping the guard
+/// disarms it); SIGINT and SIGTERM handled from here on (signals.rs). The
+/// issue and account flows begin with it.
+pub(crate) fn start_run(
+    rt: wasmtime::Result<Runtime>,
+    timeout: Duration,
+) -> Result<(Runtime, Armed), Error> {
+    let failed = |message: String| Error::Protocol {
+        step: "start",
+        message,
+    };
+    let rt = rt.map_err(|e| failed(format!("cannot start wasmtime: {e:#}")))?;
+    let hard_deadline = rt.bound_run(timeout);
+    rt.handle_signals()
+        .map_err(|e| failed(format!("cannot handle signals: {e}")))?;
+    Ok((rt, hard_deadline))
 }
 
 /// Time a poll's pause leaves before the deadline for the poll itself

@@ -678,24 +678,15 @@ pub(crate) struct Started {
 pub(crate) fn start(opts: &Options, log: &Log, engine: Option<&Runtime>) -> Result<Started, Error> {
     let deadline = Deadline::new(opts.timeout);
     let grants = Grant::all(opts);
+    // `deadline` ends the run between steps with an error; the hard bound
+    // ends the process past --timeout, and is disarmed before the install
+    // (step 11). SIGINT and SIGTERM from here on: token files removed, one
+    // line, exit 130 or 143.
     let rt = match engine {
         Some(base) => base.sharing_engine(),
         None => Runtime::new(),
-    }
-    .map_err(|e| Error::Protocol {
-        step: "start",
-        message: format!("cannot start wasmtime: {e:#}"),
-    })?;
-    // `deadline` ends the run between steps with an error; this ends the
-    // process if anything (a stage blocked in the host, a hung file system)
-    // keeps it past --timeout. Disarmed before the install (step 11).
-    let hard_deadline = rt.bound_run(opts.timeout);
-    // SIGINT and SIGTERM from here on: token files removed, one line, exit
-    // 130 or 143 (signals.rs).
-    rt.handle_signals().map_err(|e| Error::Protocol {
-        step: "start",
-        message: format!("cannot handle signals: {e}"),
-    })?;
+    };
+    let (rt, hard_deadline) = super::deadline::start_run(rt, opts.timeout)?;
     // A key inside another stage's writable grant is refused before any
     // stage runs; what a stage can only read is warned about (with or
     // without -v). After the run bound, so a blocked standard error cannot
