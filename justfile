@@ -55,7 +55,7 @@ wine-check:
     ./scripts/wine-check
 
 # Write the manual page docs/acmebox.1, generated from the command line's
-# definition (tests/cli.rs checks that the committed page is current).
+# definition (tests/grants.rs checks that the committed page is current).
 man: build
     ./target/release/acmebox manpage > docs/acmebox.1
 

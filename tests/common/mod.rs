@@ -368,3 +368,35 @@ pub fn on_own_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
 }
+
+/// Options for `client` that never reach a server (none is running).
+pub fn offline_args(client: &Client, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+    args.extend(
+        [
+            "--directory",
+            "https://localhost:9/dir",
+            "-C",
+            &client.certs.display().to_string(),
+            "-c",
+            &client.certs.display().to_string(),
+            "-f",
+            &client.account_key().display().to_string(),
+            "-k",
+            &client.domain_key().display().to_string(),
+        ]
+        .map(String::from),
+    );
+    args
+}
+
+/// Panic unless `run` exited 1 with `needle` in its standard error.
+#[track_caller]
+pub fn fails_with(run: &Run, needle: &str) {
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains(needle),
+        "stderr should mention {needle:?}: {}",
+        run.stderr
+    );
+}
