@@ -134,6 +134,43 @@ pub fn https_origin(url: &str) -> Result<Origin, String> {
     Ok(Origin { host, port })
 }
 
+/// A certificate name: an IP address ([`ip_name`], RFC 8738), or else a DNS
+/// name ([`dns_name`]). Text that parses as an address (also in brackets)
+/// or holds a `:` is taken for an address.
+pub fn name(name: &str) -> Result<String, String> {
+    let bare = name.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<std::net::IpAddr>().is_ok() || name.contains(':') {
+        ip_name(name)
+    } else {
+        dns_name(name)
+    }
+}
+
+/// Whether a name [`name`] accepted is an IP address: an `ip` identifier
+/// (RFC 8738 §3) and an iPAddress subjectAltName, never a common name.
+pub fn is_ip(name: &str) -> bool {
+    name.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// An IP address as a certificate identifier (RFC 8738 §3): IPv4 in dotted
+/// decimal or IPv6 text, without brackets, zone or prefix, in its canonical
+/// form (IPv6 as RFC 5952 §4 writes it: lower case, longest zero run
+/// compressed), which is how it is sent, compared and stored. Unspecified
+/// and multicast addresses are refused: no CA can reach them.
+pub fn ip_name(name: &str) -> Result<String, String> {
+    let bad = |why: &str| Err(format!("invalid IP address {name:?}: {why}"));
+    if name.starts_with('[') || name.ends_with(']') {
+        return bad("write it without brackets (2001:db8::1, not [2001:db8::1])");
+    }
+    let Ok(ip) = name.parse::<std::net::IpAddr>() else {
+        return bad("not an IPv4 or IPv6 address (no zone, no prefix length)");
+    };
+    if ip.is_unspecified() || ip.is_multicast() {
+        return bad("an unspecified or multicast address, which no CA can validate");
+    }
+    Ok(ip.to_string())
+}
+
 /// A DNS name acceptable as a certificate identifier, lower-cased: LDH labels
 /// of 1–63 characters, at most 253 in all, at least two labels, no wildcard
 /// (see [`wildcard_name`]).
@@ -228,6 +265,20 @@ mod tests {
         for bad in ["admin@example.com", "", "mailto:a@b.c\nx", "mailto:a@b.c\t"] {
             assert!(contact(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn ip_addresses_are_names_in_canonical_form() {
+        assert_eq!(name("127.0.0.1").unwrap(), "127.0.0.1");
+        assert_eq!(name("2001:DB8:0:0:0:0:0:1").unwrap(), "2001:db8::1");
+        assert_eq!(name("::ffff:1.2.3.4").unwrap(), "::ffff:1.2.3.4");
+        assert_eq!(name("WWW.example.com").unwrap(), "www.example.com");
+        assert!(is_ip("::1") && is_ip("10.1.2.3") && !is_ip("a.example"));
+        for bad in ["[::1]", "fe80::1%eth0", "::1/128", "0.0.0.0", "::", "224.0.0.1", "1::2::3"] {
+            let err = name(bad).unwrap_err();
+            assert!(err.contains("IP address"), "{bad}: {err}");
+        }
+        assert!(name("01.2.3.4").is_err(), "leading zeros are not dotted decimal");
     }
 
     #[test]

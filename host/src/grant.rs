@@ -375,6 +375,21 @@ impl Grant {
         .dir(parent_of(key), "/key", create.is_some(), Names::key(key))
     }
 
+    /// This (account) grant with the directory of the external account
+    /// binding's MAC key file (RFC 8555 §7.3.4) at `/eab`: that file's name
+    /// alone, read-only.
+    pub fn external_account(self, eab: Option<&crate::options::ExternalAccount>) -> Grant {
+        match eab {
+            Some(eab) => self.dir(
+                parent_of(&eab.key_file),
+                "/eab",
+                false,
+                Names::key(&eab.key_file),
+            ),
+            None => self,
+        }
+    }
+
     /// No grant in this process: `stage` runs at `elsewhere` (the account
     /// stage in an accountd). Nothing is granted, and nothing is loaded.
     pub fn elsewhere(stage: Stage, elsewhere: String) -> Grant {
@@ -443,7 +458,7 @@ impl Grant {
     }
 
     /// The network stage's grant: `net`, and the host imports it is served
-    /// (resolver, signer, trace).
+    /// (resolver, signer, the account stage's external-account MAC, trace).
     pub fn network(net: NetGrant) -> Grant {
         use Wasi::*;
         Grant {
@@ -451,6 +466,7 @@ impl Grant {
             host_imports: vec![
                 "acmebox:stages/resolver",
                 "acmebox:stages/signer",
+                "acmebox:stages/external-account",
                 "acmebox:stages/trace",
             ],
             ..Grant::new(Stage::Network, &[Cli, Clocks, Random, Sockets], 64, 60)
@@ -467,7 +483,8 @@ impl Grant {
             None => Grant::account(
                 &opts.account_key,
                 opts.new_account_key.then_some(opts.account_key_type),
-            ),
+            )
+            .external_account(opts.external_account.as_ref()),
         };
         vec![
             account,

@@ -192,6 +192,38 @@ pub fn account_failed(error: &Error) -> String {
     })
 }
 
+/// `acmebox directory --json`'s line: the report's fields (flows/directory.rs
+/// `Report`), with `"outcome": "read"`.
+pub fn directory(report: &crate::flows::directory::Report) -> String {
+    #[derive(Serialize)]
+    struct DirectoryLine<'a> {
+        outcome: &'static str,
+        #[serde(flatten)]
+        report: &'a crate::flows::directory::Report,
+    }
+    line(&DirectoryLine {
+        outcome: "read",
+        report,
+    })
+}
+
+/// The line of a command other than an issuance or `acmebox account` that
+/// failed with `error` (`acmebox directory --json`): `"outcome": "failed"`,
+/// the step and the reason.
+pub fn failed(error: &Error) -> String {
+    #[derive(Serialize)]
+    struct Failed<'a> {
+        outcome: &'static str,
+        step: &'a str,
+        reason: String,
+    }
+    line(&Failed {
+        outcome: "failed",
+        step: error.step(),
+        reason: reason(error),
+    })
+}
+
 /// An error's one line, as standard error shows it (without `acmebox: `).
 pub fn reason(error: &Error) -> String {
     clean(error.to_string().lines().next().unwrap_or_default())

@@ -9,7 +9,9 @@ use acmebox::grant::Grant;
 use acmebox::issue::{self, Outcome};
 use acmebox::json::{self, Ended};
 use acmebox::log::Log;
-use acmebox::options::{AccountArgs, AccountOptions, AccountdArgs, IssueArgs, Options, RunFlags};
+use acmebox::options::{
+    AccountArgs, AccountOptions, AccountdArgs, DirectoryArgs, IssueArgs, Options, RunFlags,
+};
 use acmebox::proxy::Env;
 use acmebox::sandbox::Runtime;
 use acmebox::{modes, report};
@@ -71,6 +73,12 @@ enum Command {
     /// contact (§7.3.2), with --deactivate --confirm-deactivate deactivate
     /// it (§7.3.6). Exit 0 when something changed, 2 when nothing did.
     Account(Box<AccountArgs>),
+    /// Print what the ACME server's directory says (RFC 8555 §7.1.1): terms
+    /// of service, website, CAA identities, whether new accounts need an
+    /// external account binding, the profiles it offers, and whether it has
+    /// renewal information (ARI), key rollover and revocation. Signs
+    /// nothing. Exit 0, or 1 on any error.
+    Directory(Box<DirectoryArgs>),
     /// The embedded components, for auditors.
     Components {
         #[command(subcommand)]
@@ -204,6 +212,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         (Some(Command::Account(args)), _) => account(&args),
+        (Some(Command::Directory(args)), _) => directory(&args),
         (Some(Command::Manpage), _) => {
             print_out(&manpage().context("cannot render the manual page")?)?;
             Ok(0)
@@ -280,6 +289,33 @@ fn account(args: &AccountArgs) -> anyhow::Result<u8> {
         Err(e) => {
             if opts.json {
                 print_out(&acmebox::json::account_failed(&e))?;
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// `acmebox directory` (flows/directory.rs): the directory's metadata on
+/// standard output, as text or (`--json`) one JSON object, also when it
+/// fails.
+fn directory(args: &DirectoryArgs) -> anyhow::Result<u8> {
+    let env = Env::from_process().map_err(acmebox::Error::Usage)?;
+    let reach = args.server.reach(&env)?;
+    let log = Log {
+        verbose: args.verbose,
+    };
+    match acmebox::flows::directory::run(&reach, args.verbose, &log) {
+        Ok(report) => {
+            print_out(&if args.json {
+                acmebox::json::directory(&report)
+            } else {
+                acmebox::flows::directory::text(&report)
+            })?;
+            Ok(0)
+        }
+        Err(e) => {
+            if args.json {
+                print_out(&acmebox::json::failed(&e))?;
             }
             Err(e.into())
         }

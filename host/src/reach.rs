@@ -53,14 +53,23 @@ impl std::fmt::Display for Reach {
     }
 }
 
-/// Every key file of `opts` that a stage other than its owner reaches. With
+/// Every key file of `opts` (the account key, the domain key, and the
+/// external account binding's MAC key, the account stage's) that a stage
+/// other than its owner reaches. With
 /// `--account-socket` or `--account-command` there is no account key here:
 /// the accountd holds it.
 pub fn keys_reached(opts: &Options, grants: &[Grant]) -> Vec<Reach> {
-    let keys = [
+    let mut keys = vec![
         ("account key (-f)", &opts.account_key, Stage::Account),
         ("domain key (-k)", &opts.domain_key, Stage::DomainKey),
     ];
+    if let Some(eab) = &opts.external_account {
+        keys.push((
+            "external account MAC key (--eab-hmac-key-file)",
+            &eab.key_file,
+            Stage::Account,
+        ));
+    }
     let mut found = Vec::new();
     let local = |(_, _, owner): &(&str, &PathBuf, Stage)| {
         *owner != Stage::Account || opts.remote_signer.is_none()

@@ -2,7 +2,8 @@
 //! values coming back from stages (which are untrusted: docs/DESIGN.md rule 2).
 
 pub use acmebox_config::validate::{
-    cert_mode, contact, dns_name, https_origin, preferred_chain, profile, wildcard_name, Origin,
+    cert_mode, contact, dns_name, https_origin, ip_name, is_ip, name, preferred_chain, profile,
+    wildcard_name, Origin,
     DEFAULT_CERT_MODE, MAX_PREFERRED_CHAIN,
 };
 

@@ -50,6 +50,8 @@ pub enum Whole {
     Random,
     /// acmebox:stages/signer: the account key.
     Signer,
+    /// acmebox:stages/external-account: the external account MAC key.
+    ExternalAccount,
     /// acmebox:stages/csr: the domain key (no stage may import it).
     Csr,
     /// acmebox:stages/resolver: the host's name resolver, imported alone.
@@ -62,13 +64,14 @@ pub enum Whole {
 
 impl Whole {
     /// Every such interface.
-    pub const ALL: [Whole; 10] = [
+    pub const ALL: [Whole; 11] = [
         Whole::Filesystem,
         Whole::Sockets,
         Whole::Tcp,
         Whole::Clocks,
         Whole::Random,
         Whole::Signer,
+        Whole::ExternalAccount,
         Whole::Csr,
         Whole::Resolver,
         Whole::Trace,
@@ -85,7 +88,7 @@ impl Whole {
             Whole::KeyAuthorizations => e.listen,
             Whole::Clocks => e.clocks,
             Whole::Random => e.random,
-            Whole::Signer => e.signer,
+            Whole::Signer | Whole::ExternalAccount => e.signer,
             Whole::Csr => false,
         }
     }
@@ -99,6 +102,10 @@ impl Whole {
             Whole::Clocks => (&[Hostile::Clocks], "wasi:clocks/"),
             Whole::Random => (&[Hostile::Random], "wasi:random/"),
             Whole::Signer => (&[Hostile::Signer], "acmebox:stages/signer@"),
+            Whole::ExternalAccount => (
+                &[Hostile::ExternalAccount],
+                "acmebox:stages/external-account@",
+            ),
             Whole::Csr => (&[Hostile::Csr], "acmebox:stages/csr@"),
             Whole::Resolver => (&[Hostile::Resolver], "acmebox:stages/resolver@"),
             Whole::Trace => (&[Hostile::Trace], "acmebox:stages/trace@"),
@@ -201,6 +208,8 @@ pub fn grants_are_those_of_design() {
             imports.push("acmebox:stages/signer");
         }
         if e.network {
+            // The account stage's MAC of an external account binding.
+            imports.push("acmebox:stages/external-account");
             imports.push("acmebox:stages/trace");
         }
         if e.listen {

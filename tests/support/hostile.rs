@@ -38,6 +38,8 @@ pub enum Hostile {
     Random,
     /// acmebox:stages/signer (the account key).
     Signer,
+    /// acmebox:stages/external-account (the external account MAC key).
+    ExternalAccount,
     /// acmebox:stages/csr (the domain key).
     Csr,
     /// Like [`Hostile::Bare`], with a function table of 16 Mi elements.
@@ -45,7 +47,7 @@ pub enum Hostile {
 }
 
 impl Hostile {
-    const ALL: [Hostile; 13] = [
+    const ALL: [Hostile; 14] = [
         Hostile::Bare,
         Hostile::Fs,
         Hostile::StdFs,
@@ -57,6 +59,7 @@ impl Hostile {
         Hostile::Clocks,
         Hostile::Random,
         Hostile::Signer,
+        Hostile::ExternalAccount,
         Hostile::Csr,
         Hostile::Table,
     ];
@@ -75,6 +78,7 @@ impl Hostile {
             Hostile::Clocks => "hostile_clocks",
             Hostile::Random => "hostile_random",
             Hostile::Signer => "hostile_signer",
+            Hostile::ExternalAccount => "hostile_external_account",
             Hostile::Csr => "hostile_csr",
             Hostile::Table => "hostile_table",
         }

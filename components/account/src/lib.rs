@@ -13,8 +13,9 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use bindings::exports::acmebox::stages::account_key_file::{Guest as KeyFile, KeyType, LoadedKey};
+use bindings::exports::acmebox::stages::external_account::Guest as ExternalAccount;
 use bindings::exports::acmebox::stages::signer::{AccountKey, Guest as Signer};
-use keys::Key;
+use keys::{Key, MacKey};
 
 #[allow(unsafe_code)]
 mod bindings {
@@ -28,8 +29,15 @@ mod bindings {
 /// Where the host preopens the key directory.
 const KEY_DIR: &str = "/key";
 
+/// Where the host preopens the directory of the external account MAC key
+/// file (`--eab-hmac-key-file`), when one is given.
+const EAB_DIR: &str = "/eab";
+
 /// The loaded account key; `None` until `load` succeeds.
 static KEY: Mutex<Option<Key>> = Mutex::new(None);
+
+/// The loaded external account MAC key (RFC 8555 §7.3.4).
+static MAC_KEY: Mutex<Option<MacKey>> = Mutex::new(None);
 
 struct Account;
 
@@ -90,5 +98,26 @@ impl Signer for Account {
             key.sign(signing_input.as_bytes())
                 .map_err(|e| e.to_string())
         })
+    }
+}
+
+impl ExternalAccount for Account {
+    fn load(name: String) -> Result<(), String> {
+        let key = MacKey::read(Path::new(EAB_DIR), &name).map_err(|e| e.to_string())?;
+        let mut guard = MAC_KEY
+            .lock()
+            .map_err(|_| "MAC key lock poisoned".to_owned())?;
+        *guard = Some(key);
+        Ok(())
+    }
+
+    fn mac(signing_input: String) -> Result<String, String> {
+        let guard = MAC_KEY
+            .lock()
+            .map_err(|_| "MAC key lock poisoned".to_owned())?;
+        match guard.as_ref() {
+            Some(key) => Ok(key.mac(signing_input.as_bytes())),
+            None => Err("no external account MAC key loaded (--eab-hmac-key-file)".to_owned()),
+        }
     }
 }

@@ -101,7 +101,8 @@ pub fn info(
     })
 }
 
-/// The leaf's names: its subjectAltName dNSName entries or, when it has no
+/// The leaf's names: its subjectAltName dNSName and iPAddress entries (an
+/// address as [`ip_text`] writes it, RFC 8738 §3) or, when it has no
 /// subjectAltName extension, its subject common names; normalized.
 pub fn names(leaf: &X509Certificate<'_>) -> Result<Vec<String>, String> {
     let names = match subject_alt_name(leaf)? {
@@ -110,6 +111,7 @@ pub fn names(leaf: &X509Certificate<'_>) -> Result<Vec<String>, String> {
             .iter()
             .filter_map(|name| match name {
                 GeneralName::DNSName(dns) => Some(dns.to_string()),
+                GeneralName::IPAddress(bytes) => ip_text(bytes),
                 _ => None,
             })
             .collect(),
@@ -158,6 +160,17 @@ pub fn normalize<S: AsRef<str>>(names: &[S]) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// An iPAddress subjectAltName's octets (RFC 5280 §4.2.1.6: 4 for IPv4, 16
+/// for IPv6) as text, IPv6 in RFC 5952's canonical form, the way the host
+/// writes a requested address; `None` for any other length.
+pub fn ip_text(bytes: &[u8]) -> Option<String> {
+    if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
+        return Some(std::net::Ipv4Addr::from(v4).to_string());
+    }
+    let v6 = <[u8; 16]>::try_from(bytes).ok()?;
+    Some(std::net::Ipv6Addr::from(v6).to_string())
 }
 
 /// Checks that the leaf's SubjectPublicKeyInfo is `spki` (DER), byte for byte.

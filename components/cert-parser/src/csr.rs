@@ -200,7 +200,9 @@ fn features(value: &[u8]) -> Result<Vec<u16>, String> {
     Ok(features)
 }
 
-/// The dNSNames of a DER subjectAltName value; any other kind is an error.
+/// The dNSNames and iPAddresses (as [`crate::chain::ip_text`] writes them,
+/// RFC 8738 §3) of a DER subjectAltName value; any other kind, or an
+/// address of another length than 4 or 16 bytes, is an error.
 fn san_names(value: &[u8]) -> Result<Vec<String>, String> {
     let san = match SubjectAlternativeName::from_der(value) {
         Ok(([], san)) => san,
@@ -211,8 +213,14 @@ fn san_names(value: &[u8]) -> Result<Vec<String>, String> {
         .iter()
         .map(|name| match name {
             GeneralName::DNSName(dns) => Ok(dns.to_string()),
+            GeneralName::IPAddress(bytes) => crate::chain::ip_text(bytes).ok_or_else(|| {
+                format!(
+                    "the CSR's subjectAltName has {}, not a dNSName or an IPv4 or IPv6 address",
+                    describe(name)
+                )
+            }),
             other => Err(format!(
-                "the CSR's subjectAltName has {}, not a dNSName",
+                "the CSR's subjectAltName has {}, not a dNSName or an iPAddress",
                 describe(other)
             )),
         })

@@ -7,6 +7,8 @@ use rcgen::{
     KeyUsagePurpose, PublicKeyData as _, SanType, SignatureAlgorithm,
 };
 
+use std::net::IpAddr;
+
 use crate::key::Algorithm;
 use crate::{Key, KeyError};
 
@@ -118,8 +120,8 @@ impl TlsFeature {
 pub struct CsrRequest {
     /// The names, each a subjectAltName dNSName; at least one.
     pub names: Vec<String>,
-    /// The subject, in order; `None`: the first name as CN when it has at
-    /// most 64 characters (RFC 5280's bound; ACME needs none, RFC 8555
+    /// The subject, in order; `None`: the first name that is not an IP
+    /// address as CN when it has at most 64 characters (RFC 5280's bound; ACME needs none, RFC 8555
     /// §7.4), else an empty subject.
     pub subject: Option<Vec<SubjectAttribute>>,
     /// A critical keyUsage extension (RFC 5280 §4.2.1.3: "conforming CAs
@@ -146,7 +148,8 @@ impl CsrRequest {
     fn distinguished_name(&self) -> Result<DistinguishedName, KeyError> {
         let mut dn = DistinguishedName::new();
         let Some(attributes) = &self.subject else {
-            if let Some(first) = self.names.first().filter(|n| n.len() <= MAX_CN_LEN) {
+            let dns = self.names.iter().find(|n| n.parse::<IpAddr>().is_err());
+            if let Some(first) = dns.filter(|n| n.len() <= MAX_CN_LEN) {
                 dn.push(DnType::CommonName, first.as_str());
             }
             return Ok(dn);
@@ -224,7 +227,8 @@ impl Key {
     /// A DER PKCS#10 request (RFC 2986 §4) for `request`, signed with this
     /// key (ECDSA with SHA-256/384 or RSA PKCS#1 v1.5 with SHA-256): the
     /// subject ([`CsrRequest::subject`]), every name a subjectAltName
-    /// dNSName (RFC 5280 §4.2.1.6), and the keyUsage and TLS Feature
+    /// dNSName, or iPAddress when it is an IP address (RFC 5280 §4.2.1.6,
+    /// RFC 8738 §3), and the keyUsage and TLS Feature
     /// extensions asked for (RFC 7633 §4.2.1: status_request is OCSP
     /// must-staple), all in one extensionRequest attribute (RFC 2985
     /// §5.4.2).
@@ -237,10 +241,11 @@ impl Key {
         params.subject_alt_names = request
             .names
             .iter()
-            .map(|name| {
-                rcgen::string::Ia5String::try_from(name.as_str())
+            .map(|name| match name.parse::<IpAddr>() {
+                Ok(ip) => Ok(SanType::IpAddress(ip)),
+                Err(_) => Ia5String::try_from(name.as_str())
                     .map(SanType::DnsName)
-                    .map_err(|_| KeyError::Csr(format!("name {name:?} is not ASCII")))
+                    .map_err(|_| KeyError::Csr(format!("name {name:?} is not ASCII"))),
             })
             .collect::<Result<_, _>>()?;
         params.key_usages = request.key_usage.iter().map(|u| u.rcgen()).collect();

@@ -77,6 +77,16 @@ pub enum KeyError {
     #[error("signing failed")]
     Sign,
 
+    /// The external account binding MAC key file (RFC 8555 §7.3.4) is
+    /// missing or is not an HS256 key in base64url.
+    #[error("external account MAC key file {name:?}: {reason}")]
+    MacKey {
+        /// The file name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// The certificate request could not be made from the given names.
     #[error("cannot make certificate request: {0}")]
     Csr(String),

@@ -39,7 +39,7 @@ pub fn load_or_create(dir: &Path, name: &str, create: Option<KeyType>) -> Result
     }
 }
 
-fn check_name(name: &str) -> Result<(), KeyError> {
+pub(crate) fn check_name(name: &str) -> Result<(), KeyError> {
     let bad = name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']);
     if bad {
         return Err(KeyError::InvalidName(name.to_owned()));
@@ -47,7 +47,7 @@ fn check_name(name: &str) -> Result<(), KeyError> {
     Ok(())
 }
 
-fn io_error(action: &'static str, name: &str, source: io::Error) -> KeyError {
+pub(crate) fn io_error(action: &'static str, name: &str, source: io::Error) -> KeyError {
     KeyError::Io {
         action,
         name: name.to_owned(),

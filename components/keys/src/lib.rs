@@ -28,6 +28,7 @@ mod file;
 mod generate;
 mod jwk;
 mod key;
+mod mac;
 mod normalize;
 mod pem_file;
 mod prime;
@@ -40,6 +41,7 @@ pub use error::KeyError;
 pub use file::{load_or_create, Loaded};
 pub use generate::KeyType;
 pub use key::{Algorithm, Key};
+pub use mac::{MacKey, MAX_MAC_KEY_BYTES, MIN_MAC_KEY_BYTES};
 
 /// base64url without padding (RFC 7515 §2), the JOSE encoding.
 pub(crate) fn b64url(bytes: &[u8]) -> String {

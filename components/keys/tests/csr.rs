@@ -242,3 +242,59 @@ fn everything_at_once() {
     let oids: Vec<String> = extensions(&der).into_iter().map(|e| e.0).collect();
     assert_eq!(oids, ["2.5.29.15", "1.3.6.1.5.5.7.1.24"]);
 }
+
+/// The subjectAltName entries of a request: ("dns", name) or ("ip", the
+/// address's text).
+fn alt_names(der: &[u8]) -> Vec<(&'static str, String)> {
+    use x509_parser::extensions::GeneralName;
+    let (_, csr) = X509CertificationRequest::from_der(der).expect("parse");
+    let mut out = Vec::new();
+    for ext in csr.requested_extensions().into_iter().flatten() {
+        if let ParsedExtension::SubjectAlternativeName(san) = ext {
+            for name in &san.general_names {
+                out.push(match name {
+                    GeneralName::DNSName(d) => ("dns", d.to_string()),
+                    GeneralName::IPAddress(b) => ("ip", ip_text(b)),
+                    other => panic!("unexpected {other:?}"),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn ip_text(bytes: &[u8]) -> String {
+    match bytes.len() {
+        4 => std::net::Ipv4Addr::from(<[u8; 4]>::try_from(bytes).unwrap()).to_string(),
+        16 => std::net::Ipv6Addr::from(<[u8; 16]>::try_from(bytes).unwrap()).to_string(),
+        n => panic!("{n}-byte address"),
+    }
+}
+
+/// RFC 8738 §3: an IP address is an iPAddress subjectAltName, never a
+/// dNSName, and never the default common name, which is the first DNS name
+/// (none when every name is an address).
+#[test]
+fn ip_addresses_are_ip_address_alt_names_and_never_the_common_name() {
+    let key = Key::generate(KeyType::P256).expect("generate");
+    let names: Vec<String> = ["127.0.0.1", "a.example", "2001:db8::1"]
+        .map(String::from)
+        .to_vec();
+    let der = made(&key, &CsrRequest::for_names(&names));
+    assert_eq!(
+        alt_names(&der),
+        [
+            ("ip", "127.0.0.1".to_string()),
+            ("dns", "a.example".to_string()),
+            ("ip", "2001:db8::1".to_string())
+        ]
+    );
+    assert_eq!(
+        subject(&der),
+        [("2.5.4.3".to_string(), Tag::Utf8String, "a.example".to_string())]
+    );
+    let only_ips = CsrRequest::for_names(&["::1".to_string()]);
+    let der = made(&key, &only_ips);
+    assert_eq!(subject(&der), []);
+    assert_eq!(alt_names(&der), [("ip", "::1".to_string())]);
+}

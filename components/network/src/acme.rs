@@ -27,10 +27,13 @@ pub struct PublicKey {
     pub jwk: String,
 }
 
-/// The imported signer.
+/// The imported signer, and the imported `external-account` (the same
+/// account stage, holding the MAC key of an external account binding).
 pub trait Signer {
     fn public_key(&self) -> Result<PublicKey, String>;
     fn sign(&self, input: &str) -> Result<String, String>;
+    /// HS256 over `input` with the external account MAC key (§7.3.4).
+    fn external_account_mac(&self, input: &str) -> Result<String, String>;
 }
 
 /// An order as returned to the host; `error` is the problem document as one
@@ -117,6 +120,9 @@ pub struct Session<T: Transport, S: Signer> {
     pub contact: Vec<String>,
     /// The profile each new order asks for ([`Session::use_profile`]).
     profile: Option<String>,
+    /// The external account binding's key identifier (§7.3.4), sent with a
+    /// registration; its MAC comes from [`Signer::external_account_mac`].
+    pub external_account_kid: Option<String>,
     /// (finalize URL, order URL) of every order seen, so that `finalize`
     /// can name the order even when the response has no Location header.
     orders: Vec<(String, String)>,
@@ -155,6 +161,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
             kid: None,
             contact: Vec::new(),
             profile: None,
+            external_account_kid: None,
             orders: Vec::new(),
         };
         session.nonce = Some(session.fresh_nonce()?);
@@ -166,13 +173,24 @@ impl<T: Transport, S: Signer> Session<T, S> {
         self.dir.meta.terms_of_service.clone()
     }
 
+    /// The directory as fetched by [`Session::open`].
+    pub fn directory(&self) -> &Directory {
+        &self.dir
+    }
+
     /// Find or create the account (§7.3, §7.3.1), agreeing to the terms.
+    /// When the directory requires external account binding and none was
+    /// given, only an existing account is looked for (`onlyReturnExisting`):
+    /// a key already registered needs no binding, and without an account
+    /// the error says what is needed before any registration is attempted.
     pub fn account(&mut self) -> Result<String, Failure> {
-        let payload = to_json(&types::NewAccount {
-            terms_of_service_agreed: true,
-            contact: self.contact.clone(),
-            only_return_existing: false,
-        })?;
+        if self.binding_missing() {
+            return match self.find_account(false)? {
+                Some(found) => Ok(found.account.url),
+                None => Err(crate::eab::required().into()),
+            };
+        }
+        let payload = self.new_account(true, self.contact.clone())?;
         let url = self.dir.new_account.clone();
         let reply = self.post("newAccount", &url, &payload, None)?;
         let kid = self.location("newAccount", &reply)?;
@@ -189,15 +207,20 @@ impl<T: Transport, S: Signer> Session<T, S> {
     /// Later requests are signed with its URL, as after [`Session::account`].
     pub fn find_account(&mut self, register: bool) -> Result<Option<Found>, Failure> {
         let what = "newAccount";
-        let payload = to_json(&types::NewAccount {
-            terms_of_service_agreed: register,
-            contact: if register {
-                self.contact.clone()
-            } else {
-                Vec::new()
-            },
-            only_return_existing: !register,
-        })?;
+        if register && self.binding_missing() {
+            // Registering without the binding the server requires: find an
+            // existing account instead, and say what is needed without one.
+            return match self.find_account(false)? {
+                Some(found) => Ok(Some(found)),
+                None => Err(crate::eab::required().into()),
+            };
+        }
+        let contact = if register {
+            self.contact.clone()
+        } else {
+            Vec::new()
+        };
+        let payload = self.new_account(register, contact)?;
         let url = self.dir.new_account.clone();
         let reply = self.post_any(what, &url, &payload, None)?;
         if !(200..300).contains(&reply.status) {
@@ -220,6 +243,36 @@ impl<T: Transport, S: Signer> Session<T, S> {
             account,
             created: reply.status == 201,
         }))
+    }
+
+    /// The directory requires external account binding (§7.3.4) and none
+    /// was given.
+    fn binding_missing(&self) -> bool {
+        self.dir.meta.external_account_required && self.external_account_kid.is_none()
+    }
+
+    /// A newAccount payload (§7.3): registering (agreeing to the terms,
+    /// with `contact` and, when a key identifier was given, the external
+    /// account binding of §7.3.4) or only finding the key's account
+    /// (§7.3.1).
+    fn new_account(&mut self, register: bool, contact: Vec<String>) -> Result<String, Failure> {
+        let binding = match (self.external_account_kid.clone(), register) {
+            (Some(kid), true) => {
+                let jwk = self.public_key()?.jwk;
+                let url = &self.dir.new_account;
+                let signer = &self.signer;
+                Some(crate::eab::binding(&kid, url, &jwk, |input| {
+                    signer.external_account_mac(input)
+                })?)
+            }
+            _ => None,
+        };
+        Ok(to_json(&types::NewAccount {
+            terms_of_service_agreed: register,
+            contact,
+            only_return_existing: !register,
+            external_account_binding: binding,
+        })?)
     }
 
     /// Replace the account's contact URLs (§7.3.2); the updated account.
@@ -282,15 +335,10 @@ impl<T: Transport, S: Signer> Session<T, S> {
         Ok(())
     }
 
-    /// Create an order for dns identifiers (§7.4).
+    /// Create an order (§7.4) for `names`: `ip` identifiers for IP
+    /// addresses (RFC 8738 §3), `dns` for the others.
     pub fn new_order(&mut self, names: &[String]) -> Result<Order, Failure> {
-        let identifiers = names
-            .iter()
-            .map(|n| Identifier {
-                kind: "dns".into(),
-                value: n.clone(),
-            })
-            .collect();
+        let identifiers = names.iter().map(|n| Identifier::of(n)).collect();
         let payload = to_json(&types::NewOrder {
             identifiers,
             profile: self.profile.clone(),
@@ -339,9 +387,10 @@ impl<T: Transport, S: Signer> Session<T, S> {
         self.origin.check(url, "the host")?;
         let reply = self.post("authorization", url, "", None)?;
         let authz: types::Authorization = parse("authorization", &reply.body)?;
-        if authz.identifier.kind != "dns" {
+        if !authz.identifier.is_known() {
             return Err(Failure::from(format!(
-                "authorization: identifier type {:?} is not dns",
+                "authorization: identifier {:?} of type {:?} is not a dns name or an ip address",
+                types::clean(&authz.identifier.value),
                 types::clean(&authz.identifier.kind)
             )));
         }
@@ -450,6 +499,14 @@ impl<T: Transport, S: Signer> Session<T, S> {
         Ok(self.origin.check(url, "the server")?.to_string())
     }
 
+    /// The signer's public key, asked for once per session.
+    fn public_key(&mut self) -> Result<PublicKey, Failure> {
+        match &self.key {
+            Some(key) => Ok(key.clone()),
+            None => Ok(self.key.insert(self.signer.public_key()?).clone()),
+        }
+    }
+
     /// HEAD newNonce (§7.2) for a fresh nonce.
     fn fresh_nonce(&mut self) -> Result<String, Failure> {
         let url = self.dir.new_nonce.clone();
@@ -482,10 +539,7 @@ impl<T: Transport, S: Signer> Session<T, S> {
         payload: &str,
         accept: Option<&str>,
     ) -> Result<Reply, Failure> {
-        let key = match &self.key {
-            Some(key) => key.clone(),
-            None => self.key.insert(self.signer.public_key()?).clone(),
-        };
+        let key = self.public_key()?;
         let kid = self.kid.clone();
         // Requests to newAccount carry the JWK, all others the kid (§6.2),
         // except a revocation without an account: signed with the

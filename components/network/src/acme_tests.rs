@@ -48,6 +48,9 @@ impl Signer for FakeSigner {
     fn sign(&self, _input: &str) -> Result<String, String> {
         Ok("c2ln".into())
     }
+    fn external_account_mac(&self, _input: &str) -> Result<String, String> {
+        Ok("jLgU1Cf17AFz6Wd_36KgExBI8Y69ylONrFK02Pl3cIs".into())
+    }
 }
 
 fn reply(status: u16, nonce: &str, location: Option<&str>, body: &str) -> Result<Reply, Failure> {
@@ -718,3 +721,9 @@ fn a_profile_not_offered_is_refused_naming_those_that_are() {
         "{err}"
     );
 }
+
+#[path = "acme_eab_tests.rs"]
+mod eab;
+
+#[path = "acme_ip_tests.rs"]
+mod ip;

@@ -24,9 +24,11 @@ mod acme;
 #[allow(unsafe_code)]
 mod bindings;
 mod coalesce;
+mod eab;
 mod http;
 mod jws;
 mod link;
+mod meta;
 mod neterr;
 mod origin;
 mod retry;
@@ -90,7 +92,7 @@ pub mod fuzzing {
 
 use std::sync::Mutex;
 
-use bindings::acmebox::stages::{resolver, signer};
+use bindings::acmebox::stages::{external_account, resolver, signer};
 use bindings::exports::acmebox::stages::acme as wit;
 use retry::{Failure, Retry};
 use trace::Traced;
@@ -113,6 +115,10 @@ impl acme::Signer for ImportSigner {
 
     fn sign(&self, input: &str) -> Result<String, String> {
         signer::sign(input).map_err(|e| format!("signer: {e}"))
+    }
+
+    fn external_account_mac(&self, input: &str) -> Result<String, String> {
+        external_account::mac(input).map_err(|e| format!("account stage: {e}"))
     }
 }
 
@@ -151,6 +157,20 @@ impl wit::Guest for Component {
 
     fn terms_of_service() -> Result<Option<String>, wit::Failure> {
         with(|s| Ok(s.terms_of_service()))
+    }
+
+    fn directory_meta() -> Result<wit::DirectoryInfo, wit::Failure> {
+        let m = with(|s| Ok(meta::describe(s.directory())))?;
+        Ok(wit::DirectoryInfo {
+            terms_of_service: m.terms_of_service,
+            website: m.website,
+            caa_identities: m.caa_identities,
+            external_account_required: m.external_account_required,
+            profiles: m.profiles,
+            renewal_info: m.renewal_info,
+            key_change: m.key_change,
+            revoke_cert: m.revoke_cert,
+        })
     }
 
     fn account() -> Result<String, wit::Failure> {
@@ -243,6 +263,7 @@ fn open(settings: wit::Settings) -> Result<(), Failure> {
     let transport = Traced::new(http, report);
     let mut session = acme::Session::open(transport, ImportSigner, &settings.directory_url)?;
     session.contact = settings.contact;
+    session.external_account_kid = settings.external_account_kid;
     if let Some(profile) = settings.profile {
         session.use_profile(profile)?;
     }

@@ -18,6 +18,13 @@ pub struct Directory {
     /// Only needed to revoke (§7.6); a directory without it can still issue.
     #[serde(default)]
     pub revoke_cert: Option<String>,
+    /// Account key rollover (§7.3.5); only whether it is there is reported.
+    #[serde(default)]
+    pub key_change: Option<String>,
+    /// ACME renewal information (RFC 9773 §4); only whether it is there is
+    /// reported.
+    #[serde(default)]
+    pub renewal_info: Option<String>,
 }
 
 /// The directory's `meta` object (§7.1.1): only what the host asks about.
@@ -29,14 +36,44 @@ pub struct Meta {
     /// The profiles the server offers, each name with its description
     /// (draft-ietf-acme-profiles §3); `--profile` must be one of them.
     pub profiles: Option<std::collections::BTreeMap<String, String>>,
+    /// A web page about the CA.
+    pub website: Option<String>,
+    /// The names CAA records (RFC 8659) use for this CA.
+    pub caa_identities: Option<Vec<String>>,
+    /// A new account needs an external account binding (§7.3.4).
+    #[serde(default)]
+    pub external_account_required: bool,
 }
 
-/// An identifier (§9.7.7): only type "dns" is used.
+/// An identifier (§9.7.7): type "dns", or "ip" for an IP address (RFC
+/// 8738 §3).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Identifier {
     #[serde(rename = "type")]
     pub kind: String,
     pub value: String,
+}
+
+impl Identifier {
+    /// The identifier of a requested name: `ip` when it is an IPv4 or IPv6
+    /// address (the host sends it in canonical form), else `dns`.
+    pub fn of(name: &str) -> Identifier {
+        let kind = match name.parse::<std::net::IpAddr>() {
+            Ok(_) => "ip",
+            Err(_) => "dns",
+        };
+        Identifier {
+            kind: kind.into(),
+            value: name.to_string(),
+        }
+    }
+
+    /// A type this client requests, with a value of that type: a `dns`
+    /// name that is not an address, or an `ip` value that is one.
+    pub fn is_known(&self) -> bool {
+        let ip = self.value.parse::<std::net::IpAddr>().is_ok();
+        matches!((self.kind.as_str(), ip), ("dns", false) | ("ip", true))
+    }
 }
 
 /// An order object (§7.1.3). `error` is the problem document (§6.7) of a
@@ -127,6 +164,9 @@ pub struct NewAccount {
     pub contact: Vec<String>,
     #[serde(skip_serializing_if = "is_false")]
     pub only_return_existing: bool,
+    /// The external account binding (§7.3.4), a JWS (eab.rs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_account_binding: Option<Box<RawValue>>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -373,12 +413,14 @@ mod tests {
             terms_of_service_agreed: true,
             contact: Vec::new(),
             only_return_existing: false,
+            external_account_binding: None,
         });
         assert_eq!(acct.unwrap(), r#"{"termsOfServiceAgreed":true}"#);
         let acct = serde_json::to_string(&NewAccount {
             terms_of_service_agreed: true,
             contact: vec!["mailto:ops@example.com".into()],
             only_return_existing: false,
+            external_account_binding: None,
         });
         assert_eq!(
             acct.unwrap(),
@@ -388,6 +430,7 @@ mod tests {
             terms_of_service_agreed: false,
             contact: Vec::new(),
             only_return_existing: true,
+            external_account_binding: None,
         });
         assert_eq!(find.unwrap(), r#"{"onlyReturnExisting":true}"#);
         let update = serde_json::to_string(&AccountUpdate {

@@ -164,12 +164,13 @@ where
     }
 }
 
-/// A certificate name, lower-cased: a DNS name, or a wildcard `*.` and one.
+/// A certificate name, lower-cased: a DNS name, a wildcard `*.` and one,
+/// or an IP address (RFC 8738) in canonical form.
 pub(super) fn checked_name(name: At<String>) -> Result<At<String>, ConfigError> {
     let checked = if name.value.starts_with("*.") {
         validate::wildcard_name(&name.value)
     } else {
-        validate::dns_name(&name.value)
+        validate::name(&name.value)
     };
     match checked {
         Ok(value) => Ok(At {

@@ -45,6 +45,10 @@ fn job(d: &Domain, flags: &RunFlags, env: &Env) -> Result<Job, Error> {
         reason: None,
         revoke_with_domain_key: false,
         key_type: KeyType::default(),
+        // acme-client.conf has no external account binding: register the
+        // authority's account once with `acmebox account --register
+        // --eab-kid ...`, then runs find it.
+        eab: Default::default(),
         domain: d.names[0].clone(),
         altnames: d.names[1..].to_vec(),
     };

@@ -89,7 +89,8 @@ pub fn grants(opts: &AccountOptions) -> Vec<Grant> {
         Grant::account(
             &opts.account_key,
             opts.new_account_key.then_some(opts.key_type),
-        ),
+        )
+        .external_account(opts.external_account.as_ref()),
         Grant::network(NetGrant::to(
             &opts.server,
             &opts.proxy,
@@ -130,6 +131,7 @@ pub fn run_from(opts: &AccountOptions, log: &Log, source: &Source) -> Result<Rep
         loaded.key.alg,
         loaded.key.thumbprint
     ));
+    super::issue::load_external_account(&mut stage, opts.external_account.as_ref(), log, "A1.")?;
 
     // Before the first byte from the network, the host keeps only the
     // key's directory and the server's port (landlock.rs).
@@ -156,6 +158,7 @@ pub fn run_from(opts: &AccountOptions, log: &Log, source: &Source) -> Result<Rep
             trace: opts.verbose >= 2,
             contact: opts.contact.clone().unwrap_or_default(),
             profile: None,
+            external_account_kid: opts.external_account.as_ref().map(|e| e.kid.clone()),
         },
         None => {
             return Err(Error::Protocol {

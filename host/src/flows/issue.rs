@@ -600,11 +600,33 @@ pub(crate) fn account_signer(
         loaded.key.alg,
         loaded.key.thumbprint
     ));
+    let step = label.split_whitespace().next().unwrap_or(label);
+    load_external_account(&mut account, opts.external_account.as_ref(), log, step)?;
     Ok(AccountSigner {
         signer: Signer::from(account),
         key: loaded.key,
         find_only: false,
     })
+}
+
+/// With `--eab-kid`, the binding's MAC key read into the account stage from
+/// `--eab-hmac-key-file` (RFC 8555 §7.3.4), logged under `label`; the error
+/// names the file.
+pub(crate) fn load_external_account(
+    account: &mut account::Account,
+    eab: Option<&crate::options::ExternalAccount>,
+    log: &Log,
+    label: &str,
+) -> Result<(), Error> {
+    let Some(eab) = eab else { return Ok(()) };
+    account
+        .load_external_account_key(&file_name(&eab.key_file))
+        .map_err(|e| e.about(&eab.key_file))?;
+    log.step(&format!(
+        "{label} external account binding: key identifier {}",
+        crate::log::clean(&eab.kid)
+    ));
+    Ok(())
 }
 
 /// Step 2's account request: find or register the account (newAccount),
@@ -730,6 +752,7 @@ pub(crate) fn settings(
             trace: opts.verbose >= 2,
             contact: opts.contact.iter().cloned().collect(),
             profile: opts.profile.clone(),
+            external_account_kid: opts.external_account.as_ref().map(|e| e.kid.clone()),
         }),
         None => Err(Error::Protocol {
             step: "fetch directory",

@@ -1,6 +1,7 @@
 //! What each subcommand does, apart from parsing its command line (main.rs):
 //! `issue` is the issuance itself (acmebox's default command), `account` is
-//! `acmebox account` (find, register, update or deactivate the account), `revoke` is
+//! `acmebox account` (find, register, update or deactivate the account),
+//! `directory` is `acmebox directory` (the server's directory metadata), `revoke` is
 //! `-r` (with `-b`, `--reason`, `--revoke-with-domain-key`), `components`
 //! is `components export` and `components verify`; `caller` is the line
 //! protocol of `-t` (the caller makes each challenge answerable), used by
@@ -19,6 +20,7 @@ pub(crate) mod chains;
 pub(crate) mod challenges;
 pub mod components;
 pub mod deadline;
+pub mod directory;
 pub mod issue;
 pub mod respond;
 pub mod retry;

@@ -1,10 +1,10 @@
 //! `acmebox account`'s command line ([`AccountArgs`]) turned into validated
 //! [`AccountOptions`].
 
-use super::{server, Server, DEFAULT_TIMEOUT};
+use super::Server;
 use crate::error::Error;
 use crate::key_type::KeyType;
-use crate::proxy::{self, Env, ProxyChoice};
+use crate::proxy::{Env, ProxyChoice};
 use crate::trust::Trust;
 use crate::validate;
 use clap::Args;
@@ -56,28 +56,10 @@ pub struct AccountArgs {
     /// The type of key -n creates. An existing key is read whatever its type.
     #[arg(long, value_enum, value_name = "TYPE", default_value_t = KeyType::P256)]
     pub key_type: KeyType,
-    /// ACME directory URL (https) [default: Let's Encrypt production].
-    #[arg(long, value_name = "URL")]
-    pub directory: Option<String>,
-    /// Use Let's Encrypt's staging server.
-    #[arg(short = 's', conflicts_with = "directory")]
-    pub staging: bool,
-    /// PEM trust anchors for the ACME server's TLS certificate, replacing
-    /// the built-in web PKI roots.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-    /// Trust the system's CA bundle instead of the built-in web PKI roots.
-    #[arg(long, conflicts_with = "ca_file")]
-    pub system_roots: bool,
-    /// Reach the ACME server through this HTTP CONNECT proxy
-    /// (http://host:port) [default: HTTPS_PROXY unless NO_PROXY covers the
-    /// server's host].
-    #[arg(long, value_name = "URL")]
-    pub proxy: Option<String>,
-    /// Give up after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT,
-          value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub timeout: u64,
+    /// The ACME server: --directory, -s, --ca-file, --system-roots, --proxy,
+    /// --timeout.
+    #[command(flatten)]
+    pub server: super::ServerArgs,
     /// Log each step to standard error; twice (-vv), also each ACME request.
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -85,6 +67,10 @@ pub struct AccountArgs {
     /// docs/JSON.md).
     #[arg(long)]
     pub json: bool,
+    /// `--eab-kid` and `--eab-hmac-key-file` (options/eab.rs), for
+    /// --register.
+    #[command(flatten)]
+    pub eab: super::EabArgs,
 }
 
 /// The terms of service `acmebox account --register` may agree to.
@@ -129,6 +115,8 @@ pub struct AccountOptions {
     pub verbose: u8,
     /// `--json`.
     pub json: bool,
+    /// `--eab-kid` and `--eab-hmac-key-file`, given with `--register`.
+    pub external_account: Option<super::ExternalAccount>,
 }
 
 impl AccountOptions {
@@ -169,15 +157,15 @@ impl AccountOptions {
             }
             contact.push(url.clone());
         }
-        let server = server(args.directory.as_deref(), args.staging)?;
-        let proxy =
-            proxy::choose(args.proxy.as_deref(), env, &server.host).map_err(Error::Usage)?;
-        let trust = Trust::choose(
-            args.ca_file.as_deref(),
-            args.system_roots,
-            env.ssl_cert_file.as_deref(),
-        )
-        .map_err(Error::Usage)?;
+        let external_account = args.eab.check()?;
+        if external_account.is_some() && !args.register {
+            return Err(Error::Usage(
+                "--eab-kid: an external account binding is used to register an account; \
+                 give --register as well"
+                    .into(),
+            ));
+        }
+        let reach = args.server.reach(env)?;
         Ok(AccountOptions {
             register: args.register,
             agreement,
@@ -186,12 +174,13 @@ impl AccountOptions {
             account_key: args.account_key.clone(),
             new_account_key: args.new_account_key,
             key_type: args.key_type,
-            server,
-            trust,
-            proxy,
-            timeout: Duration::from_secs(args.timeout),
+            server: reach.server,
+            trust: reach.trust,
+            proxy: reach.proxy,
+            timeout: reach.timeout,
             verbose: args.verbose,
             json: args.json,
+            external_account,
         })
     }
 }

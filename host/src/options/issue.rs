@@ -80,9 +80,15 @@ pub struct IssueArgs {
     #[arg(long, value_enum, value_name = "TYPE", default_value_t = KeyType::P256,
           conflicts_with_all = ["account_socket", "account_command"])]
     pub key_type: KeyType,
-    /// The domain name: the certificate's CN and first SAN.
+    /// `--eab-kid` and `--eab-hmac-key-file` (options/eab.rs).
+    #[command(flatten)]
+    pub eab: super::EabArgs,
+    /// The domain name: the certificate's CN and first SAN. An IPv4 or IPv6
+    /// address (no brackets) is ordered as an IP identifier (RFC 8738,
+    /// http-01 only) and becomes an iPAddress SAN, never the CN (the first
+    /// DNS name is, if any).
     pub domain: String,
-    /// More names for the certificate's subjectAltName.
+    /// More names (or IP addresses) for the certificate's subjectAltName.
     pub altnames: Vec<String>,
 }
 
@@ -162,6 +168,9 @@ pub struct Options {
     pub preferred_chain: Option<String>,
     /// `--profile`: the profile each new order asks for.
     pub profile: Option<String>,
+    /// `--eab-kid` and `--eab-hmac-key-file`: the external account binding
+    /// a registration carries (RFC 8555 §7.3.4).
+    pub external_account: Option<super::ExternalAccount>,
     /// `-r`, with `--reason` and `--revoke-with-domain-key`.
     pub revoke: Option<Revocation>,
     /// `-b`.
@@ -223,15 +232,32 @@ impl Options {
                     )))
                 }
                 Some(_) => validate::wildcard_name(name),
-                None => validate::dns_name(name),
+                None => validate::name(name),
             }
             .map_err(Error::Usage)?;
+            if validate::is_ip(&name) && args.run.challenge_type == Some(ChallengeType::Dns01) {
+                return Err(Error::Usage(format!(
+                    "{name}: an IP address is validated with http-01 (or tls-alpn-01), never \
+                     dns-01 (RFC 8738 §7)"
+                )));
+            }
             if names.contains(&name) {
                 return Err(Error::Usage(format!("name {name:?} is given twice")));
             }
             names.push(name);
         }
         let server = server(args.directory.as_deref(), args.staging)?;
+        let external_account = args.eab.check()?;
+        if external_account.is_some()
+            && (args.run.account_socket.is_some() || args.run.account_command.is_some())
+        {
+            return Err(Error::Usage(
+                "--eab-kid: an accountd holds no MAC key; register the account with \
+                 `acmebox account --register --eab-kid ...` first, then run through the \
+                 accountd"
+                    .into(),
+            ));
+        }
         let (paths, mut new_dirs) = default_paths(args, &names[0]);
         for (flag, path) in [("-f", &paths.account_key), ("-k", &paths.domain_key)] {
             if path.file_name().is_none() {
@@ -365,6 +391,7 @@ impl Options {
             verify_with: args.run.verify_with.clone(),
             preferred_chain: args.run.preferred_chain.clone(),
             profile: args.run.profile.clone(),
+            external_account,
             min_days: u32::try_from(args.run.min_days).unwrap_or(crate::fresh::DEFAULT_MIN_DAYS),
             notify: args.run.notify.clone(),
             chmod: args.run.chmod.unwrap_or(crate::validate::DEFAULT_CERT_MODE),

@@ -12,15 +12,21 @@ use std::path::PathBuf;
 
 pub mod account;
 pub mod accountd;
+pub mod eab;
 pub mod issue;
+pub mod directory;
 pub mod run;
+pub mod server;
 #[cfg(test)]
 mod tests;
 
 pub use account::{AccountArgs, AccountOptions, Agreement};
 pub use accountd::AccountdArgs;
+pub use eab::{EabArgs, ExternalAccount};
 pub use issue::{IssueArgs, Options, Revocation};
+pub use directory::DirectoryArgs;
 pub use run::RunFlags;
+pub use server::{Reach, ServerArgs};
 
 /// Let's Encrypt's production directory, the default server.
 pub const LETSENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";

@@ -127,6 +127,32 @@ impl Account {
         Ok(signature)
     }
 
+    /// Read the external account MAC key file `name` in `/eab` (RFC 8555
+    /// §7.3.4, `--eab-hmac-key-file`) into the stage.
+    pub fn load_external_account_key(&mut self, name: &str) -> Result<(), Error> {
+        let step = "read external account MAC key";
+        self.stage.call(step, |b, s| {
+            b.acmebox_stages_external_account().call_load(s, name)
+        })
+    }
+
+    /// The HS256 MAC of `input` with the loaded MAC key: base64url of 32
+    /// bytes, or the stage is refused.
+    pub fn external_account_mac(&mut self, input: &str) -> Result<String, Error> {
+        let step = "external account binding";
+        let mac = self.stage.call(step, |b, s| {
+            b.acmebox_stages_external_account().call_mac(s, input)
+        })?;
+        if base64url_len(&mac) != Some(32) || !is_base64url(&mac) {
+            return Err(refuse(
+                Stage::Account,
+                step,
+                format!("MAC {:?} is not base64url of 32 bytes", excerpt(&mac)),
+            ));
+        }
+        Ok(mac)
+    }
+
     /// The key read, without which no answer can be checked.
     fn loaded(&self, step: &'static str) -> Result<&AccountKey, Error> {
         self.key.as_ref().ok_or_else(|| Error::Stage {

@@ -32,10 +32,11 @@ pub const MAX_CN_LEN: usize = 64;
 /// subject, key usage and TLS features.
 #[derive(Clone, Copy, Debug)]
 pub struct CsrAsk<'a> {
-    /// The names, each a subjectAltName dNSName.
+    /// The names, each a subjectAltName dNSName, or iPAddress for an IP
+    /// address (RFC 8738 §3).
     pub names: &'a [String],
-    /// `--subject`; `None`: the first name as CN (at most [`MAX_CN_LEN`]
-    /// characters).
+    /// `--subject`; `None`: the first name that is not an IP address as CN
+    /// (at most [`MAX_CN_LEN`] characters; none when every name is one).
     pub subject: Option<&'a Subject>,
     /// `--key-usage`.
     pub key_usage: Option<&'a KeyUsages>,
@@ -62,9 +63,8 @@ impl<'a> CsrAsk<'a> {
                 .iter()
                 .map(|a| (a.kind.oid().to_string(), a.value.clone()))
                 .collect(),
-            None => self
-                .names
-                .first()
+            None => (self.names.iter())
+                .find(|n| !crate::validate::is_ip(n))
                 .filter(|n| n.len() <= MAX_CN_LEN)
                 .map(|n| (AttributeType::CommonName.oid().to_string(), n.clone()))
                 .into_iter()

@@ -14,6 +14,9 @@ use crate::stages::signer::Signer;
 use crate::validate::{self, Origin};
 use wasmtime::component::{Component, HasSelf, Linker};
 
+mod directory;
+pub use directory::{DirectoryMeta, MAX_LISTED};
+
 #[allow(missing_docs)]
 mod bindings {
     wasmtime::component::bindgen!({ world: "network", path: "../wit" });
@@ -244,9 +247,13 @@ fn same_account(step: &'static str, account: AcmeAccount, url: &str) -> Result<A
 
 /// The name an authorization is for, lower-cased, as it was requested:
 /// `*.` and the identifier for a wildcard (RFC 8555 §7.1.4), else the
-/// identifier.
+/// identifier; an IP address (RFC 8738) in canonical form, as requested
+/// (validate.rs `ip_name`), however the server wrote it.
 pub fn requested_name(authz: &Authorization) -> String {
-    let identifier = authz.identifier.to_ascii_lowercase();
+    let identifier = match authz.identifier.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.to_string(),
+        Err(_) => authz.identifier.to_ascii_lowercase(),
+    };
     if authz.wildcard {
         format!("*.{identifier}")
     } else {

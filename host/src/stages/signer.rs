@@ -26,6 +26,9 @@ pub enum Signer {
     /// `--account-command`): one connection, shared by the certificates of
     /// a many-certificate run like [`Signer::Shared`].
     Remote(Arc<Mutex<Remote>>),
+    /// No key: `acmebox directory` signs nothing, and every call is an
+    /// error.
+    Refusing,
 }
 
 impl From<Remote> for Signer {
@@ -54,6 +57,7 @@ impl Signer {
             Signer::Shared(a) => lock(a)?.public_key(),
             Signer::DomainKey(d) => d.public_key(),
             Signer::Remote(r) => Ok(lock(r)?.key().clone()),
+            Signer::Refusing => Err(refused()),
         }
     }
 
@@ -64,7 +68,36 @@ impl Signer {
             Signer::Shared(a) => lock(a)?.sign(input),
             Signer::DomainKey(d) => d.sign(input),
             Signer::Remote(r) => lock(r)?.sign(input),
+            Signer::Refusing => Err(refused()),
         }
+    }
+}
+
+impl Signer {
+    /// The external account binding's MAC (RFC 8555 §7.3.4) over `input`,
+    /// from the account stage holding the MAC key. The domain key never
+    /// registers an account, and an accountd holds no MAC key: for those
+    /// it is an error (the flows refuse the combination before a run).
+    pub fn external_account_mac(&mut self, input: &str) -> Result<String, Error> {
+        match self {
+            Signer::Account(a) => a.external_account_mac(input),
+            Signer::Shared(a) => lock(a)?.external_account_mac(input),
+            Signer::Refusing => Err(refused()),
+            Signer::DomainKey(_) | Signer::Remote(_) => Err(Error::Protocol {
+                step: "external account binding",
+                message: "only the account stage holds a MAC key (not the domain key or an \
+                          accountd)"
+                    .into(),
+            }),
+        }
+    }
+}
+
+/// The error of [`Signer::Refusing`].
+fn refused() -> Error {
+    Error::Protocol {
+        step: "sign",
+        message: "this command signs nothing (no key is loaded)".into(),
     }
 }
 

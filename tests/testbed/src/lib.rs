@@ -70,6 +70,7 @@ pub struct Builder {
     tls_names: Option<Vec<String>>,
     http01_server: bool,
     next_pebble: bool,
+    external_account: Option<(String, String)>,
 }
 
 impl Builder {
@@ -120,6 +121,14 @@ impl Builder {
             names.push("127.0.0.1".into());
         }
         self.tls_names = Some(names);
+        self
+    }
+
+    /// Require external account binding (RFC 8555 §7.3.4): pebble's directory says
+    /// `externalAccountRequired`, and it registers an account only with a binding to the key
+    /// identifier `kid`, MAC'd with `mac_key` (base64url, as CAs hand it out).
+    pub fn external_account(mut self, kid: &str, mac_key: &str) -> Builder {
+        self.external_account = Some((kid.to_owned(), mac_key.to_owned()));
         self
     }
 
@@ -176,6 +185,7 @@ impl Builder {
             &identity.key_file,
             validity,
             self.next_pebble,
+            self.external_account.as_ref(),
         )?;
         let binary = match self.next_pebble {
             true => pebble::next_binary()?,
@@ -223,6 +233,7 @@ impl Testbed {
             tls_names: None,
             http01_server: true,
             next_pebble: false,
+            external_account: None,
         }
     }
 

@@ -46,6 +46,8 @@ pub(crate) struct Ports {
 
 /// Writes pebble's JSON configuration to `path`. `validity`: how long the certificates pebble
 /// issues are valid, in seconds (its `certificateValidityPeriod`; pebble's default when `None`).
+/// `eab`: a key identifier and its base64url MAC key, making external account binding required
+/// (`externalAccountBindingRequired`, `externalAccountMACKeys`).
 pub(crate) fn write_config(
     path: &Path,
     ports: &Ports,
@@ -53,7 +55,16 @@ pub(crate) fn write_config(
     key: &Path,
     validity: Option<u64>,
     profiles: bool,
+    eab: Option<&(String, String)>,
 ) -> Result<()> {
+    let eab = match eab {
+        Some((kid, mac_key)) => format!(
+            "true,\n    \"externalAccountMACKeys\": {{{}: {}}}",
+            json_string(kid),
+            json_string(mac_key)
+        ),
+        None => "false".to_string(),
+    };
     let profiles = match profiles {
         true => format!(
             ",\n    \"profiles\": {{\n      \"default\": {{\"description\": \"90 days\", \
@@ -76,7 +87,7 @@ pub(crate) fn write_config(
     "httpPort": {http},
     "tlsPort": {tls},
     "ocspResponderURL": "",
-    "externalAccountBindingRequired": false{validity}{profiles}
+    "externalAccountBindingRequired": {eab}{validity}{profiles}
   }}
 }}
 "#,

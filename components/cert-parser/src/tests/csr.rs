@@ -76,13 +76,23 @@ fn inspect_csr_counts_common_name_among_names() {
     assert_eq!(info.names, ["cn-only.test"]);
 }
 
+/// RFC 8738 §3: an iPAddress subjectAltName is a name, as text.
 #[test]
-fn inspect_csr_rejects_names_other_than_dns() {
-    let e = err(inspect_csr(CSR_IP));
-    assert_eq!(
-        e,
-        "the CSR's subjectAltName has an IP address (4 bytes), not a dNSName"
-    );
+fn inspect_csr_reads_ip_address_alt_names() {
+    let info = inspect_csr(CSR_IP).expect("inspect_csr");
+    assert_eq!(info.names, ["127.0.0.1", "a.test"]);
+}
+
+#[test]
+fn ip_addresses_are_written_as_the_host_writes_them() {
+    use crate::chain::ip_text;
+    assert_eq!(ip_text(&[127, 0, 0, 1]).as_deref(), Some("127.0.0.1"));
+    let mut v6 = [0u8; 16];
+    v6[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+    v6[15] = 1;
+    assert_eq!(ip_text(&v6).as_deref(), Some("2001:db8::1"));
+    assert_eq!(ip_text(&[1, 2, 3]), None);
+    assert_eq!(ip_text(&[0; 8]), None);
 }
 
 #[test]

@@ -20,6 +20,7 @@ use base64::Engine as _;
 wit_bindgen::generate!({ world: "account", path: "../../../wit" });
 
 use exports::acmebox::stages::account_key_file::{Guest as KeyFile, KeyType, LoadedKey};
+use exports::acmebox::stages::external_account::Guest as ExternalAccount;
 use exports::acmebox::stages::signer::{AccountKey, Guest as Signer};
 
 /// The lie chosen by `load`.
@@ -112,6 +113,18 @@ impl Signer for Liar {
             "honest-rs256" => b64(&[1; 256]),
             _ => b64(&[1; 64]),
         })
+    }
+}
+
+/// No liar holds a MAC key: external account binding is the real stage's
+/// (tests/eab.rs).
+impl ExternalAccount for Liar {
+    fn load(_name: String) -> Result<(), String> {
+        Err("the liar holds no MAC key".into())
+    }
+
+    fn mac(_signing_input: String) -> Result<String, String> {
+        Err("the liar holds no MAC key".into())
     }
 }
 

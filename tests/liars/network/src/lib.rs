@@ -41,8 +41,8 @@ wit_bindgen::generate!({ world: "network", path: "../../../wit" });
 
 use acmebox::stages::signer;
 use exports::acmebox::stages::acme::{
-    AccountObject, Authorization, Challenge, Downloaded, Failure, FoundAccount, Guest, Order,
-    Retry, Settings,
+    AccountObject, Authorization, Challenge, DirectoryInfo, Downloaded, Failure, FoundAccount,
+    Guest, Order, Retry, Settings,
 };
 
 /// The directory's origin, the lie, the names of the order, how many
@@ -145,6 +145,10 @@ impl Guest for Liar {
 
     fn terms_of_service() -> Result<Option<String>, Failure> {
         Ok(None)
+    }
+
+    fn directory_meta() -> Result<DirectoryInfo, Failure> {
+        Err(fail("the liar has no directory"))
     }
 
     fn account() -> Result<String, Failure> {
