@@ -24,7 +24,10 @@ fn directory(bed: &Testbed, flags: &[&str]) -> Run {
 fn pebble_2_10_directory_lists_profiles_ari_and_the_binding_it_requires() {
     let bed = Testbed::builder()
         .next_pebble()
-        .external_account("kid-1", "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W")
+        .external_account(
+            "kid-1",
+            "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W",
+        )
         .start()
         .expect("start pebble 2.10 (run scripts/setup first)");
     let run = directory(&bed, &[]);
@@ -58,7 +61,11 @@ fn stable_pebble_directory_has_no_profiles_and_no_binding() {
     let bed = Testbed::start().expect("start pebble (run scripts/setup first)");
     let run = directory(&bed, &[]);
     run.expect_code(0);
-    assert!(run.stdout.contains("profiles                   (none)\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("profiles                   (none)\n"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout.contains("external account required  no\n"),
         "{}",
@@ -68,7 +75,14 @@ fn stable_pebble_directory_has_no_profiles_and_no_binding() {
 
 #[test]
 fn an_unreachable_server_is_exit_1_and_a_failed_json_line() {
-    let run = acmebox(&["directory", "--json", "--timeout", "5", "--directory", "https://127.0.0.1:9/dir"]);
+    let run = acmebox(&[
+        "directory",
+        "--json",
+        "--timeout",
+        "5",
+        "--directory",
+        "https://127.0.0.1:9/dir",
+    ]);
     run.expect_code(1);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON object");
     assert_eq!(v["outcome"], "failed");

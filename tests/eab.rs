@@ -132,7 +132,13 @@ fn flags_come_in_pairs_and_not_with_an_accountd() {
     let file = file.display().to_string();
     let args = offline_args(
         &client,
-        &["--eab-kid", "a b", "--eab-hmac-key-file", &file, "a.example"],
+        &[
+            "--eab-kid",
+            "a b",
+            "--eab-hmac-key-file",
+            &file,
+            "a.example",
+        ],
     );
     fails_with(&acmebox(&args), "--eab-kid \"a b\"");
     let mut args = vec!["--account-socket".to_string(), "/nonexistent/sock".into()];
@@ -149,16 +155,25 @@ fn grants_show_the_mac_key_file_alone_read_only_to_the_account_stage() {
     let mut args = vec!["grants".to_string(), "--json".into()];
     args.extend(offline_args(
         &client,
-        &["--eab-kid", KID, "--eab-hmac-key-file", &file_arg, "a.example"],
+        &[
+            "--eab-kid",
+            KID,
+            "--eab-hmac-key-file",
+            &file_arg,
+            "a.example",
+        ],
     ));
     let run = acmebox(&args);
     run.expect_code(0);
     let stages: serde_json::Value = serde_json::from_str(&run.stdout).expect("grants JSON");
     let account = &stages[0];
     assert_eq!(account["name"], "account");
-    let eab = (account["directories"].as_array().expect("directories").iter())
-        .find(|d| d["guest"] == "/eab")
-        .expect("an /eab grant");
+    let eab = (account["directories"]
+        .as_array()
+        .expect("directories")
+        .iter())
+    .find(|d| d["guest"] == "/eab")
+    .expect("an /eab grant");
     assert_eq!(eab["access"], "read");
     assert_eq!(eab["host"], client.keys.join("eab").display().to_string());
     assert_eq!(eab["names"], serde_json::json!(["eab.key"]));
@@ -176,7 +191,14 @@ fn a_mac_key_inside_another_stages_writable_directory_is_refused() {
     let file = file.display().to_string();
     let args = offline_args(
         &client,
-        &["-nN", "--eab-kid", KID, "--eab-hmac-key-file", &file, "a.example"],
+        &[
+            "-nN",
+            "--eab-kid",
+            KID,
+            "--eab-hmac-key-file",
+            &file,
+            "a.example",
+        ],
     );
     let run = acmebox(&args);
     fails_with(&run, "external account MAC key (--eab-hmac-key-file)");

@@ -274,11 +274,22 @@ mod tests {
         assert_eq!(name("::ffff:1.2.3.4").unwrap(), "::ffff:1.2.3.4");
         assert_eq!(name("WWW.example.com").unwrap(), "www.example.com");
         assert!(is_ip("::1") && is_ip("10.1.2.3") && !is_ip("a.example"));
-        for bad in ["[::1]", "fe80::1%eth0", "::1/128", "0.0.0.0", "::", "224.0.0.1", "1::2::3"] {
+        for bad in [
+            "[::1]",
+            "fe80::1%eth0",
+            "::1/128",
+            "0.0.0.0",
+            "::",
+            "224.0.0.1",
+            "1::2::3",
+        ] {
             let err = name(bad).unwrap_err();
             assert!(err.contains("IP address"), "{bad}: {err}");
         }
-        assert!(name("01.2.3.4").is_err(), "leading zeros are not dotted decimal");
+        assert!(
+            name("01.2.3.4").is_err(),
+            "leading zeros are not dotted decimal"
+        );
     }
 
     #[test]

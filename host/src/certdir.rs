@@ -619,6 +619,7 @@ mod commit;
 pub use commit::{is_committed, COMMITTED, MANIFEST};
 #[cfg(unix)]
 mod probe;
+mod state;
 #[cfg(unix)]
 pub use probe::PROBE;
 

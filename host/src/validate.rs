@@ -3,8 +3,7 @@
 
 pub use acmebox_config::validate::{
     cert_mode, contact, dns_name, https_origin, ip_name, is_ip, name, preferred_chain, profile,
-    wildcard_name, Origin,
-    DEFAULT_CERT_MODE, MAX_PREFERRED_CHAIN,
+    wildcard_name, Origin, DEFAULT_CERT_MODE, MAX_PREFERRED_CHAIN,
 };
 
 /// `--http-listen`'s value: an IP address and a port other than 0,

@@ -43,6 +43,9 @@ pub struct Info {
     /// certificate, what `--preferred-chain` matches (RFC 8555 §7.4.2's
     /// alternate chains differ there); empty when it has none.
     pub top_issuer: String,
+    /// The leaf's renewal information identifier (RFC 9773 §4.1, ari.rs);
+    /// `None` without a usable authorityKeyIdentifier.
+    pub renewal_id: Option<String>,
 }
 
 /// Parses each DER certificate; `ders[0]` is the leaf.
@@ -98,6 +101,9 @@ pub fn info(
             .last()
             .and_then(|top| crate::dn::common_name(top.issuer()))
             .unwrap_or_default(),
+        // A certificate whose identifier cannot be made is renewed by the
+        // old rules: its malformed extension is not this check's business.
+        renewal_id: crate::ari::renewal_id(leaf).ok().flatten(),
     })
 }
 

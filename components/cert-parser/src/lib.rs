@@ -9,6 +9,7 @@
 
 #![deny(unsafe_code)]
 
+mod ari;
 mod chain;
 mod csr;
 mod date;
@@ -90,6 +91,7 @@ impl From<Info> for ChainInfo {
             spki: info.spki,
             chain_linked: info.chain_linked,
             top_issuer: info.top_issuer,
+            renewal_id: info.renewal_id,
         }
     }
 }

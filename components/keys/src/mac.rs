@@ -44,7 +44,10 @@ impl MacKey {
             .read_to_end(&mut text)
             .map_err(|e| io_error("read", name, e))?;
         if text.len() as u64 > MAX_FILE_BYTES {
-            return Err(mac_error(name, format!("longer than {MAX_FILE_BYTES} bytes")));
+            return Err(mac_error(
+                name,
+                format!("longer than {MAX_FILE_BYTES} bytes"),
+            ));
         }
         MacKey::from_text(&text).map_err(|reason| mac_error(name, reason))
     }
@@ -56,7 +59,9 @@ impl MacKey {
         let raw = Zeroizing::new(
             URL_SAFE_NO_PAD
                 .decode(unpadded.unwrap_or(text))
-                .map_err(|_| "not base64url (the key as the CA gives it, e.g. from its EAB page)")?,
+                .map_err(|_| {
+                    "not base64url (the key as the CA gives it, e.g. from its EAB page)"
+                })?,
         );
         if !(MIN_MAC_KEY_BYTES..=MAX_MAC_KEY_BYTES).contains(&raw.len()) {
             return Err(format!(
@@ -134,7 +139,10 @@ mod tests {
             Err(KeyError::InvalidName(_))
         ));
         let missing = MacKey::read(&dir, "none").err().unwrap().to_string();
-        assert!(missing.contains("\"none\"") && missing.contains("no such file"), "{missing}");
+        assert!(
+            missing.contains("\"none\"") && missing.contains("no such file"),
+            "{missing}"
+        );
         std::fs::write(dir.join("big"), vec![b'A'; 2000]).unwrap();
         assert!(MacKey::read(&dir, "big").is_err());
         std::fs::remove_dir_all(&dir).unwrap();

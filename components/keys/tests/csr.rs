@@ -291,7 +291,11 @@ fn ip_addresses_are_ip_address_alt_names_and_never_the_common_name() {
     );
     assert_eq!(
         subject(&der),
-        [("2.5.4.3".to_string(), Tag::Utf8String, "a.example".to_string())]
+        [(
+            "2.5.4.3".to_string(),
+            Tag::Utf8String,
+            "a.example".to_string()
+        )]
     );
     let only_ips = CsrRequest::for_names(&["::1".to_string()]);
     let der = made(&key, &only_ips);

@@ -337,11 +337,25 @@ impl<T: Transport, S: Signer> Session<T, S> {
 
     /// Create an order (§7.4) for `names`: `ip` identifiers for IP
     /// addresses (RFC 8738 §3), `dns` for the others.
-    pub fn new_order(&mut self, names: &[String]) -> Result<Order, Failure> {
+    ///
+    /// `replaces`: the renewal information identifier (RFC 9773 §4.1) of the
+    /// certificate this order renews, sent (§5) only when the directory has
+    /// renewalInfo: a server without it may refuse a member it does not know.
+    pub fn new_order(
+        &mut self,
+        names: &[String],
+        replaces: Option<&str>,
+    ) -> Result<Order, Failure> {
+        if let Some(id) = replaces {
+            crate::ari::check_id(id)?;
+        }
         let identifiers = names.iter().map(|n| Identifier::of(n)).collect();
         let payload = to_json(&types::NewOrder {
             identifiers,
             profile: self.profile.clone(),
+            replaces: replaces
+                .filter(|_| self.dir.renewal_info.is_some())
+                .map(str::to_string),
         })?;
         let url = self.dir.new_order.clone();
         let reply = self.post("newOrder", &url, &payload, None)?;
@@ -633,6 +647,9 @@ fn parse<D: DeserializeOwned>(what: &str, body: &[u8]) -> Result<D, String> {
 fn to_json<V: serde::Serialize>(value: &V) -> Result<String, String> {
     serde_json::to_string(value).map_err(|e| e.to_string())
 }
+
+#[path = "acme_ari.rs"]
+mod ari;
 
 #[cfg(test)]
 #[path = "acme_tests.rs"]

@@ -14,7 +14,7 @@ fn addresses_are_ip_identifiers_and_names_dns_ones() {
         ORDER,
     ));
     let names = ["127.0.0.1", "a.test", "2001:db8::1"].map(String::from);
-    s.new_order(&names).unwrap();
+    s.new_order(&names, None).unwrap();
     let sent = script.sent.borrow();
     let body: Value = serde_json::from_str(&payload(&sent[3].2)).unwrap();
     assert_eq!(

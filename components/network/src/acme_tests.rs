@@ -120,7 +120,7 @@ fn open_account_and_order() {
         Some("https://ca.test:14000/o/1"),
         ORDER,
     )]);
-    let order = s.new_order(&["a.test".to_string()]).unwrap();
+    let order = s.new_order(&["a.test".to_string()], None).unwrap();
     assert_eq!(order.url, "https://ca.test:14000/o/1");
     assert_eq!(order.status, "pending");
     assert_eq!(order.finalize, "https://ca.test:14000/fin/1");
@@ -199,19 +199,19 @@ fn problems_and_network_errors() {
         Err(Failure::new(refused.into(), Retry::Transient)),
     ]);
     let names = ["x.test".to_string()];
-    let err = s.new_order(&names).unwrap_err();
+    let err = s.new_order(&names, None).unwrap_err();
     assert_eq!(
         err.message,
         "newOrder: urn:ietf:params:acme:error:rejectedIdentifier: no"
     );
     assert_eq!(err.retry, Retry::Never);
-    let err = s.new_order(&names).unwrap_err();
+    let err = s.new_order(&names, None).unwrap_err();
     assert_eq!(
         err.message,
         "newOrder: HTTP status 500 from https://ca.test:14000/order"
     );
     assert_eq!(err.retry, Retry::Transient);
-    let err = s.new_order(&names).unwrap_err();
+    let err = s.new_order(&names, None).unwrap_err();
     assert_eq!(err.message, format!("newOrder: {refused}"));
     assert_eq!(
         err.retry,
@@ -237,7 +237,7 @@ fn statuses_say_whether_to_retry() {
         reply_after(503, "n9", "soon", ""),
     ]);
     let names = ["x.test".to_string()];
-    let mut next = || s.new_order(&names).unwrap_err();
+    let mut next = || s.new_order(&names, None).unwrap_err();
     let first = next();
     assert_eq!(first.retry, Retry::After(30));
     assert_eq!(
@@ -339,9 +339,9 @@ fn origin_rule() {
         reply(201, "n3", Some("https://ca.test:14000/o/1"), &evil_authz),
         reply(201, "n4", off, ORDER),
     ]);
-    let err = s.new_order(&["a.test".into()]).unwrap_err().message;
+    let err = s.new_order(&["a.test".into()], None).unwrap_err().message;
     assert!(err.contains(r#""https://evil.test/a" from the server"#));
-    assert!(s.new_order(&["a.test".into()]).is_err());
+    assert!(s.new_order(&["a.test".into()], None).is_err());
 }
 
 #[test]
@@ -697,7 +697,7 @@ fn a_profile_the_directory_offers_is_asked_for_in_each_order() {
         reply(201, "n3", Some("https://ca.test:14000/o/1"), ORDER),
     ]);
     s.account().unwrap();
-    s.new_order(&["a.test".to_string()]).unwrap();
+    s.new_order(&["a.test".to_string()], None).unwrap();
     let sent = script.sent.borrow();
     let order: Value = serde_json::from_str(&payload(&sent.last().unwrap().2)).unwrap();
     assert_eq!(order["profile"], "shortlived");
@@ -727,3 +727,6 @@ mod eab;
 
 #[path = "acme_ip_tests.rs"]
 mod ip;
+
+#[path = "acme_ari_tests.rs"]
+mod ari;

@@ -50,8 +50,7 @@ pub fn binding(
         .map_err(|e| format!("external account binding: {e}"))?;
     if signature.len() != MAC_CHARS || !is_b64url(&signature) {
         return Err(
-            "external account binding: the account stage's MAC is not base64url of 32 bytes"
-                .into(),
+            "external account binding: the account stage's MAC is not base64url of 32 bytes".into(),
         );
     }
     let jws = serde_json::to_string(&Flattened {
@@ -92,7 +91,10 @@ mod tests {
         })
         .unwrap();
         let v: Value = serde_json::from_str(b.get()).unwrap();
-        let (p, q) = (v["protected"].as_str().unwrap(), v["payload"].as_str().unwrap());
+        let (p, q) = (
+            v["protected"].as_str().unwrap(),
+            v["payload"].as_str().unwrap(),
+        );
         assert_eq!(input, format!("{p}.{q}"));
         let header: Value = serde_json::from_slice(&B64.decode(p).unwrap()).unwrap();
         assert_eq!(header["alg"], "HS256");

@@ -21,6 +21,7 @@
 #![deny(unsafe_code)]
 
 mod acme;
+mod ari;
 #[allow(unsafe_code)]
 mod bindings;
 mod coalesce;
@@ -48,12 +49,15 @@ pub mod fuzzing {
 
     /// `body` read as each ACME object the stage reads, the way it reads
     /// it: directory (RFC 8555 §7.1.1), account (§7.1.2), order (§7.1.3),
-    /// authorization (§7.1.4) and challenge (§7.1.5). For each object
+    /// authorization (§7.1.4), challenge (§7.1.5) and renewal information
+    /// (RFC 9773 §4.2). For each object
     /// `body` is, the problem documents (§6.7) it carries, as the text the
     /// host is given.
     pub fn objects(body: &[u8]) -> Vec<String> {
         let mut problems = Vec::new();
         let _ = serde_json::from_slice::<Directory>(body);
+        // A renewalInfo answer (RFC 9773 §4.2), its dates read by hand.
+        let _ = crate::ari::parse(body);
         let _ = serde_json::from_slice::<Account>(body);
         if let Ok(order) = serde_json::from_slice::<Order>(body) {
             problems.extend(order.error.map(|p| p.to_string()));
@@ -197,8 +201,18 @@ impl wit::Guest for Component {
         with(|s| s.use_account(&kid))
     }
 
-    fn new_order(names: Vec<String>) -> Result<wit::Order, wit::Failure> {
-        with(|s| s.new_order(&names)).map(order)
+    fn new_order(names: Vec<String>, replaces: Option<String>) -> Result<wit::Order, wit::Failure> {
+        with(|s| s.new_order(&names, replaces.as_deref())).map(order)
+    }
+
+    fn renewal_info(cert_id: String) -> Result<wit::RenewalWindow, wit::Failure> {
+        let w = with(|s| s.renewal_info(&cert_id))?;
+        Ok(wit::RenewalWindow {
+            start: w.start,
+            end: w.end,
+            explanation_url: w.explanation_url,
+            retry_after: w.retry_after,
+        })
     }
 
     fn get_order(url: String) -> Result<wit::Order, wit::Failure> {

@@ -144,7 +144,7 @@ const MONTHS: [&str; 12] = [
 
 /// Days from 1970-01-01 to a proleptic Gregorian date, year >= 1970
 /// (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+pub(crate) fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y / 400;
     let year_of_era = y - era * 400;

@@ -201,6 +201,10 @@ pub struct NewOrder {
     /// The profile asked for (draft-ietf-acme-profiles §4), omitted when none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// The renewal information identifier of the certificate this order
+    /// replaces (RFC 9773 §5), omitted when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 /// The finalize payload (§7.4): the base64url DER CSR.
@@ -450,6 +454,7 @@ mod tests {
         let order = NewOrder {
             identifiers: ids,
             profile: None,
+            replaces: None,
         };
         assert_eq!(
             serde_json::to_string(&order).unwrap(),

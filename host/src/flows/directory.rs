@@ -131,7 +131,10 @@ pub fn text(r: &Report) -> String {
     let yes = |b: bool| if b { "yes" } else { "no" };
     let given = |s: &Option<String>| s.as_deref().map_or("(none)".to_string(), clean);
     let mut out = format!("directory                  {}\n", clean(&r.directory));
-    out += &format!("terms of service           {}\n", given(&r.terms_of_service));
+    out += &format!(
+        "terms of service           {}\n",
+        given(&r.terms_of_service)
+    );
     out += &format!("website                    {}\n", given(&r.website));
     let caa: Vec<String> = r.caa_identities.iter().map(|c| clean(c)).collect();
     match caa.is_empty() {
@@ -180,10 +183,19 @@ mod tests {
         let t = text(&r);
         assert!(!t.contains('\u{1b}') && t.contains("tos\\u{1b}[2J"), "{t}");
         assert!(t.contains("website                    (none)\n"), "{t}");
-        assert!(t.contains("CAA identities             ca.test, other.test\n"), "{t}");
+        assert!(
+            t.contains("CAA identities             ca.test, other.test\n"),
+            "{t}"
+        );
         assert!(t.contains("external account required  yes\n"), "{t}");
-        assert!(t.contains("profile                    shortlived: 6 days\\u{a}forged line\n"), "{t}");
-        assert!(t.contains("renewal information (ARI)  yes\nkey rollover               no\n"), "{t}");
+        assert!(
+            t.contains("profile                    shortlived: 6 days\\u{a}forged line\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("renewal information (ARI)  yes\nkey rollover               no\n"),
+            "{t}"
+        );
         assert_eq!(t.lines().count(), 9, "{t}");
     }
 }

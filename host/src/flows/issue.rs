@@ -3,6 +3,7 @@
 //! stage that may perform it. The host holds no key and parses nothing from
 //! the wire: it moves WIT values between stages and checks them.
 
+use super::ari;
 use super::caller::Caller;
 use super::challenges::{authorize, Answer, Responder};
 use super::deadline::{Backoff, Deadline, Polled};
@@ -282,7 +283,11 @@ fn install(
     // than --min-days days left (half its lifetime if short-lived), the domain key, a chain.pem and fullchain.pem that
     // agree with it, and came through this ACME directory (fresh.rs). The
     // host reads the bytes (never through a link); cert-parser parses, in an
-    // instance of its own.
+    // instance of its own. One the old rules keep may still be renewed by
+    // the CA's renewal information (RFC 9773, flows/ari.rs): decided from
+    // what was recorded, or once the directory is read at step 1.
+    let mut ask_ari: Option<(String, Option<ari::State>)> = None;
+    let mut replaces: Option<String> = None;
     if !opts.force {
         let wanted = fresh::Wanted {
             names: &opts.names,
@@ -312,7 +317,21 @@ fn install(
                 log.step("0. up to date once the earlier run's install was finished");
                 return Ok(Outcome::Changed);
             }
-            fresh::Verdict::UpToDate => return Ok(Outcome::UpToDate),
+            fresh::Verdict::UpToDate => {
+                let id = installed.as_ref().and_then(|i| i.renewal_id.clone());
+                let Some(id) = id else {
+                    return Ok(Outcome::UpToDate);
+                };
+                let last = ari::read(&dirs, &opts.cert_files);
+                match ari::plan(last.as_ref(), &id, now) {
+                    ari::Plan::Keep => return Ok(Outcome::UpToDate),
+                    ari::Plan::Ask => ask_ari = Some((id, last)),
+                    ari::Plan::Renew(why) => {
+                        log.step(&format!("0. renewing: {why}"));
+                        replaces = Some(id);
+                    }
+                }
+            }
             fresh::Verdict::Renew(why) => log.step(&format!("0. renewing: {why}")),
             fresh::Verdict::NotListed(new) => {
                 return Err(Error::File {
@@ -367,6 +386,19 @@ fn install(
     // Every network call below goes through the one retry policy
     // (retry.rs), within --timeout.
     retry(&deadline, log, || net.open(&settings))?;
+    let has_ari = net.directory_meta().is_ok_and(|m| m.renewal_info);
+    // 0, continued: the CA's renewal window, when it was time to ask.
+    if let Some((id, last)) = ask_ari {
+        let (state, plan) = ari::ask(&mut net, &id, last.as_ref(), now, log);
+        ari::write(&dirs, &opts.cert_files, &state, log);
+        match plan {
+            ari::Plan::Renew(why) => {
+                log.step(&format!("0. renewing: {why}"));
+                replaces = Some(id);
+            }
+            ari::Plan::Keep | ari::Plan::Ask => return Ok(Outcome::UpToDate),
+        }
+    }
     agree(&mut net, opts, log)?;
     let kid = match shared {
         Some(session) => {
@@ -387,8 +419,13 @@ fn install(
     log.step(&format!("2. account {kid}"));
 
     // 4. For each name: challenge, response file, wait for the CA.
-    let order = retry(&deadline, log, || net.new_order(&opts.names, &origin))?;
-    log.step(&format!("4. order {}", order.url));
+    let order = retry(&deadline, log, || {
+        net.new_order(&opts.names, replaces.as_deref(), &origin)
+    })?;
+    match &replaces {
+        Some(id) => log.step(&format!("4. order {} replacing {id}", order.url)),
+        None => log.step(&format!("4. order {}", order.url)),
+    }
     let mut written = Vec::new();
     let authorized = authorize(
         &mut net,
@@ -539,6 +576,17 @@ fn install(
         log.step(&format!("11. installed in {}", certdir.path().display()));
     }
     installing.done();
+    // The new certificate's renewal information: asked about at the next
+    // run where the directory has it, else in a day (flows/ari.rs).
+    if let Some(id) = &info.renewal_id {
+        let state = ari::State {
+            id: id.clone(),
+            ari: has_ari,
+            next: if has_ari { now } else { now + ari::MAX_RECHECK },
+            window: None,
+        };
+        ari::write(&dirs, &opts.cert_files, &state, log);
+    }
     *seen = Some(CertFacts::of(&info));
     Ok(Outcome::Changed)
 }

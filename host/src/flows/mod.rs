@@ -8,12 +8,14 @@
 //! `issue`; `challenges` is step 4 of `issue` (answering the challenges by
 //! token files, the caller or the responder), `respond` the responder's
 //! thread (`--http-listen`); `batch` runs many certificates
-//! (acme-client.conf's domain blocks) with `issue`, a few at once. `deadline` is the run's --timeout
+//! (acme-client.conf's domain blocks) with `issue`, a few at once. `ari` is step 0's renewal information (RFC
+//! 9773); `deadline` is the run's --timeout
 //! and every wait before it (polls, retries); `retry` is the one retry
 //! policy of every network call.
 //! Each flow returns the text for standard output, or an error of one line.
 
 pub mod account;
+pub mod ari;
 pub mod batch;
 pub mod caller;
 pub(crate) mod chains;

@@ -26,6 +26,7 @@ fn info() -> ChainInfo {
         spki: SPKI.to_vec(),
         chain_linked: true,
         top_issuer: "Test Root".into(),
+        renewal_id: None,
     }
 }
 

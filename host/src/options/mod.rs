@@ -12,9 +12,9 @@ use std::path::PathBuf;
 
 pub mod account;
 pub mod accountd;
+pub mod directory;
 pub mod eab;
 pub mod issue;
-pub mod directory;
 pub mod run;
 pub mod server;
 #[cfg(test)]
@@ -22,9 +22,9 @@ mod tests;
 
 pub use account::{AccountArgs, AccountOptions, Agreement};
 pub use accountd::AccountdArgs;
+pub use directory::DirectoryArgs;
 pub use eab::{EabArgs, ExternalAccount};
 pub use issue::{IssueArgs, Options, Revocation};
-pub use directory::DirectoryArgs;
 pub use run::RunFlags;
 pub use server::{Reach, ServerArgs};
 

@@ -57,6 +57,7 @@ impl CertParser {
         check_pem(INSPECT, &info, 0)?;
         check_not_after_ahead(INSPECT, info.not_after, now)?;
         check_validity_order(INSPECT, &info)?;
+        check_renewal_id(INSPECT, &info)?;
         Ok(info)
     }
 
@@ -126,6 +127,7 @@ impl CertParser {
         }
         check_not_after_ahead(step, info.not_after, now)?;
         check_validity_order(step, &info)?;
+        check_renewal_id(step, &info)?;
         Ok(info)
     }
 
@@ -203,6 +205,34 @@ fn check_validity_order(step: &'static str, info: &ChainInfo) -> Result<(), Erro
         ));
     }
     Ok(())
+}
+
+/// The longest renewal information identifier accepted: a key identifier
+/// and a serial of at most 64 bytes each, base64url, and the dot.
+pub const MAX_RENEWAL_ID: usize = 2 * 86 + 1;
+
+/// A renewal information identifier (RFC 9773 §4.1) is sent to the server
+/// and stored beside the certificate (flows/ari.rs): two non-empty
+/// base64url parts joined by a dot, at most [`MAX_RENEWAL_ID`] bytes.
+fn check_renewal_id(step: &'static str, info: &ChainInfo) -> Result<(), Error> {
+    let Some(id) = &info.renewal_id else {
+        return Ok(());
+    };
+    let ok = id.len() <= MAX_RENEWAL_ID
+        && id
+            .split_once('.')
+            .is_some_and(|(k, s)| validate::is_base64url(k) && validate::is_base64url(s));
+    if ok {
+        return Ok(());
+    }
+    Err(refuse(
+        Stage::CertParser,
+        step,
+        format!(
+            "returned a renewal information identifier {:?} that is not two base64url parts",
+            id.chars().take(80).collect::<String>()
+        ),
+    ))
 }
 
 fn check_not_after_ahead(step: &'static str, not_after: i64, now: i64) -> Result<(), Error> {

@@ -14,7 +14,9 @@ use crate::stages::signer::Signer;
 use crate::validate::{self, Origin};
 use wasmtime::component::{Component, HasSelf, Linker};
 
+mod ari;
 mod directory;
+pub use ari::RenewalWindow;
 pub use directory::{DirectoryMeta, MAX_LISTED};
 
 #[allow(missing_docs)]
@@ -399,11 +401,17 @@ impl Network {
     /// authorization per requested name (RFC 8555 §7.1.3: one per
     /// identifier, fewer when some are already valid), each URL once: a
     /// server or stage asking for more would have the challenge stage write
-    /// that many token files.
-    pub fn new_order(&mut self, names: &[String], origin: &Origin) -> Result<Order, Failed> {
+    /// that many token files. `replaces`: the renewal information
+    /// identifier of the certificate it renews (RFC 9773 §5).
+    pub fn new_order(
+        &mut self,
+        names: &[String],
+        replaces: Option<&str>,
+        origin: &Origin,
+    ) -> Result<Order, Failed> {
         let step = "new order";
         let order = self.net_call(step, |b, s| {
-            b.acmebox_stages_acme().call_new_order(s, names)
+            b.acmebox_stages_acme().call_new_order(s, names, replaces)
         })?;
         check_order(step, &order, origin)?;
         if order.authorizations.len() > names.len() {

@@ -26,6 +26,18 @@ fn top_issuer_is_the_issuer_of_the_last_certificate() {
     assert_eq!(info.top_issuer, "acmebox Test Intermediate");
 }
 
+/// RFC 9773 §4.1: the leaf's keyIdentifier (27:A4:...:3E:72, openssl
+/// `-ext authorityKeyIdentifier`) and its serial's content octets, whose
+/// leading zero (0xC0 has its high bit set) is kept.
+#[test]
+fn renewal_id_is_the_key_identifier_and_the_serial_octets() {
+    let info = inspect(LEAF.as_bytes()).expect("inspect");
+    assert_eq!(
+        info.renewal_id.as_deref(),
+        Some("J6Rkma_exMLh_8YpnJkbydwQPnI.AMD_7gEj")
+    );
+}
+
 #[test]
 fn leaf_der_is_what_cert_pem_encodes() {
     let info = inspect(&cat(&[LEAF, INTER, ROOT])).expect("inspect");

@@ -36,9 +36,7 @@ impl Network {
     /// [`MAX_LISTED`] CAA identities and profiles.
     pub fn directory_meta(&mut self) -> Result<DirectoryMeta, Failed> {
         let step = "fetch directory";
-        let meta = self.net_call(step, |b, s| {
-            b.acmebox_stages_acme().call_directory_meta(s)
-        })?;
+        let meta = self.net_call(step, |b, s| b.acmebox_stages_acme().call_directory_meta(s))?;
         if meta.caa_identities.len() > MAX_LISTED || meta.profiles.len() > MAX_LISTED {
             return Err(Error::Rejected {
                 stage: Stage::Network,

@@ -53,6 +53,7 @@ fn answer(lie: &[u8], names: Vec<String>, spki: Vec<u8>, now: i64) -> ChainInfo 
         spki,
         chain_linked: true,
         top_issuer: "Liar Root".into(),
+        renewal_id: None,
     };
     match lie {
         b"names" => info.names = vec!["evil.example".into()],

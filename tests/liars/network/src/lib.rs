@@ -42,7 +42,7 @@ wit_bindgen::generate!({ world: "network", path: "../../../wit" });
 use acmebox::stages::signer;
 use exports::acmebox::stages::acme::{
     AccountObject, Authorization, Challenge, DirectoryInfo, Downloaded, Failure, FoundAccount,
-    Guest, Order, Retry, Settings,
+    Guest, Order, RenewalWindow, Retry, Settings,
 };
 
 /// The directory's origin, the lie, the names of the order, how many
@@ -151,6 +151,10 @@ impl Guest for Liar {
         Err(fail("the liar has no directory"))
     }
 
+    fn renewal_info(_cert_id: String) -> Result<RenewalWindow, Failure> {
+        Err(fail("the liar has no renewal information"))
+    }
+
     fn account() -> Result<String, Failure> {
         // The JWS the real stage would send, signed by the real account stage.
         let key = signer::public_key().map_err(|e| fail(&e))?;
@@ -189,7 +193,7 @@ impl Guest for Liar {
         })
     }
 
-    fn new_order(names: Vec<String>) -> Result<Order, Failure> {
+    fn new_order(names: Vec<String>, _replaces: Option<String>) -> Result<Order, Failure> {
         let refusal = with(|s| {
             s.orders += 1;
             let busy = |retry| Failure {
