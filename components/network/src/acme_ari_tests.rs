@@ -8,7 +8,7 @@ const WINDOW: &str =
     r#"{"suggestedWindow":{"start":"2025-01-02T00:00:00Z","end":"2025-01-03T00:00:00Z"}}"#;
 
 /// A session whose directory has `extra` members, and an account.
-fn opened_with(script: &Script, extra: &str) -> Session<&Script, FakeSigner> {
+fn opened_with<'a>(script: &'a Script, extra: &str) -> Session<&'a Script, FakeSigner> {
     let body = format!(
         r#"{{"newNonce":"https://ca.test:14000/nonce","newAccount":"https://ca.test:14000/acct",
             "newOrder":"https://ca.test:14000/order"{extra}}}"#
