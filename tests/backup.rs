@@ -121,6 +121,7 @@ fn backup_with_no_certificates_writes_nothing() {
     assert_eq!(
         names,
         [
+            ".acmebox-ari",
             common::DIRECTORY_RECORD,
             "cert.pem",
             "chain.pem",

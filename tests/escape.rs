@@ -216,11 +216,11 @@ cannot_outlast_deadline => outlast_deadline_reading_silent_server }
 // Whole interfaces a stage lacks: one refusal each, at load.
 refused_at_load! {
     account => Stage::Account => [
-        sockets => Sockets, tcp => Tcp, resolver => Resolver, trace => Trace, signer => Signer, external_account => ExternalAccount,
+        sockets => Sockets, tcp => Tcp, resolver => Resolver, trace => Trace, signer => Signer, external_account => ExternalAccount, rollover_signer => RolloverSigner,
         csr => Csr, key_authorizations => KeyAuthorizations,
     ];
     domain_key => Stage::DomainKey => [
-        sockets => Sockets, tcp => Tcp, resolver => Resolver, trace => Trace, signer => Signer, external_account => ExternalAccount,
+        sockets => Sockets, tcp => Tcp, resolver => Resolver, trace => Trace, signer => Signer, external_account => ExternalAccount, rollover_signer => RolloverSigner,
         csr => Csr, key_authorizations => KeyAuthorizations,
     ];
     network => Stage::Network => [
@@ -228,20 +228,20 @@ refused_at_load! {
     ];
     challenge => Stage::Challenge => [
         sockets => Sockets, tcp => Tcp, resolver => Resolver, trace => Trace, random => Random,
-        signer => Signer, external_account => ExternalAccount, csr => Csr, key_authorizations => KeyAuthorizations,
+        signer => Signer, external_account => ExternalAccount, rollover_signer => RolloverSigner, csr => Csr, key_authorizations => KeyAuthorizations,
     ];
     cert_parser => Stage::CertParser => [
         filesystem => Filesystem, sockets => Sockets, tcp => Tcp, resolver => Resolver,
-        trace => Trace, clocks => Clocks, random => Random, signer => Signer, external_account => ExternalAccount, csr => Csr,
+        trace => Trace, clocks => Clocks, random => Random, signer => Signer, external_account => ExternalAccount, rollover_signer => RolloverSigner, csr => Csr,
         key_authorizations => KeyAuthorizations,
     ];
     file_writer => Stage::FileWriter => [
         sockets => Sockets, tcp => Tcp, resolver => Resolver, trace => Trace, random => Random,
-        signer => Signer, external_account => ExternalAccount, csr => Csr, key_authorizations => KeyAuthorizations,
+        signer => Signer, external_account => ExternalAccount, rollover_signer => RolloverSigner, csr => Csr, key_authorizations => KeyAuthorizations,
     ];
     responder => Stage::Responder => [
         filesystem => Filesystem, sockets => Sockets, resolver => Resolver, trace => Trace,
-        random => Random, signer => Signer, external_account => ExternalAccount, csr => Csr,
+        random => Random, signer => Signer, external_account => ExternalAccount, rollover_signer => RolloverSigner, csr => Csr,
     ];
 }
 

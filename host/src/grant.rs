@@ -458,7 +458,8 @@ impl Grant {
     }
 
     /// The network stage's grant: `net`, and the host imports it is served
-    /// (resolver, signer, the account stage's external-account MAC, trace).
+    /// (resolver, signer, the account stage's external-account MAC, the new
+    /// key's rollover-signer, trace).
     pub fn network(net: NetGrant) -> Grant {
         use Wasi::*;
         Grant {
@@ -467,6 +468,7 @@ impl Grant {
                 "acmebox:stages/resolver",
                 "acmebox:stages/signer",
                 "acmebox:stages/external-account",
+                "acmebox:stages/rollover-signer",
                 "acmebox:stages/trace",
             ],
             ..Grant::new(Stage::Network, &[Cli, Clocks, Random, Sockets], 64, 60)

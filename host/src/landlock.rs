@@ -142,6 +142,13 @@ impl Plan {
         self.tidy();
     }
 
+    /// Also keep installing into `dir`: `acmebox account --rollover` renames
+    /// the new key over the old (and with `-b` links the backup) there.
+    pub fn also_install(&mut self, dir: &Path) {
+        self.add(dir.to_path_buf(), Access::Install);
+        self.tidy();
+    }
+
     /// The union of `self` and `other` (a batch's certificates).
     pub fn merge(&mut self, other: Plan) {
         for p in other.paths {

@@ -52,6 +52,8 @@ pub enum Whole {
     Signer,
     /// acmebox:stages/external-account: the external account MAC key.
     ExternalAccount,
+    /// acmebox:stages/rollover-signer: the new key of a key rollover.
+    RolloverSigner,
     /// acmebox:stages/csr: the domain key (no stage may import it).
     Csr,
     /// acmebox:stages/resolver: the host's name resolver, imported alone.
@@ -64,7 +66,7 @@ pub enum Whole {
 
 impl Whole {
     /// Every such interface.
-    pub const ALL: [Whole; 11] = [
+    pub const ALL: [Whole; 12] = [
         Whole::Filesystem,
         Whole::Sockets,
         Whole::Tcp,
@@ -72,6 +74,7 @@ impl Whole {
         Whole::Random,
         Whole::Signer,
         Whole::ExternalAccount,
+        Whole::RolloverSigner,
         Whole::Csr,
         Whole::Resolver,
         Whole::Trace,
@@ -88,7 +91,7 @@ impl Whole {
             Whole::KeyAuthorizations => e.listen,
             Whole::Clocks => e.clocks,
             Whole::Random => e.random,
-            Whole::Signer | Whole::ExternalAccount => e.signer,
+            Whole::Signer | Whole::ExternalAccount | Whole::RolloverSigner => e.signer,
             Whole::Csr => false,
         }
     }
@@ -105,6 +108,10 @@ impl Whole {
             Whole::ExternalAccount => (
                 &[Hostile::ExternalAccount],
                 "acmebox:stages/external-account@",
+            ),
+            Whole::RolloverSigner => (
+                &[Hostile::RolloverSigner],
+                "acmebox:stages/rollover-signer@",
             ),
             Whole::Csr => (&[Hostile::Csr], "acmebox:stages/csr@"),
             Whole::Resolver => (&[Hostile::Resolver], "acmebox:stages/resolver@"),
@@ -210,6 +217,8 @@ pub fn grants_are_those_of_design() {
         if e.network {
             // The account stage's MAC of an external account binding.
             imports.push("acmebox:stages/external-account");
+            // The new key's account stage during a key rollover.
+            imports.push("acmebox:stages/rollover-signer");
             imports.push("acmebox:stages/trace");
         }
         if e.listen {

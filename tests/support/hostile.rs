@@ -40,6 +40,8 @@ pub enum Hostile {
     Signer,
     /// acmebox:stages/external-account (the external account MAC key).
     ExternalAccount,
+    /// acmebox:stages/rollover-signer (the new key of a key rollover).
+    RolloverSigner,
     /// acmebox:stages/csr (the domain key).
     Csr,
     /// Like [`Hostile::Bare`], with a function table of 16 Mi elements.
@@ -47,7 +49,7 @@ pub enum Hostile {
 }
 
 impl Hostile {
-    const ALL: [Hostile; 14] = [
+    const ALL: [Hostile; 15] = [
         Hostile::Bare,
         Hostile::Fs,
         Hostile::StdFs,
@@ -60,6 +62,7 @@ impl Hostile {
         Hostile::Random,
         Hostile::Signer,
         Hostile::ExternalAccount,
+        Hostile::RolloverSigner,
         Hostile::Csr,
         Hostile::Table,
     ];
@@ -79,6 +82,7 @@ impl Hostile {
             Hostile::Random => "hostile_random",
             Hostile::Signer => "hostile_signer",
             Hostile::ExternalAccount => "hostile_external_account",
+            Hostile::RolloverSigner => "hostile_rollover_signer",
             Hostile::Csr => "hostile_csr",
             Hostile::Table => "hostile_table",
         }

@@ -34,6 +34,10 @@ pub trait Signer {
     fn sign(&self, input: &str) -> Result<String, String>;
     /// HS256 over `input` with the external account MAC key (§7.3.4).
     fn external_account_mac(&self, input: &str) -> Result<String, String>;
+    /// The new key of a key rollover (§7.3.5).
+    fn rollover_public_key(&self) -> Result<PublicKey, String>;
+    /// A signature by the new key of a key rollover.
+    fn rollover_sign(&self, input: &str) -> Result<String, String>;
 }
 
 /// An order as returned to the host; `error` is the problem document as one
@@ -650,6 +654,8 @@ fn to_json<V: serde::Serialize>(value: &V) -> Result<String, String> {
 
 #[path = "acme_ari.rs"]
 mod ari;
+#[path = "acme_keychange.rs"]
+mod keychange;
 
 #[cfg(test)]
 #[path = "acme_tests.rs"]

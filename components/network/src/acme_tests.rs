@@ -51,6 +51,15 @@ impl Signer for FakeSigner {
     fn external_account_mac(&self, _input: &str) -> Result<String, String> {
         Ok("jLgU1Cf17AFz6Wd_36KgExBI8Y69ylONrFK02Pl3cIs".into())
     }
+    fn rollover_public_key(&self) -> Result<PublicKey, String> {
+        Ok(PublicKey {
+            alg: "ES384".into(),
+            jwk: r#"{"crv":"P-384","kty":"EC","x":"n","y":"m"}"#.into(),
+        })
+    }
+    fn rollover_sign(&self, _input: &str) -> Result<String, String> {
+        Ok("bmV3".into())
+    }
 }
 
 fn reply(status: u16, nonce: &str, location: Option<&str>, body: &str) -> Result<Reply, Failure> {
@@ -730,3 +739,6 @@ mod ip;
 
 #[path = "acme_ari_tests.rs"]
 mod ari;
+
+#[path = "acme_keychange_tests.rs"]
+mod keychange;

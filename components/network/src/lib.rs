@@ -28,6 +28,7 @@ mod coalesce;
 mod eab;
 mod http;
 mod jws;
+mod keychange;
 mod link;
 mod meta;
 mod neterr;
@@ -96,7 +97,7 @@ pub mod fuzzing {
 
 use std::sync::Mutex;
 
-use bindings::acmebox::stages::{external_account, resolver, signer};
+use bindings::acmebox::stages::{external_account, resolver, rollover_signer, signer};
 use bindings::exports::acmebox::stages::acme as wit;
 use retry::{Failure, Retry};
 use trace::Traced;
@@ -123,6 +124,18 @@ impl acme::Signer for ImportSigner {
 
     fn external_account_mac(&self, input: &str) -> Result<String, String> {
         external_account::mac(input).map_err(|e| format!("account stage: {e}"))
+    }
+
+    fn rollover_public_key(&self) -> Result<acme::PublicKey, String> {
+        let key = rollover_signer::public_key().map_err(|e| format!("new key: {e}"))?;
+        Ok(acme::PublicKey {
+            alg: key.alg,
+            jwk: key.jwk,
+        })
+    }
+
+    fn rollover_sign(&self, input: &str) -> Result<String, String> {
+        rollover_signer::sign(input).map_err(|e| format!("new key: {e}"))
     }
 }
 
@@ -195,6 +208,10 @@ impl wit::Guest for Component {
 
     fn deactivate_account() -> Result<wit::AccountObject, wit::Failure> {
         with(|s| s.deactivate_account()).map(account)
+    }
+
+    fn key_change() -> Result<wit::AccountObject, wit::Failure> {
+        with(|s| s.key_change()).map(account)
     }
 
     fn use_account(kid: String) -> Result<(), wit::Failure> {

@@ -8,6 +8,7 @@
 //!
 //! ```text
 //! A1. account   load/create the key                  -> alg, JWK, thumbprint
+//!               (--rollover: a second instance loads/creates NEWKEY)
 //! A2. network   directory, nonce; with -a: the directory's terms must
 //!               be exactly those, before any account request
 //! A3. network   newAccount with onlyReturnExisting (§7.3.1): none is
@@ -15,7 +16,11 @@
 //!               names terms, only with --tos-agreed or -a (else exit 1
 //!               naming them, nothing sent), newAccount agreeing to them
 //!               with the --contact URLs (§7.3)
-//! A4. network   --deactivate: POST {status: deactivated} (§7.3.6); else
+//! A4. network   --rollover NEWKEY: keyChange (§7.3.5), the inner JWS signed
+//!               by a second account stage holding NEWKEY (rollover.rs), not
+//!               retried; then the host renames NEWKEY over -f (-b: the old
+//!               key linked to <stem>-EPOCH.pem first). Else
+//!               --deactivate: POST {status: deactivated} (§7.3.6); else
 //!               --contact differing from the account's (as sets):
 //!               POST {contact} (§7.3.2)
 //! ```
@@ -47,6 +52,8 @@ pub enum Change {
     Updated,
     /// It was deactivated (`--deactivate --confirm-deactivate`).
     Deactivated,
+    /// Its key was replaced (`--rollover`, RFC 8555 §7.3.5).
+    RolledOver,
     /// Nothing: it was found as it should be.
     Unchanged,
 }
@@ -58,6 +65,7 @@ impl Change {
             Change::Registered => "registered",
             Change::Updated => "updated",
             Change::Deactivated => "deactivated",
+            Change::RolledOver => "rolled-over",
             Change::Unchanged => "unchanged",
         }
     }
@@ -84,20 +92,22 @@ pub struct Report {
 /// The grants of `acmebox account`: the account stage's (the key's
 /// directory, writable only with `-n`) and the network stage's, exactly as
 /// an issuance with the same options would give them (grant.rs).
+/// With `--rollover`, a third: the new key's account stage's
+/// (flows/rollover.rs), and `-n` is for the new key, not `-f`.
 pub fn grants(opts: &AccountOptions) -> Vec<Grant> {
-    vec![
-        Grant::account(
-            &opts.account_key,
-            opts.new_account_key.then_some(opts.key_type),
-        )
-        .external_account(opts.external_account.as_ref()),
+    let create_old = opts.new_account_key && opts.rollover.is_none();
+    let mut grants = vec![
+        Grant::account(&opts.account_key, create_old.then_some(opts.key_type))
+            .external_account(opts.external_account.as_ref()),
         Grant::network(NetGrant::to(
             &opts.server,
             &opts.proxy,
             &opts.trust,
             opts.timeout,
         )),
-    ]
+    ];
+    grants.extend(super::rollover::grant(opts));
+    grants
 }
 
 /// Run `acmebox account` with the embedded stages.
@@ -118,13 +128,15 @@ pub fn run_from(opts: &AccountOptions, log: &Log, source: &Source) -> Result<Rep
         None => None,
     };
 
-    // A1. The account key, read (or with -n made) by its stage.
+    // A1. The account key, read (or with -n made) by its stage; with
+    // --rollover, the new key too, by a second instance.
+    if let Some(new) = &opts.rollover {
+        super::rollover::preflight(new)?;
+    }
     let mut stage =
         account::load_component(&rt, account_grant, &source.component(&rt, Stage::Account)?)?;
-    let loaded = stage.load_key_file(
-        &opts.account_key,
-        opts.new_account_key.then_some(opts.key_type),
-    )?;
+    let create_old = opts.new_account_key && opts.rollover.is_none();
+    let loaded = stage.load_key_file(&opts.account_key, create_old.then_some(opts.key_type))?;
     log.step(&format!(
         "A1. account key {}: {} {}",
         created_or_read(loaded.created),
@@ -132,10 +144,31 @@ pub fn run_from(opts: &AccountOptions, log: &Log, source: &Source) -> Result<Rep
         loaded.key.thumbprint
     ));
     super::issue::load_external_account(&mut stage, opts.external_account.as_ref(), log, "A1.")?;
+    let new_key = match (&opts.rollover, grants.get(2)) {
+        (Some(new), Some(grant)) => {
+            let mut new_stage =
+                account::load_component(&rt, grant, &source.component(&rt, Stage::Account)?)?;
+            let made =
+                new_stage.load_key_file(new, opts.new_account_key.then_some(opts.key_type))?;
+            log.step(&format!(
+                "A1. new account key {}: {} {}",
+                created_or_read(made.created),
+                made.key.alg,
+                made.key.thumbprint
+            ));
+            Some(new_stage)
+        }
+        _ => None,
+    };
 
     // Before the first byte from the network, the host keeps only the
-    // key's directory and the server's port (landlock.rs).
-    crate::landlock::apply(&crate::landlock::Plan::of(&grants), log)?;
+    // key's directory (where --rollover renames) and the server's port
+    // (landlock.rs).
+    let mut plan = crate::landlock::Plan::of(&grants);
+    if opts.rollover.is_some() {
+        plan.also_install(&crate::certfiles::dir_of(&opts.account_key));
+    }
+    crate::landlock::apply(&plan, log)?;
 
     // A2. The directory.
     let origin = Origin {
@@ -235,8 +268,19 @@ pub fn run_from(opts: &AccountOptions, log: &Log, source: &Source) -> Result<Rep
         account.status
     ));
 
-    // A4. Deactivate, or bring the contact to --contact's.
-    if opts.deactivate {
+    // A4. Roll the key over, deactivate, or bring the contact to --contact's.
+    if let (Some(new), Some(new_stage)) = (&opts.rollover, new_key) {
+        deadline.check("key rollover")?;
+        let url = account.url.clone();
+        net.set_rollover(Signer::from(new_stage));
+        account = net.key_change(&url, &origin).map_err(Error::from)?;
+        log.step(&format!(
+            "A4. account {url} now signs with {}",
+            new.display()
+        ));
+        super::rollover::install(&opts.account_key, new, opts.backup, log)?;
+        change = Change::RolledOver;
+    } else if opts.deactivate {
         deadline.check("deactivate account")?;
         let url = account.url.clone();
         account = retry(&deadline, log, || net.deactivate_account(&url, &origin))?;

@@ -1,7 +1,8 @@
 //! What each subcommand does, apart from parsing its command line (main.rs):
 //! `issue` is the issuance itself (acmebox's default command), `account` is
 //! `acmebox account` (find, register, update or deactivate the account),
-//! `directory` is `acmebox directory` (the server's directory metadata), `revoke` is
+//! `directory` is `acmebox directory` (the server's directory metadata),
+//! `rollover` is `acmebox account --rollover`'s new key and its install, `revoke` is
 //! `-r` (with `-b`, `--reason`, `--revoke-with-domain-key`), `components`
 //! is `components export` and `components verify`; `caller` is the line
 //! protocol of `-t` (the caller makes each challenge answerable), used by
@@ -27,4 +28,5 @@ pub mod issue;
 pub mod respond;
 pub mod retry;
 pub mod revoke;
+pub mod rollover;
 pub mod session;

@@ -226,14 +226,17 @@ fn revoke(
     // R6. The host removes exactly the configured files (with -c: cert.pem,
     // chain.pem, fullchain.pem) by name (certdir.rs: a link itself, never
     // what it points to), and the record of the directory they came
-    // through, which no longer describes anything installed.
+    // through and its renewal information (flows/ari.rs), which no longer
+    // describe anything installed.
     let record = opts.cert_files.record();
+    let ari_record = crate::certfiles::dir_of(opts.cert_files.primary().1)
+        .join(super::ari::record_name(&opts.cert_files));
     for path in opts
         .cert_files
         .files()
         .into_iter()
         .map(|(_, p)| p)
-        .chain([record.as_path()])
+        .chain([record.as_path(), ari_record.as_path()])
     {
         let certdir = dirs.dir(&crate::certfiles::dir_of(path))?;
         let name = crate::certfiles::name_of(path);

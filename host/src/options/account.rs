@@ -43,6 +43,17 @@ pub struct AccountArgs {
     /// Confirm --deactivate.
     #[arg(long, requires = "deactivate")]
     pub confirm_deactivate: bool,
+    /// Roll the account over to the key in NEWKEY (RFC 8555 §7.3.5; with
+    /// -n, made there if missing, of --key-type), which must be in -f's
+    /// directory: the CA then knows the account by NEWKEY only, and acmebox
+    /// renames NEWKEY over -f (the old key is kept as a backup only with
+    /// -b).
+    #[arg(long, value_name = "NEWKEY",
+          conflicts_with_all = ["register", "contact", "deactivate"])]
+    pub rollover: Option<PathBuf>,
+    /// With --rollover: keep the old key as <stem>-EPOCH.pem beside -f.
+    #[arg(short = 'b', requires = "rollover")]
+    pub backup: bool,
     /// The account private key (PEM: RSA or EC, PKCS#1, PKCS#8 or SEC1).
     #[arg(
         short = 'f',
@@ -117,6 +128,10 @@ pub struct AccountOptions {
     pub json: bool,
     /// `--eab-kid` and `--eab-hmac-key-file`, given with `--register`.
     pub external_account: Option<super::ExternalAccount>,
+    /// `--rollover NEWKEY`: in -f's directory, not -f itself.
+    pub rollover: Option<PathBuf>,
+    /// `-b` with `--rollover`.
+    pub backup: bool,
 }
 
 impl AccountOptions {
@@ -157,6 +172,9 @@ impl AccountOptions {
             }
             contact.push(url.clone());
         }
+        if let Some(new) = &args.rollover {
+            super::rollover::check(new, &args.account_key)?;
+        }
         let external_account = args.eab.check()?;
         if external_account.is_some() && !args.register {
             return Err(Error::Usage(
@@ -181,6 +199,8 @@ impl AccountOptions {
             verbose: args.verbose,
             json: args.json,
             external_account,
+            rollover: args.rollover.clone(),
+            backup: args.backup,
         })
     }
 }

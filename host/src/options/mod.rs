@@ -15,6 +15,7 @@ pub mod accountd;
 pub mod directory;
 pub mod eab;
 pub mod issue;
+pub mod rollover;
 pub mod run;
 pub mod server;
 #[cfg(test)]

@@ -16,6 +16,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 
 mod ari;
 mod directory;
+mod rollover;
 pub use ari::RenewalWindow;
 pub use directory::{DirectoryMeta, MAX_LISTED};
 
@@ -40,6 +41,9 @@ pub const MAX_ALTERNATES: usize = 8;
 pub struct NetHost {
     signer: Signer,
     trace: bool,
+    /// The new key's account stage, during a key rollover
+    /// (network/rollover.rs).
+    rollover: Option<Signer>,
 }
 
 /// The network stage in its sandbox.
@@ -66,6 +70,7 @@ pub fn load_component(
         NetHost {
             signer: signer.into(),
             trace: false,
+            rollover: None,
         },
         |l| bindings::Network::add_to_linker::<_, HasSelf<_>>(l, |s| s),
         |s, c, l| bindings::Network::instantiate(s, c, l),

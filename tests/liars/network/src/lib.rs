@@ -151,6 +151,10 @@ impl Guest for Liar {
         Err(fail("the liar has no directory"))
     }
 
+    fn key_change() -> Result<AccountObject, Failure> {
+        Err(fail("the liar keeps its keys"))
+    }
+
     fn renewal_info(_cert_id: String) -> Result<RenewalWindow, Failure> {
         Err(fail("the liar has no renewal information"))
     }
