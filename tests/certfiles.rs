@@ -115,7 +115,16 @@ fn files_in_two_directories_with_their_own_names_install_and_stay_up_to_date() {
     );
 
     assert_eq!(issue(&opts), Outcome::Changed);
-    assert_eq!(entries(&a), [".site.crt.acmebox-directory", "site.crt"]);
+    // Beside the primary file: the directory record and the renewal
+    // information record (flows/ari.rs), named after it.
+    assert_eq!(
+        entries(&a),
+        [
+            ".site.crt.acmebox-ari",
+            ".site.crt.acmebox-directory",
+            "site.crt"
+        ]
+    );
     assert_eq!(entries(&b), ["full.crt", "issuer.crt"]);
     assert_eq!(
         read(&b.join("full.crt")),
@@ -147,7 +156,7 @@ fn files_in_two_directories_with_their_own_names_install_and_stay_up_to_date() {
     assert_eq!(backed(&b, "issuer"), 1, "{:?}", entries(&b));
     assert_eq!(backed(&b, "full"), 1, "{:?}", entries(&b));
 
-    // -r removes exactly the configured files and the record.
+    // -r removes exactly the configured files and the records.
     std::fs::write(a.join("other.pem"), "not acmebox's\n").expect("write");
     let revocation = Revocation {
         reason: None,
@@ -158,9 +167,9 @@ fn files_in_two_directories_with_their_own_names_install_and_stay_up_to_date() {
     let left_a = entries(&a);
     assert!(left_a.contains(&"other.pem".to_string()), "{left_a:?}");
     assert!(
-        !left_a
-            .iter()
-            .any(|n| n == "site.crt" || n.ends_with("acmebox-directory")),
+        !left_a.iter().any(|n| n == "site.crt"
+            || n.ends_with("acmebox-directory")
+            || n.ends_with("acmebox-ari")),
         "{left_a:?}"
     );
     let left_b = entries(&b);
@@ -181,7 +190,14 @@ fn a_full_chain_alone_is_inspected_and_kept_or_renewed() {
     let names = test_names(1);
     let opts = options(&bed, &client, &[], &names, files);
     assert_eq!(issue(&opts), Outcome::Changed);
-    assert_eq!(entries(&a), [".bundle.pem.acmebox-directory", "bundle.pem"]);
+    assert_eq!(
+        entries(&a),
+        [
+            ".bundle.pem.acmebox-ari",
+            ".bundle.pem.acmebox-directory",
+            "bundle.pem"
+        ]
+    );
     assert_eq!(common::cert_names(&bundle), names);
     assert_eq!(issue(&opts), Outcome::UpToDate);
 

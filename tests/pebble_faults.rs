@@ -122,8 +122,9 @@ fn server_down_fails_within_the_timeout_naming_host_and_port() {
     let names = test_names(1);
     client.issue(&bed, &["-nN"], &names).expect_code(0);
     let before = client.snapshot();
-    // Two keys, three certificate files and the directory record.
-    assert_eq!(before.len(), 6, "{before:?}");
+    // Two keys, three certificate files, the directory record and the
+    // renewal information record.
+    assert_eq!(before.len(), 7, "{before:?}");
 
     let port = unused_port().expect("free port");
     let nowhere = format!("https://localhost:{port}/dir");

@@ -56,6 +56,7 @@ fn honest_csr_is_accepted_and_issued() {
     assert_eq!(
         scene.entries("certs"),
         [
+            ".acmebox-ari",
             ".acmebox-directory",
             "cert.pem",
             "chain.pem",

@@ -5,7 +5,7 @@ use super::*;
 const KEY_CHANGE: &str = "https://ca.test:14000/rollover";
 
 /// A session whose directory has keyChange (or not), its account found.
-fn found<'a>(script: &'a Script, key_change: bool) -> Session<&'a Script, FakeSigner> {
+fn found(script: &Script, key_change: bool) -> Session<&Script, FakeSigner> {
     let extra = if key_change {
         format!(r#","keyChange":"{KEY_CHANGE}""#)
     } else {
