@@ -21,15 +21,8 @@ const PEBBLE_TERMS: &str = "data:text/plain,Do%20what%20thou%20wilt";
 fn account(bed: &Testbed, client: &Client, flags: &[&str]) -> Run {
     let mut args: Vec<String> = vec!["account".into()];
     args.extend(flags.iter().map(|f| f.to_string()));
-    args.extend([
-        "--directory".into(),
-        bed.directory_url(),
-        "--ca-file".into(),
-        bed.ca_file().display().to_string(),
-        "-f".into(),
-        client.account_key().display().to_string(),
-    ]);
-    acmebox(&args)
+    args.extend(["-f".into(), client.account_key().display().to_string()]);
+    common::against(bed, &args)
 }
 
 /// The value of each `field value` line of the text output, in order.

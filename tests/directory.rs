@@ -11,13 +11,7 @@ use testbed::Testbed;
 fn directory(bed: &Testbed, flags: &[&str]) -> Run {
     let mut args: Vec<String> = vec!["directory".into()];
     args.extend(flags.iter().map(|f| f.to_string()));
-    args.extend([
-        "--directory".into(),
-        bed.directory_url(),
-        "--ca-file".into(),
-        bed.ca_file().display().to_string(),
-    ]);
-    acmebox(&args)
+    common::against(bed, &args)
 }
 
 #[test]

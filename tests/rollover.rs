@@ -20,15 +20,8 @@ fn testbed() -> Testbed {
 fn account(bed: &Testbed, key: &Path, flags: &[&str]) -> Run {
     let mut args: Vec<String> = vec!["account".into()];
     args.extend(flags.iter().map(|f| f.to_string()));
-    args.extend([
-        "--directory".into(),
-        bed.directory_url(),
-        "--ca-file".into(),
-        bed.ca_file().display().to_string(),
-        "-f".into(),
-        key.display().to_string(),
-    ]);
-    acmebox(&args)
+    args.extend(["-f".into(), key.display().to_string()]);
+    common::against(bed, &args)
 }
 
 fn url_of(run: &Run) -> String {

@@ -369,6 +369,20 @@ pub fn on_own_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// acmebox with `args`, then `bed`'s directory URL and trust anchors
+/// (`--directory`, `--ca-file`): for the commands that only talk to the
+/// server (`account`, `directory`).
+pub fn against(bed: &Testbed, args: &[String]) -> Run {
+    let mut args = args.to_vec();
+    args.extend([
+        "--directory".into(),
+        bed.directory_url(),
+        "--ca-file".into(),
+        bed.ca_file().display().to_string(),
+    ]);
+    acmebox(&args)
+}
+
 /// Options for `client` that never reach a server (none is running).
 pub fn offline_args(client: &Client, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();

@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::jws::{b64, is_b64url};
+use crate::jws;
 
 /// The binding's protected header (§7.3.4): `HS256`, the CA's key
 /// identifier and the newAccount URL; no nonce.
@@ -16,14 +16,6 @@ struct Protected<'a> {
     alg: &'static str,
     kid: &'a str,
     url: &'a str,
-}
-
-/// The flattened JWS (RFC 7515 §7.2.2).
-#[derive(Serialize)]
-struct Flattened {
-    protected: String,
-    payload: String,
-    signature: String,
 }
 
 /// Length of a base64url HMAC-SHA256 (32 bytes, no padding).
@@ -38,25 +30,17 @@ pub fn binding(
     jwk: &str,
     mac: impl FnOnce(&str) -> Result<String, String>,
 ) -> Result<Box<RawValue>, String> {
-    let header = serde_json::to_string(&Protected {
+    let header = Protected {
         alg: "HS256",
         kid,
         url,
-    })
-    .map_err(|e| format!("external account binding: {e}"))?;
-    let protected = b64(header.as_bytes());
-    let payload = b64(jwk.as_bytes());
-    let signature = mac(&format!("{protected}.{payload}"))
-        .map_err(|e| format!("external account binding: {e}"))?;
-    if signature.len() != MAC_CHARS || !is_b64url(&signature) {
-        return Err(
-            "external account binding: the account stage's MAC is not base64url of 32 bytes".into(),
-        );
-    }
-    let jws = serde_json::to_string(&Flattened {
-        protected,
-        payload,
-        signature,
+    };
+    let jws = jws::flattened(&header, jwk.as_bytes(), |input| {
+        let mac = mac(input)?;
+        match mac.len() == MAC_CHARS {
+            true => Ok(mac),
+            false => Err("the account stage's MAC is not base64url of 32 bytes".into()),
+        }
     })
     .map_err(|e| format!("external account binding: {e}"))?;
     RawValue::from_string(jws).map_err(|e| format!("external account binding: {e}"))

@@ -73,9 +73,22 @@ pub fn build(
         nonce,
         url,
     };
-    let header = serde_json::to_string(&header).map_err(|e| format!("JWS header: {e}"))?;
+    flattened(&header, payload.as_bytes(), sign)
+}
+
+/// The flattened JWS (RFC 7515 §7.2.2) of `header`, the protected header,
+/// and `payload`: `sign` receives `BASE64URL(protected).BASE64URL(payload)`
+/// and returns the signature, which must be base64url. Every JWS this stage
+/// makes: requests ([`build`]), an external account binding (eab.rs) and a
+/// key change's inner JWS (keychange.rs).
+pub fn flattened<H: Serialize>(
+    header: &H,
+    payload: &[u8],
+    sign: impl FnOnce(&str) -> Result<String, String>,
+) -> Result<String, String> {
+    let header = serde_json::to_string(header).map_err(|e| format!("JWS header: {e}"))?;
     let protected = b64(header.as_bytes());
-    let payload = b64(payload.as_bytes());
+    let payload = b64(payload);
     let signature = sign(&format!("{protected}.{payload}"))?;
     if !is_b64url(&signature) {
         return Err("the signer returned a signature that is not base64url".into());

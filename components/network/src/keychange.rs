@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::jws::{b64, is_b64url};
+use crate::jws;
 
 /// The inner JWS's protected header (§7.3.5): the new key's `alg` and
 /// `jwk`, the keyChange URL; no nonce, no kid.
@@ -24,14 +24,6 @@ struct Protected<'a> {
 struct KeyChange<'a> {
     account: &'a str,
     old_key: &'a RawValue,
-}
-
-/// The flattened JWS (RFC 7515 §7.2.2).
-#[derive(Serialize)]
-struct Flattened {
-    protected: String,
-    payload: String,
-    signature: String,
 }
 
 /// A JWK text as a JSON object.
@@ -58,28 +50,18 @@ pub fn inner(
     if old.get() == new.get() {
         return Err("keyChange: the new key is the account's key already".into());
     }
-    let header = serde_json::to_string(&Protected {
+    let header = Protected {
         alg: new_alg,
         jwk: &new,
         url,
-    })
-    .map_err(|e| format!("keyChange: {e}"))?;
+    };
     let payload = serde_json::to_string(&KeyChange {
         account,
         old_key: &old,
     })
     .map_err(|e| format!("keyChange: {e}"))?;
-    let protected = b64(header.as_bytes());
-    let payload = b64(payload.as_bytes());
-    let signature = sign(&format!("{protected}.{payload}"))
-        .map_err(|e| format!("keyChange: the new key's signer: {e}"))?;
-    if !is_b64url(&signature) {
-        return Err("keyChange: the new key's signature is not base64url".into());
-    }
-    serde_json::to_string(&Flattened {
-        protected,
-        payload,
-        signature,
+    jws::flattened(&header, payload.as_bytes(), |input| {
+        sign(input).map_err(|e| format!("the new key's signer: {e}"))
     })
     .map_err(|e| format!("keyChange: {e}"))
 }

@@ -37,7 +37,7 @@ use crate::log::Log;
 use crate::options::{AccountOptions, Agreement};
 use crate::sandbox::Runtime;
 use crate::stage::Stage;
-use crate::stages::network::{self, AcmeAccount, Settings};
+use crate::stages::network::{self, AcmeAccount};
 use crate::stages::signer::Signer;
 use crate::stages::{account, Source};
 use crate::validate::Origin;
@@ -181,25 +181,9 @@ pub fn run_from(opts: &AccountOptions, log: &Log, source: &Source) -> Result<Rep
         Signer::from(stage),
         &source.component(&rt, Stage::Network)?,
     )?;
-    let settings = match &net_grant.network {
-        Some(n) => Settings {
-            directory_url: opts.server.url.clone(),
-            ca_pem,
-            request_timeout_ms: n.request_timeout.as_millis().try_into().unwrap_or(u32::MAX),
-            max_body_bytes: n.max_body_bytes,
-            proxy: n.proxy.proxy().map(|p| p.url()),
-            trace: opts.verbose >= 2,
-            contact: opts.contact.clone().unwrap_or_default(),
-            profile: None,
-            external_account_kid: opts.external_account.as_ref().map(|e| e.kid.clone()),
-        },
-        None => {
-            return Err(Error::Protocol {
-                step: "fetch directory",
-                message: "the network stage has no network grant".into(),
-            })
-        }
-    };
+    let mut settings = network::settings(&opts.server.url, net_grant, ca_pem, opts.verbose >= 2)?;
+    settings.contact = opts.contact.clone().unwrap_or_default();
+    settings.external_account_kid = opts.external_account.as_ref().map(|e| e.kid.clone());
     log.step(&format!("A2. directory {}", opts.server.url));
     net.set_trace(opts.verbose >= 2);
     retry(&deadline, log, || net.open(&settings))?;

@@ -18,7 +18,7 @@ use crate::log::{clean, Log};
 use crate::options::Reach;
 use crate::sandbox::Runtime;
 use crate::stage::Stage;
-use crate::stages::network::{self, DirectoryMeta, Settings};
+use crate::stages::network::{self, DirectoryMeta};
 use crate::stages::signer::Signer;
 use crate::stages::Source;
 use serde::Serialize;
@@ -72,23 +72,11 @@ pub fn run(reach: &Reach, verbose: u8, log: &Log) -> Result<Report, Error> {
     let grants = grants(reach);
     let (rt, _hard_deadline) = super::deadline::start_run(Runtime::new(), reach.timeout)?;
     let net_grant = &grants[0];
-    let Some(n) = &net_grant.network else {
-        return Err(Error::Protocol {
-            step: "fetch directory",
-            message: "the network stage has no network grant".into(),
-        });
+    let ca_pem = match &net_grant.network {
+        Some(n) => n.trust.read()?,
+        None => None,
     };
-    let settings = Settings {
-        directory_url: reach.server.url.clone(),
-        ca_pem: n.trust.read()?,
-        request_timeout_ms: n.request_timeout.as_millis().try_into().unwrap_or(u32::MAX),
-        max_body_bytes: n.max_body_bytes,
-        proxy: n.proxy.proxy().map(|p| p.url()),
-        trace: verbose >= 2,
-        contact: Vec::new(),
-        profile: None,
-        external_account_kid: None,
-    };
+    let settings = network::settings(&reach.server.url, net_grant, ca_pem, verbose >= 2)?;
     crate::landlock::apply(&crate::landlock::Plan::of(&grants), log)?;
 
     // D1. The directory.

@@ -77,6 +77,36 @@ pub fn load_component(
     )
 }
 
+/// The settings of a network stage with `grant` for the directory `url`:
+/// the grant's request timeout, body limit and proxy, as `acmebox grants`
+/// prints them; `ca_pem`, its trust anchors as read; `trace` for `-vv`. No
+/// contact, profile or external account binding: callers set those they
+/// have (the issue, account and directory flows).
+pub fn settings(
+    url: &str,
+    grant: &Grant,
+    ca_pem: Option<Vec<u8>>,
+    trace: bool,
+) -> Result<Settings, Error> {
+    let Some(n) = &grant.network else {
+        return Err(Error::Protocol {
+            step: "fetch directory",
+            message: "the network stage has no network grant".into(),
+        });
+    };
+    Ok(Settings {
+        directory_url: url.to_string(),
+        ca_pem,
+        request_timeout_ms: n.request_timeout.as_millis().try_into().unwrap_or(u32::MAX),
+        max_body_bytes: n.max_body_bytes,
+        proxy: n.proxy.proxy().map(|p| p.url()),
+        trace,
+        contact: Vec::new(),
+        profile: None,
+        external_account_kid: None,
+    })
+}
+
 /// Add the network grant's resolver (`acmebox:stages/resolver`, the same
 /// implementation [`load`] links) to a stage linker of any host state. For
 /// loading test-only components into the network stage's sandbox through

@@ -204,21 +204,10 @@ pub(crate) fn settings(
     grants: &[Grant],
     ca_pem: Option<Vec<u8>>,
 ) -> Result<Settings, Error> {
-    match &grant(grants, Stage::Network).network {
-        Some(n) => Ok(Settings {
-            directory_url: opts.server.url.clone(),
-            ca_pem,
-            request_timeout_ms: n.request_timeout.as_millis().try_into().unwrap_or(u32::MAX),
-            max_body_bytes: n.max_body_bytes,
-            proxy: n.proxy.proxy().map(|p| p.url()),
-            trace: opts.verbose >= 2,
-            contact: opts.contact.iter().cloned().collect(),
-            profile: opts.profile.clone(),
-            external_account_kid: opts.external_account.as_ref().map(|e| e.kid.clone()),
-        }),
-        None => Err(Error::Protocol {
-            step: "fetch directory",
-            message: "the network stage has no network grant".into(),
-        }),
-    }
+    let network = grant(grants, Stage::Network);
+    let mut settings = network::settings(&opts.server.url, network, ca_pem, opts.verbose >= 2)?;
+    settings.contact = opts.contact.iter().cloned().collect();
+    settings.profile = opts.profile.clone();
+    settings.external_account_kid = opts.external_account.as_ref().map(|e| e.kid.clone());
+    Ok(settings)
 }
