@@ -7,17 +7,21 @@
 demo: build
     ./scripts/demo
 
-# Build target/release/acmebox (and the testbed) with the stages embedded.
+# Build target/release/acmebox (and the testbed) with the stages embedded,
+# the host's own crates linted as they compile (scripts/lint-build).
 build:
-    cargo build --release --workspace --locked
+    ./scripts/lint-build build --release --workspace --locked
 
 # Everything CI checks: formatting, lints, the stages' unit tests, each fuzz
 # target for 15 s (skipped, saying why, without a nightly toolchain), and the
-# host's unit, end-to-end, CLI and escape tests against pebble.
-test: lint
+# host's unit, end-to-end, CLI and escape tests against pebble. The host is
+# built once: clippy lints its crates as they compile for the tests
+# (scripts/lint-build), so `lint`'s separate `cargo clippy` of the host is
+# not run twice.
+test: fmt lint-others
     cd components && cargo test --workspace --locked
     FUZZ_SECONDS=15 ./scripts/fuzz
-    cargo test --release --workspace --locked
+    ./scripts/lint-build test --release --workspace --locked
 
 # Run every fuzz target (fuzz/fuzz_targets, cargo-fuzz on nightly) for
 # FUZZ_SECONDS each (default 30), or only those named: `just fuzz config`.
@@ -27,13 +31,20 @@ fuzz *targets:
 # Formatting and clippy, warnings as errors, for the host, the stages, the
 # fuzz targets and the test-only components of the escape matrix
 # (tests/hostile) and of the stages that lie (tests/liars).
-lint:
+lint: fmt lint-others
+    cargo clippy --release --workspace --all-targets --locked -- -D warnings
+
+# Formatting of every workspace.
+fmt:
     cargo fmt --all --check
     cd components && cargo fmt --all --check
     cd fuzz && cargo fmt --all --check
     cd tests/hostile && cargo fmt --all --check
     cd tests/liars && cargo fmt --all --check
-    cargo clippy --release --workspace --all-targets --locked -- -D warnings
+
+# Clippy for everything but the host workspace: the stages (wasm32-wasip2),
+# the fuzz targets, tests/hostile and tests/liars.
+lint-others:
     cd components && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings
     cd fuzz && cargo clippy --all-targets --locked -- -D warnings
     cd tests/hostile && cargo clippy --workspace --all-targets --locked --target wasm32-wasip2 -- -D warnings

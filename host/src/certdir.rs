@@ -257,7 +257,7 @@ impl CertDir {
             return Ok(Staging {
                 certdir: self,
                 name,
-                dir,
+                dir: Some(dir),
                 removed: false,
                 committed: false,
             });
@@ -301,7 +301,11 @@ impl CertDir {
         perms: crate::owner::Perms,
     ) -> Result<(), Error> {
         for (name, bytes) in files {
-            seal_mode(&staging.dir, name, bytes, perms.mode).map_err(|why| Error::Rejected {
+            let sealed = staging
+                .dir()
+                .map_err(|e| e.to_string())
+                .and_then(|dir| seal_mode(dir, name, bytes, perms.mode));
+            sealed.map_err(|why| Error::Rejected {
                 stage: Stage::FileWriter,
                 step: INSTALL,
                 message: format!(
@@ -318,10 +322,10 @@ impl CertDir {
         let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
         commit::write_manifest(staging, &names)?;
         stop_at::install_step("listed the files to install");
-        commit::commit(self, staging)?;
+        let committed = commit::commit(self, staging)?;
         stop_at::install_step("committed the install");
         for (i, name) in names.iter().enumerate() {
-            staging.dir.rename(name, &self.dir, name).map_err(|e| {
+            committed.rename(name, &self.dir, name).map_err(|e| {
                 let done = match i {
                     0 => "nothing replaced yet".to_string(),
                     _ => format!("{} already replaced", names[..i].join(", ")),
@@ -361,7 +365,10 @@ impl CertDir {
                 format!("cannot chown it to {owner}: {e}; nothing was installed"),
             )
         };
-        let file = open_nofollow(&staging.dir, name).map_err(fail)?;
+        let file = staging
+            .dir()
+            .and_then(|dir| open_nofollow(dir, name))
+            .map_err(fail)?;
         #[cfg(unix)]
         crate::owner::apply(&file, owner).map_err(fail)?;
         #[cfg(not(unix))]
@@ -406,7 +413,9 @@ pub struct Staging<'a> {
     /// Its name in the certificate directory (`...-committed` once
     /// committed).
     name: String,
-    dir: Dir,
+    /// The directory, opened when it was created; closed by the commit
+    /// (commit.rs: Windows renames no directory with a handle open on it).
+    dir: Option<Dir>,
     /// Set by [`Staging::remove`], so dropping does not try again.
     removed: bool,
     /// Set by the commit: dropping leaves it.
@@ -414,6 +423,13 @@ pub struct Staging<'a> {
 }
 
 impl Staging<'_> {
+    /// The directory as opened when it was created, until the commit.
+    fn dir(&self) -> std::io::Result<&Dir> {
+        self.dir
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("the staging directory is closed once committed"))
+    }
+
     /// Its path on the host, to preopen for file-writer.
     pub fn path(&self) -> PathBuf {
         self.certdir.path.join(&self.name)

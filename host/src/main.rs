@@ -179,6 +179,11 @@ fn exit(result: anyhow::Result<u8>) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    if cfg!(acmebox_type_check_only) {
+        // build.rs: ACMEBOX_TYPE_CHECK_ONLY=1 left the stages without code.
+        eprintln!("acmebox: this build is for type-checking only (ACMEBOX_TYPE_CHECK_ONLY=1): its stages have no native code");
+        return ExitCode::FAILURE;
+    }
     if config_given() {
         let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
         if args.get(1).is_some_and(|a| a == "grants") {

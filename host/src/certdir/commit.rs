@@ -70,22 +70,36 @@ pub(super) fn write_manifest(staging: &Staging<'_>, names: &[&str]) -> Result<()
         .write(true)
         .create_new(true)
         .follow(cap_fs_ext::FollowSymlinks::No);
-    let mut file = staging
-        .dir
+    let dir = staging.dir().map_err(|e| fail(e.to_string()))?;
+    let mut file = dir
         .open_with(MANIFEST, &options)
         .map_err(|e| fail(e.to_string()))?;
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(|e| fail(e.to_string()))?;
-    let _ = sync(&staging.dir);
+    let _ = sync(dir);
     Ok(())
 }
 
 /// Commit: rename `staging` to its name followed by [`COMMITTED`], then sync
 /// the certificate directory. From here on the files are installed, by
-/// this run or, if it is stopped, by the next ([`finish`]).
-pub(super) fn commit(certdir: &CertDir, staging: &mut Staging<'_>) -> Result<(), Error> {
+/// this run or, if it is stopped, by the next ([`finish`]). Returns the
+/// committed directory, opened again (without following a link) for the
+/// renames into place.
+///
+/// The staging directory's handle is closed before the rename, on every
+/// target: Windows refuses to rename a directory while a handle on it is
+/// open without `FILE_SHARE_DELETE`, which is how cap-std opens directories
+/// there ("Sharing violation"). Doing the same on Unix keeps one code path,
+/// the one the Linux tests run. Nothing is lost by it: the files were
+/// sealed through that handle, the directory is under the lock, and the
+/// reopened one is refused if it is a link; one swapped for another
+/// directory by someone who may write the certificate directory (who can
+/// replace the certificates anyway) has its files renamed into place only
+/// by name, as [`finish`] does.
+pub(super) fn commit(certdir: &CertDir, staging: &mut Staging<'_>) -> Result<Dir, Error> {
     let committed = format!("{}{COMMITTED}", staging.name);
+    staging.dir = None;
     certdir
         .dir
         .rename(&staging.name, &certdir.dir, &committed)
@@ -100,7 +114,15 @@ pub(super) fn commit(certdir: &CertDir, staging: &mut Staging<'_>) -> Result<(),
     // A power loss after this sync keeps the commit; before it, the old
     // files (nothing has been renamed yet).
     let _ = sync(&certdir.dir);
-    Ok(())
+    certdir.dir.open_dir_nofollow(&staging.name).map_err(|e| {
+        file_error(
+            &staging.path(),
+            format!(
+                "cannot open the committed install: {e}; nothing replaced yet, the files left \
+                 in it for the next run to install"
+            ),
+        )
+    })
 }
 
 /// Finish the install committed in `name`, a directory in `certdir`: rename
