@@ -13,7 +13,7 @@ mod common;
 use acmebox::accountd::protocol::{self, Hello, PublicKey, Reply, Request, Signature};
 use acmebox::validate::base64url;
 use common::accountd::{assert_no_key_in, socket_dir, Daemon, PATIENCE};
-use common::{acmebox, assert_installed, without, Client};
+use common::{acmebox, assert_installed, fails_with, without, Client};
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
@@ -470,21 +470,33 @@ fn connections_beyond_the_limit_are_told_the_daemon_is_busy() {
 /// so a stuck client cannot hold a slot forever.
 #[test]
 fn a_silent_connection_is_closed_after_the_idle_bound() {
+    // `--idle 3` rather than the default 60 s (options/accountd.rs takes
+    // its default from daemon::IDLE), so the test does not wait a minute.
     let dir = socket_dir();
     let socket = dir.path().join("accountd.sock");
     let key = dir.path().join("account.pem");
-    let daemon = Daemon::start(&socket, &["-n", "-f", &s(&key)]);
+    let daemon = Daemon::start(&socket, &["-n", "-f", &s(&key), "--idle", "3"]);
     let mut silent = Raw::connect(&socket);
     silent
         .0
-        .set_read_timeout(Some(Duration::from_secs(60) + PATIENCE))
+        .set_read_timeout(Some(Duration::from_secs(3) + PATIENCE))
         .unwrap();
     silent.hello();
     let start = Instant::now();
     silent.assert_closed();
-    assert!(start.elapsed() >= Duration::from_secs(59), "closed early");
+    assert!(start.elapsed() >= Duration::from_secs(2), "closed early");
     let (_, log) = daemon.stop();
-    assert!(log.contains("no complete request for 60 s"), "{log}");
+    assert!(log.contains("no complete request for 3 s"), "{log}");
+}
+
+#[test]
+fn an_idle_bound_outside_1_to_3600_seconds_is_a_usage_error() {
+    for idle in ["0", "3601", "soon"] {
+        fails_with(
+            &acmebox(&["accountd", "--stdio", "--idle", idle]),
+            &format!("'{idle}' for '--idle <SECONDS>'"),
+        );
+    }
 }
 
 #[test]

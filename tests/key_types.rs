@@ -49,7 +49,17 @@ fn issues_with(kind: &str, want: &str, alg: &str) {
     let bed = testbed();
     let client = Client::new();
     let names = test_names(1);
-    let run = client.issue(&bed, &["-nN", "-v", "--key-type", kind], &names);
+    // The whole run's --timeout (120 s by default) covers making both
+    // keys: two RSA-4096 keys take 10 s to well over a minute of CPU (prime
+    // search varies from key to key; a run of this test on the idle 2-core
+    // development machine, 2026-12-03, spent more than 120 s on
+    // them), so each key call is given its own 120 s deadline
+    // (grant.rs `key_deadline`) and the run 600 s.
+    let run = client.issue(
+        &bed,
+        &["-nN", "-v", "--key-type", kind, "--timeout", "600"],
+        &names,
+    );
     run.expect_code(0);
     assert!(
         run.stderr

@@ -18,7 +18,7 @@
 //! daemon with exit status 0. At most [`MAX_CONNECTIONS`] connections are
 //! served at once, each on its own thread, the signatures one at a time
 //! (the stage is one store); one more is told it is busy and closed. A
-//! connection that has not sent a complete request for [`IDLE`] is closed,
+//! connection that has not sent a complete request for `--idle` ([`IDLE`]) is closed,
 //! so a stuck client holds a slot for at most that long. A frame announced
 //! larger than 64 KiB, or one that is not a request, gets an error frame
 //! and the connection is closed; the daemon goes on serving the others.
@@ -42,7 +42,8 @@ use std::time::Instant;
 pub const MAX_CONNECTIONS: usize = 4;
 
 /// How long a connection may take to send its next complete request
-/// (from the end of the last answer) before it is closed.
+/// (from the end of the last answer) before it is closed, unless `--idle`
+/// says otherwise.
 pub const IDLE: Duration = Duration::from_secs(60);
 
 /// How long writing one answer may block (a client that does not read).
@@ -71,6 +72,9 @@ pub struct Settings {
     pub keyid_only: bool,
     /// `-v` count: with it, connections opening and closing are logged too.
     pub verbose: u8,
+    /// `--idle`: how long a socket connection may go without a complete
+    /// request ([`IDLE`] by default).
+    pub idle: Duration,
 }
 
 /// The loaded account stage and what every session answers with.
@@ -79,6 +83,7 @@ struct Daemon {
     key: AccountKey,
     keyid_only: bool,
     verbose: u8,
+    idle: Duration,
 }
 
 /// Run the daemon until SIGINT or SIGTERM (`--socket`) or the end of
@@ -122,6 +127,7 @@ pub fn run(settings: &Settings) -> Result<(), Error> {
         key: loaded.key,
         keyid_only: settings.keyid_only,
         verbose: settings.verbose,
+        idle: settings.idle,
     };
     let served = match &settings.listen {
         Listen::Stdio => {
@@ -218,7 +224,7 @@ impl Daemon {
                 Err(e) if e.timed_out() => {
                     return say(&format!(
                         "{id}: no complete request for {} s: connection closed",
-                        IDLE.as_secs()
+                        self.idle.as_secs()
                     ))
                 }
                 Err(e @ FrameError::Size(_)) => return self.refuse(link, id, &e.to_string()),
@@ -432,7 +438,7 @@ fn listen(path: &Path, daemon: Daemon) -> Result<(), Error> {
         let _ = stream.set_write_timeout(Some(WRITE_WAIT));
         if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
             let busy = format!("busy: {MAX_CONNECTIONS} connections are being served; try again");
-            let mut link = Conn::new(stream);
+            let mut link = Conn::new(stream, daemon.idle);
             daemon.refuse(&mut link, &id, &busy);
             continue;
         }
@@ -442,7 +448,8 @@ fn listen(path: &Path, daemon: Daemon) -> Result<(), Error> {
         let spawned = std::thread::Builder::new()
             .name(format!("accountd-{id}"))
             .spawn(move || {
-                daemon_ref.serve(&mut Conn::new(stream), &id);
+                let idle = daemon_ref.idle;
+                daemon_ref.serve(&mut Conn::new(stream, idle), &id);
                 active_ref.fetch_sub(1, Ordering::SeqCst);
             });
         if let Err(e) = spawned {
@@ -503,20 +510,22 @@ fn stop_on_signals(
     Ok(())
 }
 
-/// A socket connection whose next request must be complete within
-/// [`IDLE`].
+/// A socket connection whose next request must be complete within `idle`
+/// (`--idle`, [`IDLE`] by default).
 #[cfg(unix)]
 struct Conn {
     stream: std::os::unix::net::UnixStream,
+    idle: Duration,
     until: Instant,
 }
 
 #[cfg(unix)]
 impl Conn {
-    fn new(stream: std::os::unix::net::UnixStream) -> Conn {
+    fn new(stream: std::os::unix::net::UnixStream, idle: Duration) -> Conn {
         Conn {
             stream,
-            until: Instant::now() + IDLE,
+            idle,
+            until: Instant::now() + idle,
         }
     }
 }
@@ -546,6 +555,6 @@ impl Write for Conn {
 #[cfg(unix)]
 impl Link for Conn {
     fn await_request(&mut self) {
-        self.until = Instant::now() + IDLE;
+        self.until = Instant::now() + self.idle;
     }
 }

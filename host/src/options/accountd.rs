@@ -44,6 +44,16 @@ pub struct AccountdArgs {
     /// is always logged, to standard error).
     #[arg(short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Close a socket connection that sends no complete request for this
+    /// many seconds (1 to 3600) after connecting or after its last answer,
+    /// so that a stuck client holds one of the connection slots no longer.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = crate::accountd::daemon::IDLE.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub idle: u64,
 }
 
 impl AccountdArgs {
@@ -76,6 +86,7 @@ impl AccountdArgs {
             create: self.new_account_key.then_some(self.key_type),
             keyid_only: self.keyid_only,
             verbose: self.verbose,
+            idle: std::time::Duration::from_secs(self.idle),
         })
     }
 }
